@@ -1,0 +1,129 @@
+//! Command-line flags (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Where your AI coding money went: reads Claude Code and Codex session logs on this machine,
+/// prices every call with LiteLLM's price data, and reports spend by day, project, model and
+/// tool. Nothing leaves your machine except an optional daily price-table download.
+#[derive(Debug, Parser)]
+#[command(name = "burnbar", version, about, long_about = None)]
+#[command(after_help = "With no command, `burnbar` runs `burnbar report`.\n\n\
+Examples:\n  burnbar                                  last 30 days, readable summary\n  \
+burnbar report --period today\n  burnbar report --from 2026-10-01 --to 2026-10-31 --format json\n  \
+burnbar export --format csv -o spend.csv\n  burnbar report --provider codex --project api")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options for the default command (`report`).
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+impl Cli {
+    /// The common options of whichever command runs.
+    pub fn common(&self) -> &Common {
+        match &self.command {
+            Some(Command::Report(a)) => &a.common,
+            Some(Command::Export(a)) => &a.common,
+            None => &self.report.common,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Summarise spend: totals, by day, by project, by model, by tool (the default command).
+    Report(ReportArgs),
+    /// Export one row per (date, tool, model, project) as CSV or JSON.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Csv)]
+    pub format: ExportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A readable terminal summary.
+    Text,
+    /// One JSON document (the tray popover's payload).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON document with a `rows` array.
+    Json,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Period to cover, ending today [default: 30days for report, all for export].
+    #[arg(long, short = 'p', value_enum, conflicts_with_all = ["from", "to"])]
+    pub period: Option<PeriodArg>,
+    /// First day to include (YYYY-MM-DD, in --timezone).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: Option<String>,
+    /// Last day to include (YYYY-MM-DD, in --timezone).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: Option<String>,
+    /// Time zone whose calendar days bucket the calls (IANA name) [default: local].
+    #[arg(long, visible_alias = "tz", value_name = "IANA")]
+    pub timezone: Option<String>,
+    /// Only these tools (claude-code, codex); repeat or separate with commas.
+    #[arg(long, value_name = "TOOL", value_delimiter = ',')]
+    pub provider: Vec<String>,
+    /// Only projects whose path or name contains this text (case-insensitive); repeatable.
+    #[arg(long, value_name = "TEXT")]
+    pub project: Vec<String>,
+    /// Never touch the network: price with the cached or embedded table.
+    #[arg(long)]
+    pub offline: bool,
+    /// Price with this LiteLLM-format table only (also: env BURNBAR_PRICES).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// List every skipped line and file on stderr.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Pretend the current time is this RFC 3339 instant (reproducible output).
+    #[arg(long, value_name = "RFC3339", hide = true)]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PeriodArg {
+    /// Today.
+    Today,
+    /// The last 7 days, today included.
+    Week,
+    /// The last 30 days, today included.
+    #[value(name = "30days")]
+    ThirtyDays,
+    /// This calendar month.
+    Month,
+    /// Everything on record.
+    #[value(alias = "lifetime")]
+    All,
+}

@@ -1,0 +1,324 @@
+//! Everything the CLI prints for people: the text report and the diagnostics on stderr.
+
+use std::io::{self, Write};
+
+use burnbar_engine::report::{Figures, Report};
+use burnbar_engine::{Dataset, Paths, PriceSource, Usd};
+
+/// Money as `$1,234.56`; a positive amount under a cent as `<$0.01`.
+pub fn money(usd: Usd) -> String {
+    let micros = usd.micros();
+    if micros > 0 && micros < 5_000 {
+        return "<$0.01".to_string();
+    }
+    let cents = (micros + 5_000).div_euclid(10_000);
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    format!("{sign}${}.{:02}", group_thousands(cents / 100), cents % 100)
+}
+
+/// Money, flagged when part of it is unknown or estimated.
+fn cost_cell(f: &Figures) -> String {
+    if f.calls > 0 && f.unpriced_calls == f.calls {
+        return "unpriced".to_string();
+    }
+    let mut s = money(f.cost);
+    if f.unpriced_calls > 0 {
+        s.push('+');
+    } else if f.estimated_cost.micros() > 0 {
+        s.insert(0, '~');
+    }
+    s
+}
+
+/// `1234567` -> `1,234,567`.
+pub fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Token counts as `950`, `12.3K`, `4.56M`, `1.20B`.
+pub fn tokens(n: u64) -> String {
+    let f = n as f64;
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}K", f / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.2}M", f / 1e6),
+        _ => format!("{:.2}B", f / 1e9),
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A simple aligned table: the first column left-aligned, the rest right-aligned, unless a
+/// column is listed in `left`.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    left: Vec<usize>,
+}
+
+impl Table {
+    fn new(header: &[&str], left: &[usize]) -> Table {
+        Table {
+            header: header.iter().map(|s| (*s).to_string()).collect(),
+            rows: Vec::new(),
+            left: left.to_vec(),
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+        let n = self.header.len();
+        let mut w = vec![0usize; n];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (i, c) in r.iter().enumerate().take(n) {
+                w[i] = w[i].max(c.chars().count());
+            }
+        }
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            let mut line = String::from("  ");
+            for (i, c) in r.iter().enumerate().take(n) {
+                let pad = " ".repeat(w[i] - c.chars().count());
+                if i == 0 || self.left.contains(&i) {
+                    line.push_str(c);
+                    if i + 1 < n {
+                        line.push_str(&pad);
+                    }
+                } else {
+                    line.push_str(&pad);
+                    line.push_str(c);
+                }
+                if i + 1 < n {
+                    line.push_str("  ");
+                }
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+/// The readable report.
+pub fn report(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
+    let range = match (r.period.range.from, r.period.range.to) {
+        (Some(f), Some(t)) if f != t => format!(" ({f} to {t})"),
+        _ => String::new(),
+    };
+    writeln!(out, "Burnbar: {}{range}, {}", r.period.label, r.timezone)?;
+    writeln!(out)?;
+    let o = &r.overview;
+    let f = &o.figures;
+    if f.calls == 0 {
+        return empty(r, out);
+    }
+    writeln!(
+        out,
+        "  Spend      {}   {} calls, {} sessions, {} projects",
+        cost_cell(f),
+        group_thousands(f.calls),
+        group_thousands(o.sessions),
+        group_thousands(o.projects)
+    )?;
+    writeln!(
+        out,
+        "  Tokens     {} input, {} output, {} cache read, {} cache write",
+        tokens(f.tokens.input),
+        tokens(f.tokens.output),
+        tokens(f.tokens.cache_read),
+        tokens(f.tokens.cache_write)
+    )?;
+    writeln!(
+        out,
+        "  Cache hit  {} of prompt tokens were read from cache",
+        percent(f.cache_hit_rate)
+    )?;
+    if !r.unpriced_models.is_empty() {
+        let list: Vec<String> = r
+            .unpriced_models
+            .iter()
+            .map(|m| format!("{} ({} calls)", m.model, group_thousands(m.calls)))
+            .collect();
+        writeln!(
+            out,
+            "  Unpriced   {} calls have no known price and are not in the total: {}",
+            group_thousands(f.unpriced_calls),
+            list.join(", ")
+        )?;
+    }
+    if f.estimated_cost.micros() > 0 {
+        writeln!(out, "  Estimated  {} of the total is estimated (~)", money(f.estimated_cost))?;
+    }
+    sections(r, paths, out)?;
+    writeln!(out)?;
+    writeln!(out, "  Prices: {}", price_source(&r.prices))?;
+    Ok(())
+}
+
+fn sections(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "By day")?;
+    let mut t = Table::new(
+        &["Date", "Cost", "Calls", "Sessions", "Input", "Output", "Cache read", "Cache write"],
+        &[],
+    );
+    for d in r.daily.iter().filter(|d| d.figures.calls > 0) {
+        let f = &d.figures;
+        t.row(vec![
+            d.date.to_string(),
+            cost_cell(f),
+            group_thousands(f.calls),
+            group_thousands(d.sessions),
+            tokens(f.tokens.input),
+            tokens(f.tokens.output),
+            tokens(f.tokens.cache_read),
+            tokens(f.tokens.cache_write),
+        ]);
+    }
+    t.write(out)?;
+
+    writeln!(out)?;
+    writeln!(out, "By project")?;
+    let mut t = Table::new(&["Project", "Cost", "Share", "Calls", "Sessions", "Path"], &[5]);
+    for p in &r.projects {
+        t.row(vec![
+            p.name.clone(),
+            cost_cell(&p.figures),
+            format!("{:.0}%", p.share * 100.0),
+            group_thousands(p.figures.calls),
+            group_thousands(p.sessions),
+            tilde(&p.path, paths),
+        ]);
+    }
+    t.write(out)?;
+
+    writeln!(out)?;
+    writeln!(out, "By model")?;
+    let mut t = Table::new(&["Model", "Cost", "Calls", "Cache hit", "Output", "Tool"], &[5]);
+    for m in &r.models {
+        let tools: Vec<&str> = m.providers.iter().map(|p| p.as_str()).collect();
+        t.row(vec![
+            m.model.clone(),
+            cost_cell(&m.figures),
+            group_thousands(m.figures.calls),
+            percent(m.figures.cache_hit_rate),
+            tokens(m.figures.tokens.output),
+            tools.join(", "),
+        ]);
+    }
+    t.write(out)?;
+
+    writeln!(out)?;
+    writeln!(out, "By tool")?;
+    let mut t = Table::new(&["Tool", "Cost", "Calls", "Sessions", "Cache hit"], &[]);
+    for p in &r.providers {
+        t.row(vec![
+            p.label.to_string(),
+            cost_cell(&p.figures),
+            group_thousands(p.figures.calls),
+            group_thousands(p.sessions),
+            percent(p.figures.cache_hit_rate),
+        ]);
+    }
+    t.write(out)
+}
+
+/// The empty state: say what was searched, so a user can tell "no usage" from "wrong place".
+fn empty(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "  No calls in this period.")?;
+    writeln!(out)?;
+    writeln!(out, "  Looked for logs in:")?;
+    for s in &r.sources {
+        for root in &s.roots {
+            let state = if root.is_dir() { "found" } else { "not found" };
+            writeln!(out, "    {:<12} {} ({state})", s.provider.as_str(), root.display())?;
+        }
+        if s.files > 0 {
+            writeln!(out, "    {:<12} {} log files read", "", s.files)?;
+        }
+    }
+    Ok(())
+}
+
+fn tilde(path: &str, paths: &Paths) -> String {
+    let home = paths.home.to_string_lossy();
+    match path.strip_prefix(home.as_ref()) {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
+        _ => path.to_string(),
+    }
+}
+
+fn price_source(s: &PriceSource) -> String {
+    match s {
+        PriceSource::Pinned { path } => format!("pinned table {}", path.display()),
+        PriceSource::Cached { path } => {
+            format!("LiteLLM (cached copy {}) over the built-in table", path.display())
+        }
+        PriceSource::Embedded => "built-in table (LiteLLM prices as shipped)".to_string(),
+    }
+}
+
+/// Skipped lines and unreadable files, on stderr.
+pub fn diagnostics(data: &Dataset, verbose: bool) {
+    let mut err = io::stderr().lock();
+    for e in &data.errors {
+        let _ = writeln!(err, "burnbar: warning: skipped {}", e.message);
+    }
+    if data.warnings.is_empty() {
+        return;
+    }
+    if verbose {
+        for w in &data.warnings {
+            let _ = writeln!(
+                err,
+                "burnbar: skipped {}:{}: {} ({})",
+                w.path.display(),
+                w.line,
+                w.kind.describe(),
+                w.msg
+            );
+        }
+    } else {
+        let files: std::collections::HashSet<_> = data.warnings.iter().map(|w| &w.path).collect();
+        let _ = writeln!(
+            err,
+            "burnbar: note: skipped {} unreadable log lines in {} files (--verbose lists them)",
+            data.warnings.len(),
+            files.len()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_rounds_to_cents_and_groups_thousands() {
+        assert_eq!(money(Usd(1_234_567_890)), "$1,234.57");
+        assert_eq!(money(Usd(0)), "$0.00");
+        assert_eq!(money(Usd(4_999)), "<$0.01");
+        assert_eq!(money(Usd(5_000)), "$0.01");
+        assert_eq!(money(Usd(-1_500_000)), "-$1.50");
+    }
+
+    #[test]
+    fn tokens_are_compact() {
+        assert_eq!(tokens(999), "999");
+        assert_eq!(tokens(12_345), "12.3K");
+        assert_eq!(tokens(4_560_000), "4.56M");
+        assert_eq!(tokens(1_200_000_000), "1.20B");
+    }
+}

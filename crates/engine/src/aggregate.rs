@@ -1,0 +1,171 @@
+//! Pure aggregation: filters and rollups over priced calls.
+//!
+//! A call counts on the calendar day of its own timestamp in the query's time zone. Totals add
+//! exactly (integer tokens, integer micro-USD), so any partition of the calls sums to the same
+//! figures: `rollup(a ++ b) == merge(rollup(a), rollup(b))`, which the property tests check.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
+use crate::project::display_name;
+use crate::time::{DayRange, local_date};
+
+/// A call with its price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The call as read.
+    pub event: UsageEvent,
+    /// Its cost; `None` when the model is unpriced.
+    pub cost: Option<Usd>,
+    /// Where the cost came from.
+    pub cost_source: CostSource,
+}
+
+/// Sums over a set of calls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Number of calls.
+    pub calls: u64,
+    /// Token sums.
+    pub tokens: Tokens,
+    /// Cost of the priced calls.
+    pub cost: Usd,
+    /// Calls whose cost is unknown (not included in `cost`).
+    pub unpriced_calls: u64,
+    /// The part of `cost` that is estimated.
+    pub estimated_cost: Usd,
+    /// The weakest cost source among the calls (`None` for no calls).
+    pub cost_source: Option<CostSource>,
+}
+
+impl Totals {
+    /// Adds one call.
+    pub fn add(&mut self, c: &Call) {
+        self.calls += 1;
+        self.tokens += c.event.tokens;
+        match c.cost {
+            Some(cost) => {
+                self.cost += cost;
+                if c.cost_source == CostSource::Estimated {
+                    self.estimated_cost += cost;
+                }
+            }
+            None => self.unpriced_calls += 1,
+        }
+        self.cost_source = Some(self.cost_source.map_or(c.cost_source, |s| s.weakest(c.cost_source)));
+    }
+
+    /// Adds another total.
+    pub fn merge(&mut self, o: &Totals) {
+        self.calls += o.calls;
+        self.tokens += o.tokens;
+        self.cost += o.cost;
+        self.unpriced_calls += o.unpriced_calls;
+        self.estimated_cost += o.estimated_cost;
+        self.cost_source = match (self.cost_source, o.cost_source) {
+            (Some(a), Some(b)) => Some(a.weakest(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// Share of prompt tokens served from cache: reads / (input + cache writes + reads),
+    /// 0..1; `None` when there was no prompt.
+    pub fn cache_hit_rate(&self) -> Option<f64> {
+        let prompt = self.tokens.prompt();
+        (prompt > 0).then(|| self.tokens.cache_read as f64 / prompt as f64)
+    }
+
+    /// True when every call is unpriced (the cost is unknown, not zero).
+    pub fn is_unpriced(&self) -> bool {
+        self.calls > 0 && self.unpriced_calls == self.calls
+    }
+}
+
+/// Which calls a report or export covers.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Calendar days covered.
+    pub range: DayRange,
+    /// The zone the days are in.
+    pub tz: Tz,
+    /// Providers to keep (empty = all).
+    pub providers: Vec<ProviderId>,
+    /// Project patterns, matched case-insensitively as substrings of the project's path or
+    /// name; a call is kept when any matches (empty = all).
+    pub projects: Vec<String>,
+}
+
+impl Filter {
+    /// Everything, with days in `tz`.
+    pub fn all(tz: Tz) -> Filter {
+        Filter {
+            range: DayRange::default(),
+            tz,
+            providers: Vec::new(),
+            projects: Vec::new(),
+        }
+    }
+
+    /// The call's day when it passes the filter.
+    pub fn day_of(&self, c: &Call) -> Option<NaiveDate> {
+        if !self.providers.is_empty() && !self.providers.contains(&c.event.provider) {
+            return None;
+        }
+        if !self.projects.is_empty() {
+            let path = c.event.project.to_lowercase();
+            let name = display_name(&path);
+            let hit = self.projects.iter().any(|p| {
+                let p = p.to_lowercase();
+                path.contains(&p) || name.contains(&p)
+            });
+            if !hit {
+                return None;
+            }
+        }
+        let day = local_date(c.event.timestamp_ms, self.tz);
+        self.range.contains(day).then_some(day)
+    }
+
+    /// The calls that pass, with their days.
+    pub fn apply<'c>(&self, calls: &'c [Call]) -> Vec<(NaiveDate, &'c Call)> {
+        calls
+            .iter()
+            .filter_map(|c| self.day_of(c).map(|d| (d, c)))
+            .collect()
+    }
+}
+
+/// The finest grouping: (day, provider, model as logged, project).
+pub type RowKey = (NaiveDate, ProviderId, String, String);
+
+/// Totals per (day, provider, model, project), ordered by key.
+pub fn rollup<'c>(calls: impl IntoIterator<Item = (NaiveDate, &'c Call)>) -> BTreeMap<RowKey, Totals> {
+    let mut out: BTreeMap<RowKey, Totals> = BTreeMap::new();
+    for (day, c) in calls {
+        let key = (day, c.event.provider, c.event.model.clone(), c.event.project.clone());
+        out.entry(key).or_default().add(c);
+    }
+    out
+}
+
+/// Adds rollup `b` into `a`.
+pub fn merge_rollups(a: &mut BTreeMap<RowKey, Totals>, b: &BTreeMap<RowKey, Totals>) {
+    for (k, v) in b {
+        a.entry(k.clone()).or_default().merge(v);
+    }
+}
+
+/// Groups calls by `key` and sums them.
+pub fn group_by<'c, K: Ord>(
+    calls: &[(NaiveDate, &'c Call)],
+    key: impl Fn(NaiveDate, &'c Call) -> K,
+) -> BTreeMap<K, Totals> {
+    let mut out: BTreeMap<K, Totals> = BTreeMap::new();
+    for (d, c) in calls {
+        out.entry(key(*d, c)).or_default().add(c);
+    }
+    out
+}

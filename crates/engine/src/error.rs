@@ -1,0 +1,89 @@
+//! The engine's error type. Per-line problems are not errors: they are [`Warning`]s, counted and
+//! reported while reading carries on (a malformed line never stops a scan).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::model::ProviderId;
+
+/// Everything that can fail in the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The path we tried.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A price table could not be parsed.
+    #[error("invalid price table {}: {msg}", path.display())]
+    Prices {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        msg: String,
+    },
+    /// An unknown IANA time zone name.
+    #[error("unknown time zone {0:?} (expected an IANA name such as Europe/Berlin)")]
+    TimeZone(String),
+    /// An invalid date or date range.
+    #[error("{0}")]
+    Date(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// The engine's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of non-fatal problem a warning reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningKind {
+    /// A line that is not a complete JSON object (torn write, garbage, merge marker).
+    MalformedLine,
+    /// A line made only of NUL bytes (pre-allocated or crash-padded file).
+    NulPadding,
+    /// A record that parsed but lacks something a call needs (e.g. a timestamp).
+    InvalidRecord,
+    /// A file whose content is not the tool's format (e.g. no Codex `session_meta`).
+    NotAdmitted,
+}
+
+impl WarningKind {
+    /// A short human phrase.
+    pub fn describe(self) -> &'static str {
+        match self {
+            WarningKind::MalformedLine => "malformed lines",
+            WarningKind::NulPadding => "NUL-padded lines",
+            WarningKind::InvalidRecord => "records without a usable timestamp",
+            WarningKind::NotAdmitted => "files not in the tool's format",
+        }
+    }
+}
+
+/// A non-fatal, per-line problem: the line was skipped and reading continued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The provider that was reading.
+    pub provider: ProviderId,
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line number, when known (0 for whole-file warnings).
+    pub line: u64,
+    /// What kind of problem.
+    pub kind: WarningKind,
+    /// Detail for `--verbose`.
+    pub msg: String,
+}

@@ -1,0 +1,52 @@
+//! # burnbar-engine
+//!
+//! Reads the session logs AI coding tools already write, prices every call, and aggregates
+//! where the money went. No UI, no printing: the CLI (`burnbar`) and the tray app are thin
+//! shells over this crate.
+//!
+//! ## Pipeline
+//!
+//! ```text
+//! providers ──► ingest (dedup) ──► pricing ──► aggregate ──► report / export
+//! (one per tool)  (merge copies)    (LiteLLM)    (days, models,   (JSON payload,
+//!                                                projects)        CSV/JSON rows)
+//! ```
+//!
+//! - [`providers`]: one file per tool behind the [`Provider`](providers::Provider) trait; they
+//!   parse and nothing else ([`providers::claude_code`], [`providers::codex`]).
+//! - [`ingest`]: discovers files, reads them in parallel, merges duplicate calls by dedup key
+//!   with an order-independent rule, canonicalises projects ([`project`]).
+//! - [`pricing`]: LiteLLM-format tables, model-id normalisation, the exact cost formula in
+//!   integer pico-USD; unknown models stay *unpriced*, never $0.
+//! - [`aggregate`]: filters and exact rollups; [`report`] and [`export`] shape the output.
+//! - [`paths`] is the only reader of the environment and [`clock`] the only reader of the
+//!   wall clock, so tests inject both.
+//!
+//! Money is integer micro-USD ([`Usd`]); timestamps are UTC milliseconds; days are calendar
+//! days of a caller-chosen IANA zone.
+
+#![warn(missing_docs)]
+
+pub mod aggregate;
+pub mod clock;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod ingest;
+pub mod model;
+pub mod paths;
+pub mod pricing;
+pub mod project;
+pub mod providers;
+pub mod report;
+pub mod time;
+
+pub use aggregate::{Call, Filter, Totals};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use engine::{Dataset, Engine};
+pub use error::{Error, Result, Warning, WarningKind};
+pub use model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
+pub use paths::Paths;
+pub use pricing::{PriceSource, Pricer};
+pub use report::Report;
+pub use time::{DayRange, Period, Span};

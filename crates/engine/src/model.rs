@@ -1,0 +1,271 @@
+//! The canonical record every provider produces, and the money and token types.
+//!
+//! Token semantics are Anthropic's for every provider: `input` is fresh (uncached) input only,
+//! `cache_read` is cached input, cache writes are split into the 5-minute and 1-hour buckets.
+//! Whether `reasoning` is already inside `output` is a per-provider fact carried on each event
+//! ([`UsageEvent::reasoning_in_output`]), so nothing downstream has to know which tool wrote it.
+
+use std::fmt;
+use std::ops::{Add, AddAssign};
+
+use serde::{Deserialize, Serialize};
+
+/// Money as integer micro-USD (1 USD = 1,000,000). Sums are exact; `f64` only when rendering.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Usd(pub i64);
+
+impl Usd {
+    /// Zero dollars.
+    pub const ZERO: Usd = Usd(0);
+
+    /// Micro-USD value.
+    pub fn micros(self) -> i64 {
+        self.0
+    }
+
+    /// The value in dollars, for rendering only.
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 1_000_000.0
+    }
+
+    /// Dollars with exactly six decimals (`12.345678`, `-0.000001`): the export format.
+    pub fn to_decimal_string(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:06}", abs / 1_000_000, abs % 1_000_000)
+    }
+}
+
+impl Add for Usd {
+    type Output = Usd;
+    fn add(self, rhs: Usd) -> Usd {
+        Usd(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign for Usd {
+    fn add_assign(&mut self, rhs: Usd) {
+        self.0 = self.0.saturating_add(rhs.0);
+    }
+}
+
+impl std::iter::Sum for Usd {
+    fn sum<I: Iterator<Item = Usd>>(iter: I) -> Usd {
+        iter.fold(Usd::ZERO, Add::add)
+    }
+}
+
+impl Serialize for Usd {
+    /// Serialised as a JSON number of dollars (micro-USD / 1e6, shortest exact form).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.as_f64())
+    }
+}
+
+/// The tools we read. Data, the CLI and the UI use the kebab-case form (`claude-code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderId {
+    /// Anthropic's Claude Code CLI (`~/.claude/projects/**.jsonl`).
+    ClaudeCode,
+    /// OpenAI's Codex CLI (`~/.codex/sessions/**/rollout-*.jsonl`).
+    Codex,
+}
+
+impl ProviderId {
+    /// Every provider, in display order.
+    pub const ALL: [ProviderId; 2] = [ProviderId::ClaudeCode, ProviderId::Codex];
+
+    /// The kebab-case id used in data, flags and payloads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderId::ClaudeCode => "claude-code",
+            ProviderId::Codex => "codex",
+        }
+    }
+
+    /// A human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProviderId::ClaudeCode => "Claude Code",
+            ProviderId::Codex => "Codex",
+        }
+    }
+
+    /// Parses an id or a common alias (`claude`, `claude-code`, `codex`), case-insensitively.
+    pub fn parse(s: &str) -> Option<ProviderId> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "claude-code" | "claude" | "claude_code" | "claudecode" => Some(ProviderId::ClaudeCode),
+            "codex" | "openai-codex" => Some(ProviderId::Codex),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ProviderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Token counts of one call (or a sum of calls). All counts are tokens except
+/// `web_search_requests`, which counts server-side web searches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tokens {
+    /// Fresh, uncached input tokens.
+    pub input: u64,
+    /// Output tokens as the tool reports them (see [`UsageEvent::reasoning_in_output`]).
+    pub output: u64,
+    /// Input tokens served from the prompt cache.
+    pub cache_read: u64,
+    /// Tokens written to the 5-minute prompt cache.
+    pub cache_write_5m: u64,
+    /// Tokens written to the 1-hour prompt cache.
+    pub cache_write_1h: u64,
+    /// Reasoning ("thinking") tokens, informational or billable per provider.
+    pub reasoning: u64,
+    /// Server-side web search requests.
+    pub web_search_requests: u64,
+}
+
+impl Tokens {
+    /// All cache writes (5m + 1h).
+    pub fn cache_write(&self) -> u64 {
+        self.cache_write_5m + self.cache_write_1h
+    }
+
+    /// The prompt size of the request: input + cache writes + cache reads.
+    pub fn prompt(&self) -> u64 {
+        self.input + self.cache_write() + self.cache_read
+    }
+}
+
+impl AddAssign for Tokens {
+    fn add_assign(&mut self, o: Tokens) {
+        self.input += o.input;
+        self.output += o.output;
+        self.cache_read += o.cache_read;
+        self.cache_write_5m += o.cache_write_5m;
+        self.cache_write_1h += o.cache_write_1h;
+        self.reasoning += o.reasoning;
+        self.web_search_requests += o.web_search_requests;
+    }
+}
+
+/// Where a cost figure came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CostSource {
+    /// Computed by us from tokens and the price table.
+    Computed,
+    /// Reported by the tool itself.
+    Reported,
+    /// Computed from estimated tokens or a guessed model.
+    Estimated,
+    /// No price known for the model: the cost is missing, not zero.
+    Unpriced,
+}
+
+impl CostSource {
+    /// The kebab-case name used in exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostSource::Computed => "computed",
+            CostSource::Reported => "reported",
+            CostSource::Estimated => "estimated",
+            CostSource::Unpriced => "unpriced",
+        }
+    }
+
+    /// The weaker of two sources: a row mixing sources is as trustworthy as its weakest call.
+    #[must_use]
+    pub fn weakest(self, other: CostSource) -> CostSource {
+        self.max(other)
+    }
+}
+
+/// One billable API call as a provider read it, before pricing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageEvent {
+    /// Which tool wrote it.
+    pub provider: ProviderId,
+    /// Dedup key, unique per provider (`claude:msg_…`, `codex:<session>:<cumulative…>`).
+    pub key: String,
+    /// When the call happened, UTC milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// The model id exactly as the tool logged it.
+    pub model: String,
+    /// The session the call belongs to.
+    pub session_id: String,
+    /// The working directory (or, failing that, the tool's project slug) as logged.
+    pub project: String,
+    /// Token counts.
+    pub tokens: Tokens,
+    /// Fast mode (Claude `usage.speed == "fast"`): priced with the model's fast multiplier.
+    pub fast: bool,
+    /// True when `tokens.reasoning` is already part of `tokens.output` (Claude, Codex).
+    pub reasoning_in_output: bool,
+    /// OpenAI semantics for cache writes: when the model's price row has no explicit
+    /// cache-write rate, cache writes are billed at the input rate (OpenAI charged nothing extra
+    /// before gpt-5.6). False = Anthropic semantics: a missing rate is derived as 1.25 x input.
+    pub openai_cache_semantics: bool,
+    /// A cost the tool reported itself, if any.
+    pub reported_cost: Option<Usd>,
+    /// Tokens or model were estimated rather than read.
+    pub estimated: bool,
+    /// True when this record is the final form of a streamed message (Claude `stop_reason`).
+    pub is_final: bool,
+}
+
+impl UsageEvent {
+    /// The ordering used to pick the most complete copy of a streamed or replayed call:
+    /// a final record beats a partial one, then more output, then more of everything else.
+    /// It is a total order on usage, so merging copies is commutative and associative.
+    pub fn completeness(&self) -> impl Ord + '_ {
+        let t = &self.tokens;
+        (
+            self.is_final,
+            t.output,
+            t.prompt(),
+            t.cache_write_1h,
+            t.cache_read,
+            t.reasoning,
+            t.web_search_requests,
+            (self.fast, self.model.as_str()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usd_decimal_string_has_six_places() {
+        assert_eq!(Usd(12_345_678).to_decimal_string(), "12.345678");
+        assert_eq!(Usd(5).to_decimal_string(), "0.000005");
+        assert_eq!(Usd(-1).to_decimal_string(), "-0.000001");
+        assert_eq!(Usd(0).to_decimal_string(), "0.000000");
+    }
+
+    #[test]
+    fn provider_aliases_parse() {
+        assert_eq!(ProviderId::parse("Claude"), Some(ProviderId::ClaudeCode));
+        assert_eq!(ProviderId::parse("claude-code"), Some(ProviderId::ClaudeCode));
+        assert_eq!(ProviderId::parse("codex"), Some(ProviderId::Codex));
+        assert_eq!(ProviderId::parse("cursor"), None);
+    }
+
+    #[test]
+    fn weakest_cost_source_wins() {
+        assert_eq!(
+            CostSource::Computed.weakest(CostSource::Unpriced),
+            CostSource::Unpriced
+        );
+        assert_eq!(
+            CostSource::Estimated.weakest(CostSource::Computed),
+            CostSource::Estimated
+        );
+    }
+}

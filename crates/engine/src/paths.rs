@@ -1,0 +1,189 @@
+//! Where things live: the tools' data roots and our own cache/data/config dirs.
+//!
+//! This is the only module that reads the environment (clippy's `disallowed-methods` enforces
+//! it). Everything else receives a [`Paths`], so tests point the whole engine at a fake home
+//! without `set_var`. Pointing `HOME` at a generated tree reads only that tree: every default
+//! root is derived from the home directory, and the XDG variables are honoured only when set.
+
+use std::path::{Path, PathBuf};
+
+/// Resolved locations. Build with [`Paths::from_env`] or, in tests, [`Paths::for_home`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// The user's home directory.
+    pub home: PathBuf,
+    /// Our cache dir (`$XDG_CACHE_HOME/burnbar`, `~/.cache/burnbar`): the LiteLLM price copy.
+    pub cache: PathBuf,
+    /// Our data dir (`$XDG_DATA_HOME/burnbar`): the index.
+    pub data: PathBuf,
+    /// Our config dir (`$XDG_CONFIG_HOME/burnbar`): settings.
+    pub config: PathBuf,
+    /// Claude Code config dirs; sessions live in `<dir>/projects/`. `CLAUDE_CONFIG_DIR` (a comma
+    /// list) replaces the defaults `~/.config/claude` and `~/.claude`.
+    pub claude_dirs: Vec<PathBuf>,
+    /// Codex home (`CODEX_HOME`, else `~/.codex`).
+    pub codex_home: PathBuf,
+    /// A pinned price table (`BURNBAR_PRICES`, LiteLLM format).
+    pub prices_file: Option<PathBuf>,
+    /// `TZ`, if set: the default report time zone.
+    pub tz: Option<String>,
+}
+
+/// The environment variables we read, captured once.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `HOME`.
+    pub home: Option<PathBuf>,
+    /// `XDG_CACHE_HOME`.
+    pub xdg_cache: Option<PathBuf>,
+    /// `XDG_DATA_HOME`.
+    pub xdg_data: Option<PathBuf>,
+    /// `XDG_CONFIG_HOME`.
+    pub xdg_config: Option<PathBuf>,
+    /// `CLAUDE_CONFIG_DIR`.
+    pub claude_config_dir: Option<String>,
+    /// `CODEX_HOME`.
+    pub codex_home: Option<PathBuf>,
+    /// `BURNBAR_PRICES`.
+    pub burnbar_prices: Option<PathBuf>,
+    /// `TZ`.
+    pub tz: Option<String>,
+}
+
+impl Env {
+    /// Reads the process environment.
+    #[allow(clippy::disallowed_methods)] // the one place that reads the environment
+    pub fn capture() -> Env {
+        let path = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let string = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Env {
+            home: path("HOME").or_else(dirs::home_dir),
+            xdg_cache: path("XDG_CACHE_HOME"),
+            xdg_data: path("XDG_DATA_HOME"),
+            xdg_config: path("XDG_CONFIG_HOME"),
+            claude_config_dir: string("CLAUDE_CONFIG_DIR"),
+            codex_home: path("CODEX_HOME"),
+            burnbar_prices: path("BURNBAR_PRICES"),
+            tz: string("TZ"),
+        }
+    }
+}
+
+impl Paths {
+    /// Paths from the process environment.
+    pub fn from_env() -> Paths {
+        Paths::resolve(&Env::capture())
+    }
+
+    /// Paths from a captured environment.
+    pub fn resolve(env: &Env) -> Paths {
+        let home = env.home.clone().unwrap_or_else(|| PathBuf::from("/"));
+        let under = |xdg: &Option<PathBuf>, default: &[&str]| {
+            xdg.clone().filter(|p| p.is_absolute()).unwrap_or_else(|| {
+                default.iter().fold(home.clone(), |p, s| p.join(s))
+            })
+        };
+        let cache_base = under(&env.xdg_cache, &[".cache"]);
+        let data_base = under(&env.xdg_data, &[".local", "share"]);
+        let config_base = under(&env.xdg_config, &[".config"]);
+        let claude_dirs = match &env.claude_config_dir {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| expand_tilde(s, &home))
+                .collect(),
+            None => vec![config_base.join("claude"), home.join(".claude")],
+        };
+        Paths {
+            cache: cache_base.join("burnbar"),
+            data: data_base.join("burnbar"),
+            config: config_base.join("burnbar"),
+            claude_dirs: dedup_paths(claude_dirs),
+            codex_home: env
+                .codex_home
+                .as_deref()
+                .map_or_else(|| home.join(".codex"), |p| expand_tilde_path(p, &home)),
+            prices_file: env.burnbar_prices.clone(),
+            tz: env.tz.clone(),
+            home,
+        }
+    }
+
+    /// Paths for a fake home with no environment overrides (tests).
+    pub fn for_home(home: &Path) -> Paths {
+        Paths::resolve(&Env {
+            home: Some(home.to_path_buf()),
+            ..Env::default()
+        })
+    }
+}
+
+fn expand_tilde(s: &str, home: &Path) -> PathBuf {
+    match s.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None if s == "~" => home.to_path_buf(),
+        None => PathBuf::from(s),
+    }
+}
+
+fn expand_tilde_path(p: &Path, home: &Path) -> PathBuf {
+    p.to_str().map_or_else(|| p.to_path_buf(), |s| expand_tilde(s, home))
+}
+
+fn dedup_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::with_capacity(paths.len());
+    for p in paths {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_derive_from_home() {
+        let p = Paths::for_home(Path::new("/h"));
+        assert_eq!(
+            p.claude_dirs,
+            vec![PathBuf::from("/h/.config/claude"), PathBuf::from("/h/.claude")]
+        );
+        assert_eq!(p.codex_home, PathBuf::from("/h/.codex"));
+        assert_eq!(p.cache, PathBuf::from("/h/.cache/burnbar"));
+        assert_eq!(p.data, PathBuf::from("/h/.local/share/burnbar"));
+    }
+
+    #[test]
+    fn claude_config_dir_is_a_comma_list_that_replaces_defaults() {
+        let env = Env {
+            home: Some("/h".into()),
+            claude_config_dir: Some("~/a, /b ,,/b".into()),
+            codex_home: Some("~/cx".into()),
+            ..Env::default()
+        };
+        let p = Paths::resolve(&env);
+        assert_eq!(p.claude_dirs, vec![PathBuf::from("/h/a"), PathBuf::from("/b")]);
+        assert_eq!(p.codex_home, PathBuf::from("/h/cx"));
+    }
+
+    #[test]
+    fn relative_xdg_dirs_are_ignored() {
+        let env = Env {
+            home: Some("/h".into()),
+            xdg_cache: Some("rel".into()),
+            xdg_data: Some("/d".into()),
+            ..Env::default()
+        };
+        let p = Paths::resolve(&env);
+        assert_eq!(p.cache, PathBuf::from("/h/.cache/burnbar"));
+        assert_eq!(p.data, PathBuf::from("/d/burnbar"));
+    }
+}

@@ -1,0 +1,156 @@
+//! Project identity: from a logged working directory to the project it belongs to.
+//!
+//! - Separators and case: a Windows path (`C:\Users\Me\App`, `c:/users/me/app/`) is folded to
+//!   forward slashes and lower case so the variants one tool writes group together; POSIX paths
+//!   keep their case. Trailing slashes go.
+//! - Worktrees: walking up from the directory (only when it exists on this machine), the first
+//!   `.git` decides. A `.git` *directory* is an ordinary repository: the directory itself is the
+//!   project (a parent with a stray `.git` never absorbs its sub-projects). A `.git` *file*
+//!   pointing into `<main>/.git/worktrees/<name>` is a linked worktree: the project is `<main>`.
+//!   Any other `.git` file (a `--separate-git-dir` repository) is not a worktree.
+//! - Slugs are never expanded back into paths: `-Users-me-my-app` could be `my.app` or `my-app`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Canonicalises project paths, memoised per distinct input.
+#[derive(Debug, Default)]
+pub struct Projects {
+    probe_fs: bool,
+    memo: HashMap<String, String>,
+}
+
+impl Projects {
+    /// A resolver; `probe_fs` enables the worktree walk on the real file system.
+    pub fn new(probe_fs: bool) -> Projects {
+        Projects {
+            probe_fs,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// The canonical project key for a logged directory.
+    pub fn canonical(&mut self, cwd: &str) -> String {
+        if let Some(hit) = self.memo.get(cwd) {
+            return hit.clone();
+        }
+        let mut out = normalize(cwd);
+        if self.probe_fs && out.starts_with('/') {
+            if let Some(main) = worktree_main(Path::new(&out)) {
+                out = normalize(&main.to_string_lossy());
+            }
+        }
+        self.memo.insert(cwd.to_string(), out.clone());
+        out
+    }
+}
+
+/// The display name of a canonical project: its last path segment.
+pub fn display_name(project: &str) -> &str {
+    project
+        .rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or(project)
+}
+
+/// Folds separators (and case, for Windows paths) and strips trailing slashes.
+pub fn normalize(cwd: &str) -> String {
+    let cwd = cwd.trim();
+    let b = cwd.as_bytes();
+    let windows = cwd.contains('\\') || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':');
+    let mut s = if windows {
+        cwd.replace('\\', "/").to_lowercase()
+    } else {
+        cwd.to_string()
+    };
+    while s.contains("//") {
+        s = s.replace("//", "/");
+    }
+    while s.len() > 1 && s.ends_with('/') {
+        s.pop();
+    }
+    s
+}
+
+/// The main repository of a linked worktree containing `dir`, if it is one.
+fn worktree_main(dir: &Path) -> Option<PathBuf> {
+    if !dir.is_dir() {
+        return None;
+    }
+    for ancestor in dir.ancestors() {
+        let git = ancestor.join(".git");
+        let Ok(meta) = std::fs::metadata(&git) else {
+            continue;
+        };
+        if meta.is_dir() {
+            return None;
+        }
+        let text = std::fs::read_to_string(&git).ok()?;
+        let gitdir = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
+        let gitdir = if Path::new(gitdir).is_absolute() {
+            PathBuf::from(gitdir)
+        } else {
+            ancestor.join(gitdir)
+        };
+        let s = gitdir.to_string_lossy().replace('\\', "/");
+        let i = s.find("/.git/worktrees/")?;
+        return Some(PathBuf::from(&s[..i]));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pitfall_6_windows_case_and_slash_variants_group() {
+        assert_eq!(normalize(r"C:\Users\Me\App\"), "c:/users/me/app");
+        assert_eq!(normalize("c:/users/me/app/"), "c:/users/me/app");
+        assert_eq!(normalize("/Users/Me/App/"), "/Users/Me/App", "POSIX paths keep case");
+        assert_eq!(normalize("/a//b"), "/a/b");
+        assert_eq!(normalize("/"), "/");
+    }
+
+    #[test]
+    fn pitfall_6_a_parent_git_dir_does_not_absorb_subprojects() {
+        let t = tempfile::tempdir().unwrap();
+        let parent = t.path().join("parent");
+        std::fs::create_dir_all(parent.join(".git")).unwrap();
+        std::fs::create_dir_all(parent.join("sub")).unwrap();
+        let sub = parent.join("sub").to_string_lossy().into_owned();
+        assert_eq!(Projects::new(true).canonical(&sub), sub);
+    }
+
+    #[test]
+    fn pitfall_6_linked_worktrees_group_under_the_main_repo() {
+        let t = tempfile::tempdir().unwrap();
+        let main = t.path().join("main");
+        std::fs::create_dir_all(main.join(".git/worktrees/feat")).unwrap();
+        let wt = t.path().join("wt-feat");
+        std::fs::create_dir_all(wt.join("src")).unwrap();
+        let gitdir = main.join(".git/worktrees/feat");
+        std::fs::write(wt.join(".git"), format!("gitdir: {}\n", gitdir.display())).unwrap();
+        let mut p = Projects::new(true);
+        let main_s = main.to_string_lossy().into_owned();
+        assert_eq!(p.canonical(&wt.to_string_lossy()), main_s);
+        assert_eq!(p.canonical(&wt.join("src").to_string_lossy()), main_s);
+    }
+
+    #[test]
+    fn pitfall_6_separate_git_dir_repos_are_not_worktrees() {
+        let t = tempfile::tempdir().unwrap();
+        let repo = t.path().join("repo");
+        std::fs::create_dir_all(&repo).unwrap();
+        std::fs::write(repo.join(".git"), "gitdir: /srv/git/repo.git\n").unwrap();
+        let s = repo.to_string_lossy().into_owned();
+        assert_eq!(Projects::new(true).canonical(&s), s);
+    }
+
+    #[test]
+    fn display_name_is_the_last_segment() {
+        assert_eq!(display_name("/home/dev/work/web app"), "web app");
+        assert_eq!(display_name("-Users-me-my-app"), "-Users-me-my-app");
+        assert_eq!(display_name("c:/users/me/app"), "app");
+    }
+}

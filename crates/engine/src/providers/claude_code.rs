@@ -1,0 +1,443 @@
+//! Claude Code transcripts.
+//!
+//! **Where:** `<config>/projects/<slug>/<session>.jsonl` for every Claude config dir
+//! (`CLAUDE_CONFIG_DIR` as a comma list, else `~/.config/claude` and `~/.claude`; the same on
+//! Linux, macOS and Windows). Sub-agent transcripts live beside them: `<slug>/agent-*.jsonl`
+//! (1.x), `<slug>/<session>/subagents/agent-*.jsonl` (2.x) and deeper workflow dirs
+//! (`subagents/workflows/<wf>/agent-*.jsonl`); we read every `*.jsonl` under `projects/`.
+//!
+//! **Record shape:** one JSON object per line. Calls are `"type":"assistant"` records whose
+//! `message` has `id`, `model`, `stop_reason` and `usage`: `input_tokens` (fresh input),
+//! `output_tokens`, `cache_read_input_tokens`, `cache_creation_input_tokens` (legacy total) and
+//! `cache_creation.ephemeral_{5m,1h}_input_tokens` (the split), `server_tool_use
+//! .web_search_requests`, `speed` (`"fast"`), and `iterations[]` whose `advisor_message` entries
+//! are calls of another model not included in the top-level numbers. 2.1.x parents mirror
+//! sub-agent messages as `"type":"progress"` records with `data.type == "agent_progress"`.
+//!
+//! **Dedup key:** `message.id` (`claude:<id>`) across all files. Streaming writes one line per
+//! content block with the same id; early lines carry partial `output_tokens`, the last one the
+//! final usage and `stop_reason`. Resumed sessions replay earlier messages into a new file,
+//! and progress records copy sub-agent lines. All copies are one call: its timestamp is the
+//! earliest copy's, its usage the most complete copy's (a final line beats a partial one, then
+//! the larger output). `<synthetic>` messages (client-side API errors) are not calls.
+//!
+//! **Project:** the record's `cwd` (the slug is lossy: `my.app` and `my-app` share one), else
+//! the first `cwd` of the file, else the slug. **Session:** the record's `sessionId` (sub-agent
+//! records carry their parent's), else the file name.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::json::{Count, List, Obj, Str};
+use super::jsonl::{self, Shape};
+use super::{Batch, Cursor, Provider, walk_files};
+use crate::error::{Result, WarningKind};
+use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::paths::Paths;
+use crate::time::parse_timestamp_ms;
+
+/// The Claude Code provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClaudeCode;
+
+impl Provider for ClaudeCode {
+    fn id(&self) -> ProviderId {
+        ProviderId::ClaudeCode
+    }
+
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        paths.claude_dirs.iter().map(|d| d.join("projects")).collect()
+    }
+
+    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for root in self.roots(paths) {
+            files.extend(walk_files(&root, 8, |name| name.ends_with(".jsonl")));
+        }
+        files
+    }
+
+    fn owns(&self, paths: &Paths, path: &Path) -> bool {
+        path.extension().is_some_and(|e| e == "jsonl")
+            && self.roots(paths).iter().any(|r| path.starts_with(r))
+    }
+
+    fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        let chunk = jsonl::read_from(file, cursor.offset)?;
+        let ctx = FileContext::new(file);
+        let first_new = batch.events.len();
+        for line in jsonl::lines(&chunk.data) {
+            let bytes = match jsonl::shape(line.bytes) {
+                Shape::Object(b) => b,
+                Shape::Blank => continue,
+                Shape::Nul => {
+                    batch.warnings.push(jsonl::line_warning(
+                        ProviderId::ClaudeCode,
+                        file,
+                        &line,
+                        WarningKind::NulPadding,
+                        "NUL bytes",
+                    ));
+                    continue;
+                }
+                Shape::Malformed => {
+                    batch.warnings.push(jsonl::line_warning(
+                        ProviderId::ClaudeCode,
+                        file,
+                        &line,
+                        WarningKind::MalformedLine,
+                        "not a JSON object",
+                    ));
+                    continue;
+                }
+            };
+            // Only records with a `usage` key can be calls: skip the rest (tool results, user
+            // prompts, snapshots; most of the bytes) without parsing them.
+            if memchr::memmem::find(bytes, b"\"usage\":").is_none() {
+                continue;
+            }
+            match serde_json::from_slice::<Record>(bytes) {
+                Ok(rec) => {
+                    if let Err(msg) = ctx.events(&rec, &mut batch.events) {
+                        batch.warnings.push(jsonl::line_warning(
+                            ProviderId::ClaudeCode,
+                            file,
+                            &line,
+                            WarningKind::InvalidRecord,
+                            msg,
+                        ));
+                    }
+                }
+                Err(e) => batch.warnings.push(jsonl::line_warning(
+                    ProviderId::ClaudeCode,
+                    file,
+                    &line,
+                    WarningKind::MalformedLine,
+                    e.to_string(),
+                )),
+            }
+        }
+        ctx.fill_missing_cwd(&mut batch.events[first_new..]);
+        Ok(Cursor {
+            offset: chunk.complete_end(),
+            state: None,
+        })
+    }
+}
+
+/// Per-file facts used as fallbacks.
+struct FileContext {
+    /// The `<slug>` directory directly under `projects/`.
+    slug: String,
+    /// The file name without `.jsonl`.
+    stem: String,
+}
+
+impl FileContext {
+    fn new(file: &Path) -> FileContext {
+        let slug = slug_of(file).unwrap_or_default();
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        FileContext { slug, stem }
+    }
+
+    /// Appends the calls in one record (0, 1, or 1 + advisor calls).
+    fn events(&self, rec: &Record<'_>, out: &mut Vec<UsageEvent>) -> Result<(), String> {
+        let (timestamp, message) = match rec.kind.get() {
+            Some("assistant") => (&rec.timestamp, &rec.message),
+            Some("progress") => {
+                let Some(data) = &rec.data.0 else {
+                    return Ok(());
+                };
+                let Some(inner) = &data.message.0 else {
+                    return Ok(());
+                };
+                if data.kind.get() != Some("agent_progress") || inner.kind.get() != Some("assistant")
+                {
+                    return Ok(());
+                }
+                let ts = if inner.timestamp.get().is_some() {
+                    &inner.timestamp
+                } else {
+                    &rec.timestamp
+                };
+                (ts, &inner.message)
+            }
+            _ => return Ok(()),
+        };
+        let Some(msg) = &message.0 else {
+            return Ok(());
+        };
+        let Some(usage) = &msg.usage.0 else {
+            return Ok(());
+        };
+        let model = msg.model.non_empty().unwrap_or("unknown");
+        if model == "<synthetic>" {
+            return Ok(());
+        }
+        let Some(ts) = timestamp.get().and_then(parse_timestamp_ms) else {
+            return Err(format!(
+                "assistant record without a valid timestamp ({:?})",
+                timestamp.get().unwrap_or("missing")
+            ));
+        };
+        let id = match msg.id.non_empty() {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(format!("ts:{ts}:{model}")),
+        };
+        let base = UsageEvent {
+            provider: ProviderId::ClaudeCode,
+            key: format!("claude:{id}"),
+            timestamp_ms: ts,
+            model: model.to_string(),
+            session_id: rec
+                .session_id
+                .non_empty()
+                .map_or_else(|| self.stem.clone(), str::to_string),
+            project: rec.cwd.non_empty().unwrap_or_default().to_string(),
+            tokens: usage.tokens(),
+            fast: usage.speed.get() == Some("fast"),
+            reasoning_in_output: true,
+            openai_cache_semantics: false,
+            reported_cost: None,
+            estimated: false,
+            is_final: msg.stop_reason.non_empty().is_some(),
+        };
+        let advisors = usage
+            .iterations
+            .0
+            .iter()
+            .filter(|it| it.kind.get() == Some("advisor_message"))
+            .enumerate()
+            .map(|(n, it)| UsageEvent {
+                key: format!("claude:{id}:advisor:{n}"),
+                model: it.model.non_empty().unwrap_or("unknown").to_string(),
+                tokens: it.tokens(),
+                fast: false,
+                ..base.clone()
+            })
+            .collect::<Vec<_>>();
+        out.push(base);
+        out.extend(advisors);
+        Ok(())
+    }
+
+    /// Events without a `cwd` take the file's first known one, else the slug.
+    fn fill_missing_cwd(&self, events: &mut [UsageEvent]) {
+        if events.iter().all(|e| !e.project.is_empty()) {
+            return;
+        }
+        let fallback = events
+            .iter()
+            .find(|e| !e.project.is_empty())
+            .map_or_else(|| self.slug.clone(), |e| e.project.clone());
+        for e in events.iter_mut().filter(|e| e.project.is_empty()) {
+            e.project.clone_from(&fallback);
+        }
+    }
+}
+
+/// The `<slug>` component following the last `projects` directory in `file`'s path.
+fn slug_of(file: &Path) -> Option<String> {
+    let comps: Vec<_> = file.components().collect();
+    let i = comps.iter().rposition(|c| c.as_os_str() == "projects")?;
+    let slug = comps.get(i + 1)?;
+    // a file directly in projects/ has no slug
+    (i + 2 < comps.len()).then(|| slug.as_os_str().to_string_lossy().into_owned())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Record<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    timestamp: Str<'a>,
+    #[serde(rename = "sessionId", borrow)]
+    session_id: Str<'a>,
+    #[serde(borrow)]
+    cwd: Str<'a>,
+    #[serde(borrow)]
+    message: Obj<Message<'a>>,
+    #[serde(borrow)]
+    data: Obj<ProgressData<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProgressData<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    message: Obj<ProgressMessage<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProgressMessage<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    timestamp: Str<'a>,
+    #[serde(borrow)]
+    message: Obj<Message<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Message<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    model: Str<'a>,
+    #[serde(borrow)]
+    stop_reason: Str<'a>,
+    #[serde(borrow)]
+    usage: Obj<Usage<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Usage<'a> {
+    input_tokens: Count,
+    output_tokens: Count,
+    cache_read_input_tokens: Count,
+    cache_creation_input_tokens: Count,
+    cache_creation: Obj<CacheCreation>,
+    server_tool_use: Obj<ServerToolUse>,
+    #[serde(borrow)]
+    speed: Str<'a>,
+    #[serde(borrow)]
+    iterations: List<Iteration<'a>>,
+}
+
+impl Usage<'_> {
+    fn tokens(&self) -> Tokens {
+        tokens(
+            [
+                self.input_tokens,
+                self.output_tokens,
+                self.cache_read_input_tokens,
+                self.cache_creation_input_tokens,
+            ],
+            self.cache_creation.0.as_ref(),
+            self.server_tool_use.0.as_ref(),
+        )
+    }
+}
+
+/// An entry of `usage.iterations[]`; token fields are read flat or from a nested `usage`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Iteration<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    model: Str<'a>,
+    usage: Obj<IterationUsage>,
+    input_tokens: Count,
+    output_tokens: Count,
+    cache_read_input_tokens: Count,
+    cache_creation_input_tokens: Count,
+    cache_creation: Obj<CacheCreation>,
+}
+
+impl Iteration<'_> {
+    fn tokens(&self) -> Tokens {
+        match &self.usage.0 {
+            Some(u) => tokens(
+                [
+                    u.input_tokens,
+                    u.output_tokens,
+                    u.cache_read_input_tokens,
+                    u.cache_creation_input_tokens,
+                ],
+                u.cache_creation.0.as_ref(),
+                None,
+            ),
+            None => tokens(
+                [
+                    self.input_tokens,
+                    self.output_tokens,
+                    self.cache_read_input_tokens,
+                    self.cache_creation_input_tokens,
+                ],
+                self.cache_creation.0.as_ref(),
+                None,
+            ),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct IterationUsage {
+    input_tokens: Count,
+    output_tokens: Count,
+    cache_read_input_tokens: Count,
+    cache_creation_input_tokens: Count,
+    cache_creation: Obj<CacheCreation>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CacheCreation {
+    ephemeral_5m_input_tokens: Count,
+    ephemeral_1h_input_tokens: Count,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ServerToolUse {
+    web_search_requests: Count,
+}
+
+/// `[input, output, cache_read, legacy cache_creation total]` plus the optional split.
+/// Cache writes: total = max(legacy total, 5m + 1h) when the split exists, else the legacy
+/// total (all 5m); the 1h part is capped at the total.
+fn tokens(
+    [input, output, cache_read, legacy]: [Count; 4],
+    split: Option<&CacheCreation>,
+    server: Option<&ServerToolUse>,
+) -> Tokens {
+    let legacy = legacy.0;
+    let (cw5, cw1h) = match split {
+        Some(split) => {
+            let (s5, s1) = (
+                split.ephemeral_5m_input_tokens.0,
+                split.ephemeral_1h_input_tokens.0,
+            );
+            let total = legacy.max(s5.saturating_add(s1));
+            let one_hour = s1.min(total);
+            (total - one_hour, one_hour)
+        }
+        None => (legacy, 0),
+    };
+    Tokens {
+        input: input.0,
+        output: output.0,
+        cache_read: cache_read.0,
+        cache_write_5m: cw5,
+        cache_write_1h: cw1h,
+        reasoning: 0,
+        web_search_requests: server.map_or(0, |s| s.web_search_requests.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_is_the_dir_under_projects() {
+        assert_eq!(
+            slug_of(Path::new("/h/.claude/projects/-a-b/s/subagents/agent-1.jsonl")).as_deref(),
+            Some("-a-b")
+        );
+        assert_eq!(slug_of(Path::new("/h/.claude/projects/x.jsonl")), None);
+    }
+}

@@ -1,0 +1,398 @@
+//! OpenAI Codex CLI rollouts.
+//!
+//! **Where:** `$CODEX_HOME` else `~/.codex` (Linux, macOS and Windows alike):
+//! `sessions/YYYY/MM/DD/rollout-*.jsonl` and `archived_sessions/rollout-*.jsonl`. The same
+//! rollout can exist in both; files are de-duplicated by basename and the active copy wins.
+//!
+//! **Record shape:** `{"timestamp", "type", "payload"}` per line. A rollout is admitted on
+//! structure alone: its first record is `session_meta` with an object payload (never gated on
+//! `originator`; third-party clients write their own). We read `session_meta.payload`
+//! (`id`, else `session_id`, else the file name; `cwd`; `model`; `forked_from_id`; only its
+//! top-level fields: nested `base_instructions.provenance.model` is not the model),
+//! `turn_context.payload.{model, cwd}` and `event_msg` records with `payload.type ==
+//! "token_count"` and `payload.info.{last_token_usage, total_token_usage}`.
+//!
+//! **Token fields:** OpenAI semantics. `input_tokens` *includes* `cached_input_tokens`
+//! (subtracted), `output_tokens` *includes* `reasoning_output_tokens` (never added again),
+//! `total_tokens = input + output`. Per call we take `last_token_usage`, else the delta of the
+//! cumulative `total_token_usage` against the previous event. A `token_count` whose cumulative
+//! total did not grow is a repeat, not a call (the previous total starts as "none", so a first
+//! event with total 0 still counts); `info: null` (rate-limit-only events) is skipped.
+//!
+//! **Dedup key:** `codex:<root>:<cumulative total>:<input>:<cached>:<output>:<reasoning>` where
+//! `root` is `forked_from_id` for a forked session, else the session id. A fork replays its
+//! parent's history with a timestamp within 5 s of its own `session_meta`; those events are
+//! skipped, and keying by the parent's id makes any replay that slips through collide with the
+//! parent's own events.
+//!
+//! **Model:** the event's own `info.model`, else the latest `turn_context.model`, else the
+//! session's; a rollout that never names one is priced as `gpt-5` and marked estimated.
+//! **Project:** the session `cwd` (else the turn context's).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::json::{Count, Obj, Str};
+use super::jsonl::{self, RawLine, Shape};
+use super::{Batch, Cursor, Provider, walk_files};
+use crate::error::{Result, WarningKind};
+use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::paths::Paths;
+use crate::time::parse_timestamp_ms;
+
+/// The model assumed when a rollout never names one (Codex's own default at the time).
+const DEFAULT_MODEL: &str = "gpt-5";
+/// Fork replays are clustered within this many ms after the fork's `session_meta`.
+const FORK_REPLAY_WINDOW_MS: i64 = 5_000;
+
+/// The Codex provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Codex;
+
+impl Provider for Codex {
+    fn id(&self) -> ProviderId {
+        ProviderId::Codex
+    }
+
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        vec![
+            paths.codex_home.join("sessions"),
+            paths.codex_home.join("archived_sessions"),
+        ]
+    }
+
+    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for root in self.roots(paths) {
+            for f in walk_files(&root, 5, is_rollout_name) {
+                let name = f.file_name().map(std::ffi::OsStr::to_os_string);
+                if seen.insert(name) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    fn owns(&self, paths: &Paths, path: &Path) -> bool {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_rollout_name)
+            && self.roots(paths).iter().any(|r| path.starts_with(r))
+    }
+
+    fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        let mut chunk = jsonl::read_from(file, cursor.offset)?;
+        let resumed = chunk.start == cursor.offset && cursor.offset > 0;
+        let mut state = if resumed {
+            cursor
+                .state
+                .as_deref()
+                .and_then(|s| serde_json::from_str::<State>(s).ok())
+        } else {
+            None
+        };
+        if resumed && state.is_none() {
+            // A cursor without usable state cannot resume mid-file: decode from the start.
+            chunk = jsonl::read_from(file, 0)?;
+        }
+        let mut decoder = Decoder {
+            file,
+            state: state.take(),
+            batch,
+            rejected: false,
+        };
+        // The cursor must carry the state as of the last *complete* line; only the final line
+        // of a chunk can be incomplete, so snapshot just before it.
+        let mut before_tail = None;
+        for line in jsonl::lines(&chunk.data) {
+            if !line.terminated {
+                before_tail = Some(decoder.state.clone());
+            }
+            decoder.line(&line);
+            if decoder.rejected {
+                break;
+            }
+        }
+        let saved = before_tail.unwrap_or(decoder.state);
+        Ok(Cursor {
+            offset: chunk.complete_end(),
+            state: saved.and_then(|s| serde_json::to_string(&s).ok()),
+        })
+    }
+}
+
+fn is_rollout_name(name: &str) -> bool {
+    name.starts_with("rollout-") && name.ends_with(".jsonl")
+}
+
+/// Decoder state carried across lines (and across runs, in the cursor).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+struct State {
+    session_id: String,
+    /// Dedup root: `forked_from_id` for forks, else the session id.
+    root_id: String,
+    cwd: String,
+    session_model: Option<String>,
+    turn_model: Option<String>,
+    /// Events before this instant are a fork's replay of its parent.
+    fork_cutoff_ms: Option<i64>,
+    /// The previous cumulative usage, once one was seen.
+    prev_total: Option<Usage5>,
+}
+
+/// `[input, cached, output, reasoning, total]`.
+type Usage5 = [u64; 5];
+
+struct Decoder<'a> {
+    file: &'a Path,
+    state: Option<State>,
+    batch: &'a mut Batch,
+    /// The first record was not a `session_meta`: stop reading this file.
+    rejected: bool,
+}
+
+impl Decoder<'_> {
+    fn admitted(&self) -> bool {
+        self.state.is_some()
+    }
+
+    fn warn(&mut self, line: &RawLine<'_>, kind: WarningKind, msg: impl Into<String>) {
+        self.batch.warnings.push(jsonl::line_warning(
+            ProviderId::Codex,
+            self.file,
+            line,
+            kind,
+            msg,
+        ));
+    }
+
+    fn line(&mut self, line: &RawLine<'_>) {
+        let bytes = match jsonl::shape(line.bytes) {
+            Shape::Object(b) => b,
+            Shape::Blank => return,
+            Shape::Nul => return self.warn(line, WarningKind::NulPadding, "NUL bytes"),
+            Shape::Malformed => {
+                return self.warn(line, WarningKind::MalformedLine, "not a JSON object");
+            }
+        };
+        let interesting = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
+        let admitted = self.admitted();
+        if admitted
+            && !interesting(b"\"token_count\"")
+            && !interesting(b"\"turn_context\"")
+            && !interesting(b"\"session_meta\"")
+        {
+            return; // response items, reasoning, tool output: not usage
+        }
+        let rec = match serde_json::from_slice::<Record>(bytes) {
+            Ok(r) => r,
+            Err(e) => return self.warn(line, WarningKind::MalformedLine, e.to_string()),
+        };
+        match (rec.kind.get(), &rec.payload.0) {
+            (Some("session_meta"), Some(p)) => self.session_meta(&rec, p),
+            _ if !admitted => {
+                self.rejected = true;
+                self.warn(
+                    line,
+                    WarningKind::NotAdmitted,
+                    "first record is not a session_meta: not a Codex rollout",
+                );
+            }
+            (Some("turn_context"), Some(p)) => {
+                let st = self.state.get_or_insert_with(State::default);
+                if let Some(m) = p.model.non_empty() {
+                    st.turn_model = Some(m.to_string());
+                }
+                if st.cwd.is_empty() {
+                    if let Some(c) = p.cwd.non_empty() {
+                        st.cwd = c.to_string();
+                    }
+                }
+            }
+            (Some("event_msg"), Some(p)) if p.kind.get() == Some("token_count") => {
+                if let Err(msg) = self.token_count(&rec, p) {
+                    self.warn(line, WarningKind::InvalidRecord, msg);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn session_meta(&mut self, rec: &Record<'_>, p: &Payload<'_>) {
+        if self.state.is_some() {
+            return; // a later session_meta (some clients repeat it) changes nothing
+        }
+        let stem = self
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let session_id = p
+            .id
+            .non_empty()
+            .or_else(|| p.session_id.non_empty())
+            .map_or(stem, str::to_string);
+        let forked = p.forked_from_id.non_empty().map(str::to_string);
+        let meta_ts = p
+            .timestamp
+            .get()
+            .or_else(|| rec.timestamp.get())
+            .and_then(parse_timestamp_ms);
+        self.state = Some(State {
+            root_id: forked.clone().unwrap_or_else(|| session_id.clone()),
+            session_id,
+            cwd: p.cwd.non_empty().unwrap_or_default().to_string(),
+            session_model: p.model.non_empty().map(str::to_string),
+            turn_model: None,
+            fork_cutoff_ms: forked.and(meta_ts).map(|t| t + FORK_REPLAY_WINDOW_MS),
+            prev_total: None,
+        });
+    }
+
+    fn token_count(&mut self, rec: &Record<'_>, p: &Payload<'_>) -> Result<(), String> {
+        let Some(info) = &p.info.0 else {
+            return Ok(()); // info: null — a rate-limit update, not a call
+        };
+        let ts = rec
+            .timestamp
+            .get()
+            .and_then(parse_timestamp_ms)
+            .ok_or_else(|| "token_count without a valid timestamp".to_string())?;
+        let st = self.state.get_or_insert_with(State::default);
+        let total = info.total_token_usage.0.as_ref().map(CodexUsage::as_array);
+        let last = info.last_token_usage.0.as_ref().map(CodexUsage::as_array);
+        let prev = st.prev_total;
+        if let Some(t) = total {
+            st.prev_total = Some(t); // always advance, whichever branch prices the call
+        }
+        if st.fork_cutoff_ms.is_some_and(|cut| ts < cut) {
+            return Ok(()); // the fork's replay of its parent
+        }
+        let delta = match (total, last, prev) {
+            (Some(t), _, Some(p)) if t[4] == p[4] => return Ok(()), // repeat, not a call
+            (_, Some(l), _) => l,
+            (Some(t), None, Some(p)) => std::array::from_fn(|i| t[i].saturating_sub(p[i])),
+            (Some(t), None, None) => t,
+            (None, None, _) => return Ok(()),
+        };
+        let key = match total {
+            Some([i, c, o, r, t]) => format!("codex:{}:{t}:{i}:{c}:{o}:{r}", st.root_id),
+            None => {
+                let [i, c, o, r, _] = delta;
+                format!("codex:{}:at:{ts}:{i}:{c}:{o}:{r}", st.root_id)
+            }
+        };
+        let explicit = info.model.non_empty().or_else(|| info.model_name.non_empty());
+        let model = explicit
+            .or(st.turn_model.as_deref())
+            .or(st.session_model.as_deref());
+        let [input, cached, output, reasoning, _] = delta;
+        let cache_write = info
+            .last_token_usage
+            .0
+            .as_ref()
+            .map_or(0, |u| u.cache_write_input_tokens.0);
+        let fresh = input.saturating_sub(cached);
+        let cache_write = cache_write.min(fresh);
+        self.batch.events.push(UsageEvent {
+            provider: ProviderId::Codex,
+            key,
+            timestamp_ms: ts,
+            model: model.unwrap_or(DEFAULT_MODEL).to_string(),
+            session_id: st.session_id.clone(),
+            project: st.cwd.clone(),
+            tokens: Tokens {
+                input: fresh - cache_write,
+                output,
+                cache_read: cached.min(input),
+                cache_write_5m: cache_write,
+                cache_write_1h: 0,
+                reasoning,
+                web_search_requests: 0,
+            },
+            fast: false,
+            reasoning_in_output: true,
+            openai_cache_semantics: true,
+            reported_cost: None,
+            estimated: model.is_none(),
+            is_final: true,
+        });
+        Ok(())
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Record<'a> {
+    #[serde(borrow)]
+    timestamp: Str<'a>,
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    payload: Obj<Payload<'a>>,
+}
+
+/// The union of the payload fields we read; serde skips everything else (including nested
+/// objects such as `base_instructions`, whose inner `model` must not be taken as the model).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Payload<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    session_id: Str<'a>,
+    #[serde(borrow)]
+    timestamp: Str<'a>,
+    #[serde(borrow)]
+    cwd: Str<'a>,
+    #[serde(borrow)]
+    model: Str<'a>,
+    #[serde(borrow)]
+    forked_from_id: Str<'a>,
+    #[serde(borrow)]
+    info: Obj<Info<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Info<'a> {
+    total_token_usage: Obj<CodexUsage>,
+    last_token_usage: Obj<CodexUsage>,
+    #[serde(borrow)]
+    model: Str<'a>,
+    #[serde(borrow)]
+    model_name: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CodexUsage {
+    input_tokens: Count,
+    cached_input_tokens: Count,
+    cache_write_input_tokens: Count,
+    output_tokens: Count,
+    reasoning_output_tokens: Count,
+    total_tokens: Count,
+}
+
+impl CodexUsage {
+    fn as_array(&self) -> Usage5 {
+        let total = if self.total_tokens.0 > 0 {
+            self.total_tokens.0
+        } else {
+            self.input_tokens.0 + self.output_tokens.0
+        };
+        [
+            self.input_tokens.0,
+            self.cached_input_tokens.0,
+            self.output_tokens.0,
+            self.reasoning_output_tokens.0,
+            total,
+        ]
+    }
+}

@@ -1,0 +1,258 @@
+//! Lenient JSON field types for provider records.
+//!
+//! The tools' logs are untrusted input: a field that is usually a string can be a number, an
+//! object can be `null`, a token count can be negative or a float. With these types a record
+//! deserialises whenever the line is valid JSON; a field of the wrong shape simply reads as
+//! absent (and its value is skipped without allocating). Only a line that is not JSON at all
+//! fails, and becomes a counted warning.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// `visit_*` for every non-string scalar, returning `$v`.
+macro_rules! scalars_are {
+    ($v:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+    };
+}
+
+/// `visit_*` for containers (consumed, not materialised) and non-string scalars.
+macro_rules! other_values_are_none {
+    ($v:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok($v)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok($v)
+        }
+    };
+}
+
+/// A string field; any other JSON type reads as `None`. Borrows from the line when it can.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Str<'a>(pub Option<Cow<'a, str>>);
+
+impl<'a> Str<'a> {
+    /// The string, if it was one.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// The string if it was one and is not empty after trimming.
+    pub fn non_empty(&self) -> Option<&str> {
+        self.get().filter(|s| !s.trim().is_empty())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Str<'a>, E> {
+                Ok(Str(Some(Cow::Owned(v))))
+            }
+            other_values_are_none!(Str(None));
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A token count: non-negative integer. Negative, fractional-negative, non-finite or non-number
+/// values read as 0 (a negative count must never subtract); positive floats are truncated.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Count, E> {
+                Ok(Count(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Count, E> {
+                Ok(Count(u64::try_from(v).unwrap_or(0)))
+            }
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            fn visit_f64<E>(self, v: f64) -> Result<Count, E> {
+                Ok(Count(if v.is_finite() && v > 0.0 { v as u64 } else { 0 }))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Count, E> {
+                Ok(Count(0))
+            }
+            other_values_are_none!(Count(0));
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object field of type `T`; a non-object value reads as `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obj<T>(pub Option<T>);
+
+impl<T> Default for Obj<T> {
+    fn default() -> Self {
+        Obj(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|t| Obj(Some(t)))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Obj<T>, E> {
+                Ok(Obj(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Obj<T>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Obj(None))
+            }
+            scalars_are!(Obj(None));
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// An array of objects of type `T`; non-object elements are skipped, a non-array reads as empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Obj(item)) = seq.next_element::<Obj<T>>()? {
+                    out.extend(item);
+                }
+                Ok(List(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List<T>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(List(Vec::new()))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<List<T>, E> {
+                Ok(List(Vec::new()))
+            }
+            scalars_are!(List(Vec::new()));
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct Rec<'a> {
+        #[serde(borrow)]
+        name: Str<'a>,
+        n: Count,
+        inner: Obj<Inner>,
+        list: List<Inner>,
+    }
+
+    #[derive(Deserialize, Default, Debug, PartialEq)]
+    #[serde(default)]
+    struct Inner {
+        n: Count,
+    }
+
+    #[test]
+    fn wrong_shapes_read_as_absent() {
+        let r: Rec = serde_json::from_str(
+            r#"{"name":{"x":[1,2]},"n":-5,"inner":"str","list":{"a":1},"extra":[{}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.name.get(), None);
+        assert_eq!(r.n, Count(0));
+        assert_eq!(r.inner.0, None);
+        assert!(r.list.0.is_empty());
+    }
+
+    #[test]
+    fn right_shapes_read() {
+        let r: Rec = serde_json::from_str(
+            r#"{"name":"a\"b","n":12.9,"inner":{"n":3},"list":[{"n":1},7,{"n":2}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.name.get(), Some("a\"b"));
+        assert_eq!(r.n, Count(12));
+        assert_eq!(r.inner.0, Some(Inner { n: Count(3) }));
+        assert_eq!(r.list.0, vec![Inner { n: Count(1) }, Inner { n: Count(2) }]);
+    }
+
+    #[test]
+    fn nan_like_and_huge_numbers_do_not_panic() {
+        let r: Rec = serde_json::from_str(r#"{"n":1e400}"#).unwrap_or_default();
+        assert!(r.n.0 == 0 || r.n.0 == u64::MAX);
+        let r: Rec = serde_json::from_str(r#"{"n":18446744073709551615}"#).unwrap();
+        assert_eq!(r.n, Count(u64::MAX));
+    }
+}

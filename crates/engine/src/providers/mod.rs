@@ -1,0 +1,98 @@
+//! Providers: one per tool, all behind the same [`Provider`] trait.
+//!
+//! A provider knows where its tool keeps logs ([`Provider::roots`], [`Provider::discover`]),
+//! which paths are its own ([`Provider::owns`], used to route file-watch events) and how to
+//! turn a file into [`UsageEvent`]s ([`Provider::read`]). It parses and nothing else: it never
+//! prices, classifies, aggregates, or reads the environment, the clock or `~` (everything
+//! arrives through [`Paths`]). A malformed line becomes a [`Warning`] and reading continues; a
+//! file that cannot be opened is an [`Error`](crate::Error) for that file only.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, Warning};
+use crate::model::{ProviderId, UsageEvent};
+use crate::paths::Paths;
+
+pub mod claude_code;
+pub mod codex;
+pub mod json;
+pub mod jsonl;
+
+/// Where reading a file stopped, opaque to everything but the provider that wrote it.
+///
+/// For JSONL sources `offset` is the byte offset just past the last complete line, and `state`
+/// is whatever decoder state the provider needs to resume there (Codex keeps its cumulative
+/// counters). A file that shrank or was replaced is read again from [`Cursor::START`]; dedup
+/// keys make that safe.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Byte offset just past the last complete line consumed.
+    pub offset: u64,
+    /// Provider-specific decoder state (JSON), if any.
+    pub state: Option<String>,
+}
+
+impl Cursor {
+    /// The beginning of a file.
+    pub const START: Cursor = Cursor {
+        offset: 0,
+        state: None,
+    };
+}
+
+/// What one `read` produced.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Calls found.
+    pub events: Vec<UsageEvent>,
+    /// Lines skipped, with why.
+    pub warnings: Vec<Warning>,
+}
+
+/// One tool's log reader.
+pub trait Provider: Send + Sync {
+    /// Which tool.
+    fn id(&self) -> ProviderId;
+
+    /// The directories that hold this tool's logs (existing or not): scanned and watched.
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf>;
+
+    /// Every log file to read, in a deterministic order, each listed once.
+    fn discover(&self, paths: &Paths) -> Vec<PathBuf>;
+
+    /// True when `path` is a file this provider reads (routes file-watch events).
+    fn owns(&self, paths: &Paths, path: &Path) -> bool;
+
+    /// Reads `file` from `cursor`, appending calls and warnings to `batch`; returns the cursor
+    /// to resume from next time.
+    fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor>;
+}
+
+/// Every provider we ship.
+pub fn all() -> Vec<Box<dyn Provider>> {
+    vec![
+        Box::new(claude_code::ClaudeCode),
+        Box::new(codex::Codex),
+    ]
+}
+
+/// Files under `root` (recursively, not following directory links, at most `max_depth` deep)
+/// whose name satisfies `keep`, sorted by path. A missing root yields nothing.
+pub(crate) fn walk_files(root: &Path, max_depth: usize, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .max_depth(max_depth)
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(name == "node_modules" || name == ".git")
+        })
+        .filter_map(std::result::Result::ok)
+        .filter(|e| e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file()))
+        .filter(|e| e.file_name().to_str().is_some_and(&keep))
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    out.sort();
+    out
+}

@@ -1,0 +1,441 @@
+//! The report payload: what `burnbar report --format json` prints and what the tray's popover
+//! renders. One JSON contract for both (camelCase keys, money as USD numbers exact to the
+//! micro-dollar, rates as fractions 0..1 everywhere).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::aggregate::{Call, Filter, Totals, group_by};
+use crate::engine::Dataset;
+use crate::error::WarningKind;
+use crate::ingest::{FileError, SourceInfo};
+use crate::model::{CostSource, ProviderId, Usd};
+use crate::pricing::PriceSource;
+use crate::project::display_name;
+use crate::time::Span;
+
+/// Bumped on any incompatible change of the payload.
+pub const SCHEMA: &str = "burnbar.report.v1";
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// [`SCHEMA`].
+    pub schema: &'static str,
+    /// When it was made (RFC 3339, UTC).
+    pub generated: String,
+    /// The period covered.
+    pub period: Span,
+    /// The IANA zone days are counted in.
+    pub timezone: String,
+    /// Always `USD`.
+    pub currency: &'static str,
+    /// Provider and project filters in force.
+    pub filters: Filters,
+    /// Headline figures.
+    pub overview: Overview,
+    /// One row per calendar day, ascending, days without calls included.
+    pub daily: Vec<DayRow>,
+    /// By project, most expensive first.
+    pub projects: Vec<ProjectRow>,
+    /// By model as logged, most expensive first.
+    pub models: Vec<ModelRow>,
+    /// By provider, most expensive first.
+    pub providers: Vec<ProviderRow>,
+    /// Models we could not price: their calls are counted, their cost is unknown.
+    pub unpriced_models: Vec<UnpricedModel>,
+    /// What was searched and read, per provider.
+    pub sources: Vec<SourceInfo>,
+    /// Skipped lines and unreadable files.
+    pub diagnostics: Diagnostics,
+    /// The price table in force.
+    pub prices: PriceSource,
+}
+
+/// Filters in force.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filters {
+    /// Providers kept (empty = all).
+    pub providers: Vec<ProviderId>,
+    /// Project patterns (empty = all).
+    pub projects: Vec<String>,
+}
+
+/// Sums shared by every row.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+    /// Cost of the priced calls, USD.
+    pub cost: Usd,
+    /// Calls.
+    pub calls: u64,
+    /// Calls whose model has no price (not in `cost`).
+    pub unpriced_calls: u64,
+    /// Part of `cost` computed from estimates.
+    pub estimated_cost: Usd,
+    /// Token sums.
+    pub tokens: TokenSums,
+    /// Cache reads / (input + cache writes + cache reads), 0..1.
+    pub cache_hit_rate: Option<f64>,
+}
+
+/// Token sums.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSums {
+    /// Fresh input.
+    pub input: u64,
+    /// Output (incl. reasoning where the tool counts it there).
+    pub output: u64,
+    /// Cache reads.
+    pub cache_read: u64,
+    /// Cache writes, 5m + 1h.
+    pub cache_write: u64,
+    /// 5-minute cache writes.
+    pub cache_write_5m: u64,
+    /// 1-hour cache writes.
+    pub cache_write_1h: u64,
+    /// Reasoning tokens.
+    pub reasoning: u64,
+    /// Web searches (requests, not tokens).
+    pub web_search_requests: u64,
+    /// input + output + cache reads + cache writes.
+    pub total: u64,
+}
+
+impl From<&Totals> for Figures {
+    fn from(t: &Totals) -> Figures {
+        let k = &t.tokens;
+        Figures {
+            cost: t.cost,
+            calls: t.calls,
+            unpriced_calls: t.unpriced_calls,
+            estimated_cost: t.estimated_cost,
+            tokens: TokenSums {
+                input: k.input,
+                output: k.output,
+                cache_read: k.cache_read,
+                cache_write: k.cache_write(),
+                cache_write_5m: k.cache_write_5m,
+                cache_write_1h: k.cache_write_1h,
+                reasoning: k.reasoning,
+                web_search_requests: k.web_search_requests,
+                total: k.input + k.output + k.cache_read + k.cache_write(),
+            },
+            cache_hit_rate: t.cache_hit_rate(),
+        }
+    }
+}
+
+/// Headline figures.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    /// Sums.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Distinct sessions with a call in the period.
+    pub sessions: u64,
+    /// Distinct projects.
+    pub projects: u64,
+    /// First and last call in the period (RFC 3339).
+    pub first_call: Option<String>,
+    /// Last call in the period.
+    pub last_call: Option<String>,
+}
+
+/// One day.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayRow {
+    /// `YYYY-MM-DD` in the report's zone.
+    pub date: NaiveDate,
+    /// Sums.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Sessions with a call that day.
+    pub sessions: u64,
+}
+
+/// One project.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectRow {
+    /// Last path segment.
+    pub name: String,
+    /// The canonical path (or the tool's slug when no path was logged).
+    pub path: String,
+    /// Sums.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Sessions.
+    pub sessions: u64,
+    /// Share of the period's cost, 0..1.
+    pub share: f64,
+}
+
+/// One model.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelRow {
+    /// The model id as logged.
+    pub model: String,
+    /// Providers that used it.
+    pub providers: Vec<ProviderId>,
+    /// Sums.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// False when no price was found.
+    pub priced: bool,
+    /// The weakest cost source among its calls.
+    pub cost_source: CostSource,
+}
+
+/// One provider.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderRow {
+    /// Id (`claude-code`).
+    pub id: ProviderId,
+    /// Label (`Claude Code`).
+    pub label: &'static str,
+    /// Sums.
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Sessions.
+    pub sessions: u64,
+}
+
+/// A model without a price.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnpricedModel {
+    /// As logged.
+    pub model: String,
+    /// Which tool logged it.
+    pub provider: ProviderId,
+    /// Calls.
+    pub calls: u64,
+    /// All tokens of those calls.
+    pub tokens: u64,
+}
+
+/// Problems met while reading.
+#[derive(Debug, Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostics {
+    /// Skipped lines, counted by provider and kind.
+    pub skipped: Vec<SkippedCount>,
+    /// Files that could not be read.
+    pub errors: Vec<FileError>,
+}
+
+/// A count of skipped lines.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedCount {
+    /// Which provider.
+    pub provider: ProviderId,
+    /// What kind of problem.
+    pub kind: WarningKind,
+    /// How many lines.
+    pub count: u64,
+    /// In how many files.
+    pub files: u64,
+}
+
+impl Report {
+    /// Builds the report for `filter` over `data`; `span` names the period.
+    pub fn build(data: &Dataset, filter: &Filter, span: Span, now: DateTime<Utc>) -> Report {
+        let calls = filter.apply(&data.calls);
+        let mut total = Totals::default();
+        let mut sessions = HashSet::new();
+        let mut projects = HashSet::new();
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        for (_, c) in &calls {
+            total.add(c);
+            sessions.insert((c.event.provider, c.event.session_id.as_str()));
+            projects.insert(c.event.project.as_str());
+            first = first.min(c.event.timestamp_ms);
+            last = last.max(c.event.timestamp_ms);
+        }
+        let rfc = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).map(|d| d.to_rfc3339());
+        Report {
+            schema: SCHEMA,
+            generated: now.to_rfc3339(),
+            daily: daily(&calls, &span),
+            projects: by_project(&calls, total.cost),
+            models: by_model(&calls),
+            providers: by_provider(&calls),
+            unpriced_models: unpriced(&calls),
+            overview: Overview {
+                figures: Figures::from(&total),
+                sessions: sessions.len() as u64,
+                projects: projects.len() as u64,
+                first_call: (!calls.is_empty()).then(|| rfc(first)).flatten(),
+                last_call: (!calls.is_empty()).then(|| rfc(last)).flatten(),
+            },
+            period: span,
+            timezone: filter.tz.name().to_string(),
+            currency: "USD",
+            filters: Filters {
+                providers: filter.providers.clone(),
+                projects: filter.projects.clone(),
+            },
+            sources: data.sources.clone(),
+            diagnostics: diagnostics(data),
+            prices: data.price_source.clone(),
+        }
+    }
+}
+
+fn sessions_per<K: Ord + Clone>(
+    calls: &[(NaiveDate, &Call)],
+    key: impl Fn(NaiveDate, &Call) -> K,
+) -> BTreeMap<K, u64> {
+    let mut sets: BTreeMap<K, HashSet<(ProviderId, &str)>> = BTreeMap::new();
+    for (d, c) in calls {
+        sets.entry(key(*d, c))
+            .or_default()
+            .insert((c.event.provider, c.event.session_id.as_str()));
+    }
+    sets.into_iter().map(|(k, s)| (k, s.len() as u64)).collect()
+}
+
+fn daily(calls: &[(NaiveDate, &Call)], span: &Span) -> Vec<DayRow> {
+    let totals = group_by(calls, |d, _| d);
+    let sessions = sessions_per(calls, |d, _| d);
+    let first = span.range.from.or_else(|| totals.keys().next().copied());
+    let last = span.range.to.or_else(|| totals.keys().next_back().copied());
+    let (Some(first), Some(last)) = (first, last) else {
+        return Vec::new();
+    };
+    let empty = Totals::default();
+    let mut out = Vec::new();
+    let mut day = first;
+    while day <= last {
+        out.push(DayRow {
+            date: day,
+            figures: Figures::from(totals.get(&day).unwrap_or(&empty)),
+            sessions: sessions.get(&day).copied().unwrap_or(0),
+        });
+        match day.checked_add_days(Days::new(1)) {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    out
+}
+
+fn share(part: Usd, whole: Usd) -> f64 {
+    if whole.micros() > 0 {
+        part.micros() as f64 / whole.micros() as f64
+    } else {
+        0.0
+    }
+}
+
+fn by_project(calls: &[(NaiveDate, &Call)], whole: Usd) -> Vec<ProjectRow> {
+    let totals = group_by(calls, |_, c| c.event.project.clone());
+    let sessions = sessions_per(calls, |_, c| c.event.project.clone());
+    let mut rows: Vec<ProjectRow> = totals
+        .into_iter()
+        .map(|(path, t)| ProjectRow {
+            name: display_name(&path).to_string(),
+            sessions: sessions.get(&path).copied().unwrap_or(0),
+            share: share(t.cost, whole),
+            figures: Figures::from(&t),
+            path,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.figures.cost.cmp(&a.figures.cost).then(a.path.cmp(&b.path)));
+    rows
+}
+
+fn by_model(calls: &[(NaiveDate, &Call)]) -> Vec<ModelRow> {
+    let totals = group_by(calls, |_, c| c.event.model.clone());
+    let mut providers: BTreeMap<&str, BTreeSet<ProviderId>> = BTreeMap::new();
+    for (_, c) in calls {
+        providers
+            .entry(c.event.model.as_str())
+            .or_default()
+            .insert(c.event.provider);
+    }
+    let mut rows: Vec<ModelRow> = totals
+        .iter()
+        .map(|(model, t)| ModelRow {
+            providers: providers
+                .get(model.as_str())
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default(),
+            figures: Figures::from(t),
+            priced: !t.is_unpriced(),
+            cost_source: t.cost_source.unwrap_or(CostSource::Computed),
+            model: model.clone(),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.figures.cost.cmp(&a.figures.cost).then(a.model.cmp(&b.model)));
+    rows
+}
+
+fn by_provider(calls: &[(NaiveDate, &Call)]) -> Vec<ProviderRow> {
+    let totals = group_by(calls, |_, c| c.event.provider);
+    let sessions = sessions_per(calls, |_, c| c.event.provider);
+    let mut rows: Vec<ProviderRow> = totals
+        .iter()
+        .map(|(id, t)| ProviderRow {
+            id: *id,
+            label: id.label(),
+            figures: Figures::from(t),
+            sessions: sessions.get(id).copied().unwrap_or(0),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.figures.cost.cmp(&a.figures.cost).then(a.id.cmp(&b.id)));
+    rows
+}
+
+fn unpriced(calls: &[(NaiveDate, &Call)]) -> Vec<UnpricedModel> {
+    let unpriced: Vec<(NaiveDate, &Call)> = calls
+        .iter()
+        .filter(|(_, c)| c.cost.is_none())
+        .copied()
+        .collect();
+    let totals = group_by(&unpriced, |_, c| (c.event.model.clone(), c.event.provider));
+    let mut rows: Vec<UnpricedModel> = totals
+        .into_iter()
+        .map(|((model, provider), t)| UnpricedModel {
+            model,
+            provider,
+            calls: t.calls,
+            tokens: Figures::from(&t).tokens.total,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.tokens.cmp(&a.tokens).then(b.calls.cmp(&a.calls)));
+    rows
+}
+
+fn diagnostics(data: &Dataset) -> Diagnostics {
+    let mut counts: BTreeMap<(ProviderId, WarningKind), (u64, BTreeSet<&std::path::Path>)> =
+        BTreeMap::new();
+    for w in &data.warnings {
+        let e = counts.entry((w.provider, w.kind)).or_default();
+        e.0 += 1;
+        e.1.insert(w.path.as_path());
+    }
+    Diagnostics {
+        skipped: counts
+            .into_iter()
+            .map(|((provider, kind), (count, files))| SkippedCount {
+                provider,
+                kind,
+                count,
+                files: files.len() as u64,
+            })
+            .collect(),
+        errors: data.errors.clone(),
+    }
+}
