@@ -101,7 +101,7 @@ pub struct Common {
     /// Never touch the network: price with the cached or embedded table.
     #[arg(long)]
     pub offline: bool,
-    /// Price with this LiteLLM-format table only (also: env BURNBAR_PRICES).
+    /// Price with this LiteLLM-format table only (also: env `BURNBAR_PRICES`).
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
     /// List every skipped line and file on stderr.

@@ -55,6 +55,15 @@ pub fn tokens(n: u64) -> String {
     }
 }
 
+/// `1 call`, `2,000 calls`.
+fn count(n: u64, noun: &str) -> String {
+    format!(
+        "{} {noun}{}",
+        group_thousands(n),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "-".to_string(), |r| format!("{:.1}%", r * 100.0))
 }
@@ -126,11 +135,11 @@ pub fn report(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()>
     }
     writeln!(
         out,
-        "  Spend      {}   {} calls, {} sessions, {} projects",
+        "  Spend      {}   {}, {}, {}",
         cost_cell(f),
-        group_thousands(f.calls),
-        group_thousands(o.sessions),
-        group_thousands(o.projects)
+        count(f.calls, "call"),
+        count(o.sessions, "session"),
+        count(o.projects, "project")
     )?;
     writeln!(
         out,
@@ -149,17 +158,21 @@ pub fn report(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()>
         let list: Vec<String> = r
             .unpriced_models
             .iter()
-            .map(|m| format!("{} ({} calls)", m.model, group_thousands(m.calls)))
+            .map(|m| format!("{} ({})", m.model, count(m.calls, "call")))
             .collect();
         writeln!(
             out,
-            "  Unpriced   {} calls have no known price and are not in the total: {}",
-            group_thousands(f.unpriced_calls),
+            "  Unpriced   {} with no known price, not in the totals (marked +): {}",
+            count(f.unpriced_calls, "call"),
             list.join(", ")
         )?;
     }
     if f.estimated_cost.micros() > 0 {
-        writeln!(out, "  Estimated  {} of the total is estimated (~)", money(f.estimated_cost))?;
+        writeln!(
+            out,
+            "  Estimated  {} of the total is estimated (~)",
+            money(f.estimated_cost)
+        )?;
     }
     sections(r, paths, out)?;
     writeln!(out)?;
@@ -171,7 +184,16 @@ fn sections(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "By day")?;
     let mut t = Table::new(
-        &["Date", "Cost", "Calls", "Sessions", "Input", "Output", "Cache read", "Cache write"],
+        &[
+            "Date",
+            "Cost",
+            "Calls",
+            "Sessions",
+            "Input",
+            "Output",
+            "Cache read",
+            "Cache write",
+        ],
         &[],
     );
     for d in r.daily.iter().filter(|d| d.figures.calls > 0) {
@@ -191,7 +213,10 @@ fn sections(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
 
     writeln!(out)?;
     writeln!(out, "By project")?;
-    let mut t = Table::new(&["Project", "Cost", "Share", "Calls", "Sessions", "Path"], &[5]);
+    let mut t = Table::new(
+        &["Project", "Cost", "Share", "Calls", "Sessions", "Path"],
+        &[5],
+    );
     for p in &r.projects {
         t.row(vec![
             p.name.clone(),
@@ -206,7 +231,10 @@ fn sections(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
 
     writeln!(out)?;
     writeln!(out, "By model")?;
-    let mut t = Table::new(&["Model", "Cost", "Calls", "Cache hit", "Output", "Tool"], &[5]);
+    let mut t = Table::new(
+        &["Model", "Cost", "Calls", "Cache hit", "Output", "Tool"],
+        &[5],
+    );
     for m in &r.models {
         let tools: Vec<&str> = m.providers.iter().map(|p| p.as_str()).collect();
         t.row(vec![
@@ -243,7 +271,12 @@ fn empty(r: &Report, out: &mut impl Write) -> io::Result<()> {
     for s in &r.sources {
         for root in &s.roots {
             let state = if root.is_dir() { "found" } else { "not found" };
-            writeln!(out, "    {:<12} {} ({state})", s.provider.as_str(), root.display())?;
+            writeln!(
+                out,
+                "    {:<12} {} ({state})",
+                s.provider.as_str(),
+                root.display()
+            )?;
         }
         if s.files > 0 {
             writeln!(out, "    {:<12} {} log files read", "", s.files)?;
@@ -264,7 +297,10 @@ fn price_source(s: &PriceSource) -> String {
     match s {
         PriceSource::Pinned { path } => format!("pinned table {}", path.display()),
         PriceSource::Cached { path } => {
-            format!("LiteLLM (cached copy {}) over the built-in table", path.display())
+            format!(
+                "LiteLLM (cached copy {}) over the built-in table",
+                path.display()
+            )
         }
         PriceSource::Embedded => "built-in table (LiteLLM prices as shipped)".to_string(),
     }

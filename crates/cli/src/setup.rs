@@ -15,7 +15,11 @@ use crate::args::{Common, PeriodArg};
 
 /// Logs go to stderr, quiet unless `--verbose` or `RUST_LOG`.
 pub fn init_logging(verbose: bool) {
-    let default = if verbose { "burnbar=debug,warn" } else { "error" };
+    let default = if verbose {
+        "burnbar=debug,warn"
+    } else {
+        "error"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
@@ -64,9 +68,8 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         .iter()
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
-            ProviderId::parse(p).ok_or_else(|| {
-                anyhow!("unknown --provider {p:?} (known: claude-code, codex)")
-            })
+            ProviderId::parse(p)
+                .ok_or_else(|| anyhow!("unknown --provider {p:?} (known: claude-code, codex)"))
         })
         .collect::<Result<Vec<_>>>()?;
     let pinned = common.prices.clone().or_else(|| paths.prices_file.clone());

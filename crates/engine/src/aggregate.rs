@@ -55,7 +55,10 @@ impl Totals {
             }
             None => self.unpriced_calls += 1,
         }
-        self.cost_source = Some(self.cost_source.map_or(c.cost_source, |s| s.weakest(c.cost_source)));
+        self.cost_source = Some(
+            self.cost_source
+                .map_or(c.cost_source, |s| s.weakest(c.cost_source)),
+        );
     }
 
     /// Adds another total.
@@ -142,10 +145,17 @@ impl Filter {
 pub type RowKey = (NaiveDate, ProviderId, String, String);
 
 /// Totals per (day, provider, model, project), ordered by key.
-pub fn rollup<'c>(calls: impl IntoIterator<Item = (NaiveDate, &'c Call)>) -> BTreeMap<RowKey, Totals> {
+pub fn rollup<'c>(
+    calls: impl IntoIterator<Item = (NaiveDate, &'c Call)>,
+) -> BTreeMap<RowKey, Totals> {
     let mut out: BTreeMap<RowKey, Totals> = BTreeMap::new();
     for (day, c) in calls {
-        let key = (day, c.event.provider, c.event.model.clone(), c.event.project.clone());
+        let key = (
+            day,
+            c.event.provider,
+            c.event.model.clone(),
+            c.event.project.clone(),
+        );
         out.entry(key).or_default().add(c);
     }
     out

@@ -5,8 +5,11 @@
 //! rollouts) is a commutative rule per dedup key, so the result never depends on file order:
 //! - timestamp: the earliest copy's;
 //! - usage and model: the most complete copy's ([`UsageEvent::completeness`]);
-//! - session and project: the copy from the file that was written first (oldest mtime, then
-//!   path), i.e. the original session rather than the one that replayed it.
+//! - session and project: the copy from the file that was written first, i.e. the original
+//!   session rather than the one that replayed it. "First" is judged by content before
+//!   metadata: the file whose latest call is earliest (a resumed session's file always ends
+//!   after the original's), then the older mtime, then the path. Content first keeps the
+//!   answer right when mtimes are lost (copied or cloned trees).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -128,8 +131,10 @@ pub fn scan(
         match result {
             Ok(batch) => {
                 scan.warnings.extend(batch.warnings);
+                let latest = batch.events.iter().map(|e| e.timestamp_ms).max();
+                let rank = (latest.unwrap_or(i64::MAX), f.mtime_ms, i);
                 for e in batch.events {
-                    merger.add(e, (f.mtime_ms, i));
+                    merger.add(e, rank);
                 }
             }
             Err(message) => scan.errors.push(FileError {
@@ -147,16 +152,19 @@ pub fn scan(
     scan
 }
 
+/// Orders source files: lower = written first (latest call, mtime, discovery index).
+pub type Rank = (i64, i64, usize);
+
 /// Merges copies of the same call (see the module docs).
 #[derive(Default)]
 pub struct Merger {
     index: HashMap<(ProviderId, String), usize>,
-    merged: Vec<(UsageEvent, (i64, usize))>,
+    merged: Vec<(UsageEvent, Rank)>,
 }
 
 impl Merger {
     /// Adds one copy; `rank` orders source files (lower = written first).
-    pub fn add(&mut self, e: UsageEvent, rank: (i64, usize)) {
+    pub fn add(&mut self, e: UsageEvent, rank: Rank) {
         match self.index.entry((e.provider, e.key.clone())) {
             Entry::Vacant(v) => {
                 v.insert(self.merged.len());

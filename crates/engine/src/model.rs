@@ -187,6 +187,7 @@ impl CostSource {
 
 /// One billable API call as a provider read it, before pricing.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // independent facts about one record, not a state
 pub struct UsageEvent {
     /// Which tool wrote it.
     pub provider: ProviderId,
@@ -252,7 +253,10 @@ mod tests {
     #[test]
     fn provider_aliases_parse() {
         assert_eq!(ProviderId::parse("Claude"), Some(ProviderId::ClaudeCode));
-        assert_eq!(ProviderId::parse("claude-code"), Some(ProviderId::ClaudeCode));
+        assert_eq!(
+            ProviderId::parse("claude-code"),
+            Some(ProviderId::ClaudeCode)
+        );
         assert_eq!(ProviderId::parse("codex"), Some(ProviderId::Codex));
         assert_eq!(ProviderId::parse("cursor"), None);
     }

@@ -83,9 +83,9 @@ impl Paths {
     pub fn resolve(env: &Env) -> Paths {
         let home = env.home.clone().unwrap_or_else(|| PathBuf::from("/"));
         let under = |xdg: &Option<PathBuf>, default: &[&str]| {
-            xdg.clone().filter(|p| p.is_absolute()).unwrap_or_else(|| {
-                default.iter().fold(home.clone(), |p, s| p.join(s))
-            })
+            xdg.clone()
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| default.iter().fold(home.clone(), |p, s| p.join(s)))
         };
         let cache_base = under(&env.xdg_cache, &[".cache"]);
         let data_base = under(&env.xdg_data, &[".local", "share"]);
@@ -132,7 +132,8 @@ fn expand_tilde(s: &str, home: &Path) -> PathBuf {
 }
 
 fn expand_tilde_path(p: &Path, home: &Path) -> PathBuf {
-    p.to_str().map_or_else(|| p.to_path_buf(), |s| expand_tilde(s, home))
+    p.to_str()
+        .map_or_else(|| p.to_path_buf(), |s| expand_tilde(s, home))
 }
 
 fn dedup_paths(paths: Vec<PathBuf>) -> Vec<PathBuf> {
@@ -154,7 +155,10 @@ mod tests {
         let p = Paths::for_home(Path::new("/h"));
         assert_eq!(
             p.claude_dirs,
-            vec![PathBuf::from("/h/.config/claude"), PathBuf::from("/h/.claude")]
+            vec![
+                PathBuf::from("/h/.config/claude"),
+                PathBuf::from("/h/.claude")
+            ]
         );
         assert_eq!(p.codex_home, PathBuf::from("/h/.codex"));
         assert_eq!(p.cache, PathBuf::from("/h/.cache/burnbar"));
@@ -170,7 +174,10 @@ mod tests {
             ..Env::default()
         };
         let p = Paths::resolve(&env);
-        assert_eq!(p.claude_dirs, vec![PathBuf::from("/h/a"), PathBuf::from("/b")]);
+        assert_eq!(
+            p.claude_dirs,
+            vec![PathBuf::from("/h/a"), PathBuf::from("/b")]
+        );
         assert_eq!(p.codex_home, PathBuf::from("/h/cx"));
     }
 

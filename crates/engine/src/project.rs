@@ -57,7 +57,8 @@ pub fn display_name(project: &str) -> &str {
 pub fn normalize(cwd: &str) -> String {
     let cwd = cwd.trim();
     let b = cwd.as_bytes();
-    let windows = cwd.contains('\\') || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':');
+    let windows =
+        cwd.contains('\\') || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':');
     let mut s = if windows {
         cwd.replace('\\', "/").to_lowercase()
     } else {
@@ -107,7 +108,11 @@ mod tests {
     fn pitfall_6_windows_case_and_slash_variants_group() {
         assert_eq!(normalize(r"C:\Users\Me\App\"), "c:/users/me/app");
         assert_eq!(normalize("c:/users/me/app/"), "c:/users/me/app");
-        assert_eq!(normalize("/Users/Me/App/"), "/Users/Me/App", "POSIX paths keep case");
+        assert_eq!(
+            normalize("/Users/Me/App/"),
+            "/Users/Me/App",
+            "POSIX paths keep case"
+        );
         assert_eq!(normalize("/a//b"), "/a/b");
         assert_eq!(normalize("/"), "/");
     }

@@ -352,7 +352,12 @@ fn by_project(calls: &[(NaiveDate, &Call)], whole: Usd) -> Vec<ProjectRow> {
             path,
         })
         .collect();
-    rows.sort_by(|a, b| b.figures.cost.cmp(&a.figures.cost).then(a.path.cmp(&b.path)));
+    rows.sort_by(|a, b| {
+        b.figures
+            .cost
+            .cmp(&a.figures.cost)
+            .then(a.path.cmp(&b.path))
+    });
     rows
 }
 
@@ -378,7 +383,12 @@ fn by_model(calls: &[(NaiveDate, &Call)]) -> Vec<ModelRow> {
             model: model.clone(),
         })
         .collect();
-    rows.sort_by(|a, b| b.figures.cost.cmp(&a.figures.cost).then(a.model.cmp(&b.model)));
+    rows.sort_by(|a, b| {
+        b.figures
+            .cost
+            .cmp(&a.figures.cost)
+            .then(a.model.cmp(&b.model))
+    });
     rows
 }
 

@@ -138,11 +138,17 @@ impl Span {
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
     let s = s.trim();
     let valid_shape = s.len() == 10
-        && s.bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if !valid_shape {
-        return Err(Error::Date(format!("invalid date {s:?}: expected YYYY-MM-DD")));
+        return Err(Error::Date(format!(
+            "invalid date {s:?}: expected YYYY-MM-DD"
+        )));
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| Error::Date(format!("invalid date {s:?}: no such day")))
@@ -186,8 +192,14 @@ mod tests {
     fn days_follow_the_time_zone() {
         let ts = parse_timestamp_ms("2026-03-01T23:30:00Z").unwrap();
         assert_eq!(local_date(ts, Tz::UTC), d("2026-03-01"));
-        assert_eq!(local_date(ts, "Asia/Kolkata".parse().unwrap()), d("2026-03-02"));
-        assert_eq!(local_date(ts, "America/New_York".parse().unwrap()), d("2026-03-01"));
+        assert_eq!(
+            local_date(ts, "Asia/Kolkata".parse().unwrap()),
+            d("2026-03-02")
+        );
+        assert_eq!(
+            local_date(ts, "America/New_York".parse().unwrap()),
+            d("2026-03-01")
+        );
     }
 
     #[test]

@@ -41,8 +41,9 @@ pub fn run(args: &ExportArgs, ctx: &Setup, data: &Dataset) -> Result<()> {
         }
     }
     match &args.output {
-        Some(path) => std::fs::write(path, &buf)
-            .with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, &buf).with_context(|| format!("writing {}", path.display()))?;
+        }
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();

@@ -49,14 +49,18 @@ impl Index {
         let mut keys: Vec<&str> = table.iter().map(|(k, _)| k).collect();
         keys.sort_unstable();
         let mut lower = HashMap::new();
-        let mut namespaces: HashSet<String> =
-            ROUTING_NAMESPACES.iter().map(|s| (*s).to_string()).collect();
+        let mut namespaces: HashSet<String> = ROUTING_NAMESPACES
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect();
         for k in keys {
             if let Some((ns, _)) = k.split_once('/') {
                 namespaces.insert(ns.to_ascii_lowercase());
             }
             if table.get(k).is_some_and(|p| !p.is_free()) {
-                lower.entry(k.to_ascii_lowercase()).or_insert_with(|| k.to_string());
+                lower
+                    .entry(k.to_ascii_lowercase())
+                    .or_insert_with(|| k.to_string());
             }
         }
         namespaces.remove("ollama");
@@ -65,7 +69,11 @@ impl Index {
 }
 
 /// Finds the row for `model`: `(table key, price)`.
-pub fn find<'t>(table: &'t PriceTable, index: &Index, model: &str) -> Option<(&'t str, ModelPrice)> {
+pub fn find<'t>(
+    table: &'t PriceTable,
+    index: &Index,
+    model: &str,
+) -> Option<(&'t str, ModelPrice)> {
     let model = model.trim();
     if model.is_empty() || model == "<synthetic>" || is_local(model) {
         return None;
@@ -132,10 +140,15 @@ fn strip_date(s: &str) -> &str {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     let n = b.len();
-    if n > 11 && b[n - 11] == b'-' && b[n - 6] == b'-' && b[n - 3] == b'-' {
-        if digits(n - 10..n - 6) && digits(n - 5..n - 3) && digits(n - 2..n) {
-            return &s[..n - 11];
-        }
+    if n > 11
+        && b[n - 11] == b'-'
+        && b[n - 6] == b'-'
+        && b[n - 3] == b'-'
+        && digits(n - 10..n - 6)
+        && digits(n - 5..n - 3)
+        && digits(n - 2..n)
+    {
+        return &s[..n - 11];
     }
     if n > 9 && b[n - 9] == b'-' && digits(n - 8..n) && (b[n - 8] == b'2' || b[n - 8] == b'1') {
         return &s[..n - 9];
@@ -185,14 +198,24 @@ pub fn alias(s: &str) -> Cow<'_, str> {
     let dashed: String = lower
         .chars()
         .filter(|c| !matches!(c, '(' | ')'))
-        .map(|c| if c == '.' || c == ' ' || c == '_' { '-' } else { c })
+        .map(|c| {
+            if c == '.' || c == ' ' || c == '_' {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect();
     let segs: Vec<&str> = dashed.split('-').filter(|x| !x.is_empty()).collect();
     let is_num = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
     let is_family = |x: &str| matches!(x, "opus" | "sonnet" | "haiku");
     // claude-<major>[-<minor>]-<family>…, major >= 4 -> claude-<family>-<major>[-<minor>]…
     if segs.len() >= 3 && is_num(segs[1]) {
-        let (ver, fam_at) = if is_num(segs[2]) { (&segs[1..3], 3) } else { (&segs[1..2], 2) };
+        let (ver, fam_at) = if is_num(segs[2]) {
+            (&segs[1..3], 3)
+        } else {
+            (&segs[1..2], 2)
+        };
         let major: u32 = segs[1].parse().unwrap_or(0);
         if major >= 4 && segs.get(fam_at).is_some_and(|f| is_family(f)) {
             let mut out = vec!["claude", segs[fam_at]];
@@ -210,7 +233,10 @@ mod tests {
 
     #[test]
     fn dates_and_pins_are_stripped() {
-        assert_eq!(strip_date("claude-sonnet-4-5-20250929"), "claude-sonnet-4-5");
+        assert_eq!(
+            strip_date("claude-sonnet-4-5-20250929"),
+            "claude-sonnet-4-5"
+        );
         assert_eq!(strip_date("gpt-4o-2024-08-06"), "gpt-4o");
         assert_eq!(strip_date("gpt-5"), "gpt-5");
         assert_eq!(strip_date("model-12345678x"), "model-12345678x");
@@ -220,19 +246,36 @@ mod tests {
     #[test]
     fn aliases_normalise_claude_ids() {
         assert_eq!(alias("claude-haiku-4.5"), "claude-haiku-4-5");
-        assert_eq!(alias("claude-4.6-opus-high-thinking"), "claude-opus-4-6-high-thinking");
+        assert_eq!(
+            alias("claude-4.6-opus-high-thinking"),
+            "claude-opus-4-6-high-thinking"
+        );
         assert_eq!(alias("claude-4-opus"), "claude-opus-4");
         assert_eq!(alias("Claude Sonnet 4.5"), "claude-sonnet-4-5");
         assert_eq!(alias("anthropic--claude-4.6-opus"), "claude-opus-4-6");
-        assert_eq!(alias("claude-3-5-sonnet"), "claude-3-5-sonnet", "3.x ids are version-first");
-        assert_eq!(alias("gpt-5.1-codex"), "gpt-5.1-codex", "non-Claude ids untouched");
+        assert_eq!(
+            alias("claude-3-5-sonnet"),
+            "claude-3-5-sonnet",
+            "3.x ids are version-first"
+        );
+        assert_eq!(
+            alias("gpt-5.1-codex"),
+            "gpt-5.1-codex",
+            "non-Claude ids untouched"
+        );
     }
 
     #[test]
     fn only_word_segments_are_dropped() {
         assert_eq!(drop_word_segment("claude-opus-4-6"), None);
-        assert_eq!(drop_word_segment("claude-opus-4-6-thinking"), Some("claude-opus-4-6"));
-        assert_eq!(drop_word_segment("claude-sonnet-4-1m"), Some("claude-sonnet-4"));
+        assert_eq!(
+            drop_word_segment("claude-opus-4-6-thinking"),
+            Some("claude-opus-4-6")
+        );
+        assert_eq!(
+            drop_word_segment("claude-sonnet-4-1m"),
+            Some("claude-sonnet-4")
+        );
         assert_eq!(drop_word_segment("gpt-5.1"), None);
     }
 }

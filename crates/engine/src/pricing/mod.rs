@@ -181,12 +181,26 @@ pub fn cost(price: &ModelPrice, e: &UsageEvent) -> Usd {
         _ => price.base,
     };
     let input = u128::from(r.input);
-    let write = r
-        .cache_write
-        .map_or_else(|| if e.openai_cache_semantics { input } else { input * 5 / 4 }, u128::from);
-    let write_1h = r
-        .cache_write_1h
-        .map_or_else(|| if e.openai_cache_semantics { write } else { input * 2 }, u128::from);
+    let write = r.cache_write.map_or_else(
+        || {
+            if e.openai_cache_semantics {
+                input
+            } else {
+                input * 5 / 4
+            }
+        },
+        u128::from,
+    );
+    let write_1h = r.cache_write_1h.map_or_else(
+        || {
+            if e.openai_cache_semantics {
+                write
+            } else {
+                input * 2
+            }
+        },
+        u128::from,
+    );
     let read = r.cache_read.map_or(input / 10, u128::from);
     let output = if e.reasoning_in_output {
         t.output

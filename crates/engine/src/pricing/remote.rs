@@ -1,8 +1,8 @@
 //! Refreshing the cached copy of LiteLLM's price table.
 //!
 //! At most once a day the CLI and the tray fetch LiteLLM's
-//! `model_prices_and_context_window.json` in the background and write it atomically (temp file
-//! + rename) to `<cache>/litellm-prices.json`. A report never waits for it: it prices with
+//! `model_prices_and_context_window.json` in the background and write it atomically (a temp
+//! file renamed over) to `<cache>/litellm-prices.json`. A report never waits for it: it prices with
 //! whatever copy is on disk, and the next run uses the new one. A failed attempt is remembered
 //! for an hour so a machine without network does not retry on every run. Nothing here is
 //! fatal; the embedded table is always there.

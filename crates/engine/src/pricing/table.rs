@@ -186,7 +186,10 @@ mod tests {
                        "cache_read_input_token_cost":-3}}"#,
         )
         .unwrap();
-        assert!(t.get("neg").is_none(), "a row with a negative input rate has no input rate");
+        assert!(
+            t.get("neg").is_none(),
+            "a row with a negative input rate has no input rate"
+        );
         let big = t.get("big").unwrap();
         assert_eq!(big.base.input, 1_000_000_000_000, "clamped to $1/token");
         assert_eq!(big.base.cache_read, None);
@@ -204,6 +207,10 @@ mod tests {
         .unwrap();
         assert!(t.get("sample_spec").is_none() && t.get("img").is_none());
         assert_eq!(t.get("claude-x").unwrap().base.input, 1_000_000);
-        assert_eq!(t.get("claude-y").unwrap().base.input, 3_000_000, "direct row wins");
+        assert_eq!(
+            t.get("claude-y").unwrap().base.input,
+            3_000_000,
+            "direct row wins"
+        );
     }
 }

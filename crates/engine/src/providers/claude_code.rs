@@ -48,19 +48,25 @@ impl Provider for ClaudeCode {
     }
 
     fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        paths.claude_dirs.iter().map(|d| d.join("projects")).collect()
+        paths
+            .claude_dirs
+            .iter()
+            .map(|d| d.join("projects"))
+            .collect()
     }
 
     fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
         let mut files = Vec::new();
         for root in self.roots(paths) {
-            files.extend(walk_files(&root, 8, |name| name.ends_with(".jsonl")));
+            files.extend(walk_files(&root, 8, super::is_jsonl));
         }
         files
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.extension().is_some_and(|e| e == "jsonl")
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(super::is_jsonl)
             && self.roots(paths).iter().any(|r| path.starts_with(r))
     }
 
@@ -156,7 +162,8 @@ impl FileContext {
                 let Some(inner) = &data.message.0 else {
                     return Ok(());
                 };
-                if data.kind.get() != Some("agent_progress") || inner.kind.get() != Some("assistant")
+                if data.kind.get() != Some("agent_progress")
+                    || inner.kind.get() != Some("assistant")
                 {
                     return Ok(());
                 }
@@ -435,7 +442,10 @@ mod tests {
     #[test]
     fn slug_is_the_dir_under_projects() {
         assert_eq!(
-            slug_of(Path::new("/h/.claude/projects/-a-b/s/subagents/agent-1.jsonl")).as_deref(),
+            slug_of(Path::new(
+                "/h/.claude/projects/-a-b/s/subagents/agent-1.jsonl"
+            ))
+            .as_deref(),
             Some("-a-b")
         );
         assert_eq!(slug_of(Path::new("/h/.claude/projects/x.jsonl")), None);

@@ -27,7 +27,7 @@
 //!
 //! **Model:** the event's own `info.model`, else the latest `turn_context.model`, else the
 //! session's; a rollout that never names one is priced as `gpt-5` and marked estimated.
-//! **Project:** the session `cwd` (else the turn context's).
+//! **Project:** the session `cwd` (else the turn context's, else `unknown`).
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +43,8 @@ use crate::time::parse_timestamp_ms;
 
 /// The model assumed when a rollout never names one (Codex's own default at the time).
 const DEFAULT_MODEL: &str = "gpt-5";
+/// The project of a rollout that records no usable `cwd`.
+const UNKNOWN_PROJECT: &str = "unknown";
 /// Fork replays are clustered within this many ms after the fork's `session_meta`.
 const FORK_REPLAY_WINDOW_MS: i64 = 5_000;
 
@@ -124,8 +126,19 @@ impl Provider for Codex {
     }
 }
 
+/// Cumulative figures identify a call (a fork's replay of its parent collides with the
+/// parent's own event); without them, the time and the delta do.
+fn dedup_key(root: &str, total: Option<Usage5>, delta: Usage5, ts: i64) -> String {
+    if let Some([input, cached, output, reasoning, sum]) = total {
+        format!("codex:{root}:{sum}:{input}:{cached}:{output}:{reasoning}")
+    } else {
+        let [input, cached, output, reasoning, _] = delta;
+        format!("codex:{root}:at:{ts}:{input}:{cached}:{output}:{reasoning}")
+    }
+}
+
 fn is_rollout_name(name: &str) -> bool {
-    name.starts_with("rollout-") && name.ends_with(".jsonl")
+    name.starts_with("rollout-") && super::is_jsonl(name)
 }
 
 /// Decoder state carried across lines (and across runs, in the cursor).
@@ -230,11 +243,10 @@ impl Decoder<'_> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let session_id = p
-            .id
-            .non_empty()
-            .or_else(|| p.session_id.non_empty())
-            .map_or(stem, str::to_string);
+        let session_id =
+            p.id.non_empty()
+                .or_else(|| p.session_id.non_empty())
+                .map_or(stem, str::to_string);
         let forked = p.forked_from_id.non_empty().map(str::to_string);
         let meta_ts = p
             .timestamp
@@ -278,14 +290,11 @@ impl Decoder<'_> {
             (Some(t), None, None) => t,
             (None, None, _) => return Ok(()),
         };
-        let key = match total {
-            Some([i, c, o, r, t]) => format!("codex:{}:{t}:{i}:{c}:{o}:{r}", st.root_id),
-            None => {
-                let [i, c, o, r, _] = delta;
-                format!("codex:{}:at:{ts}:{i}:{c}:{o}:{r}", st.root_id)
-            }
-        };
-        let explicit = info.model.non_empty().or_else(|| info.model_name.non_empty());
+        let key = dedup_key(&st.root_id, total, delta, ts);
+        let explicit = info
+            .model
+            .non_empty()
+            .or_else(|| info.model_name.non_empty());
         let model = explicit
             .or(st.turn_model.as_deref())
             .or(st.session_model.as_deref());
@@ -303,7 +312,11 @@ impl Decoder<'_> {
             timestamp_ms: ts,
             model: model.unwrap_or(DEFAULT_MODEL).to_string(),
             session_id: st.session_id.clone(),
-            project: st.cwd.clone(),
+            project: if st.cwd.is_empty() {
+                UNKNOWN_PROJECT.to_string()
+            } else {
+                st.cwd.clone()
+            },
             tokens: Tokens {
                 input: fresh - cache_write,
                 output,
@@ -371,6 +384,7 @@ struct Info<'a> {
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+#[allow(clippy::struct_field_names)] // Codex's own field names
 struct CodexUsage {
     input_tokens: Count,
     cached_input_tokens: Count,

@@ -37,8 +37,24 @@ macro_rules! scalars_are {
     };
 }
 
-/// `visit_*` for containers (consumed, not materialised) and non-string scalars.
+/// `visit_*` for containers (consumed, not materialised) and every non-string scalar.
 macro_rules! other_values_are_none {
+    ($v:expr) => {
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+        containers_are!($v);
+    };
+}
+
+/// `visit_*` for booleans, null and containers (consumed, not materialised).
+macro_rules! containers_are {
     ($v:expr) => {
         fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
             Ok($v)
@@ -64,7 +80,7 @@ macro_rules! other_values_are_none {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Str<'a>(pub Option<Cow<'a, str>>);
 
-impl<'a> Str<'a> {
+impl Str<'_> {
     /// The string, if it was one.
     pub fn get(&self) -> Option<&str> {
         self.0.as_deref()
@@ -120,12 +136,16 @@ impl<'de> Deserialize<'de> for Count {
             }
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             fn visit_f64<E>(self, v: f64) -> Result<Count, E> {
-                Ok(Count(if v.is_finite() && v > 0.0 { v as u64 } else { 0 }))
+                Ok(Count(if v.is_finite() && v > 0.0 {
+                    v as u64
+                } else {
+                    0
+                }))
             }
             fn visit_str<E>(self, _: &str) -> Result<Count, E> {
                 Ok(Count(0))
             }
-            other_values_are_none!(Count(0));
+            containers_are!(Count(0));
         }
         d.deserialize_any(V)
     }

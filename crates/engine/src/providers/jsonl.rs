@@ -43,7 +43,8 @@ pub fn read_from(path: &Path, offset: u64) -> Result<Chunk> {
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let start = if offset > len { 0 } else { offset };
     if start > 0 {
-        f.seek(SeekFrom::Start(start)).map_err(|e| Error::io(path, e))?;
+        f.seek(SeekFrom::Start(start))
+            .map_err(|e| Error::io(path, e))?;
     }
     let cap = usize::try_from(len - start).unwrap_or(0);
     let mut data = Vec::with_capacity(cap.saturating_add(1));
@@ -186,6 +187,9 @@ mod tests {
     #[test]
     fn a_missing_file_is_an_error_naming_it() {
         let err = read_from(Path::new("/nonexistent/burnbar/x.jsonl"), 0).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/burnbar/x.jsonl"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/burnbar/x.jsonl"),
+            "{err}"
+        );
     }
 }

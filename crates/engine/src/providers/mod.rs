@@ -72,15 +72,23 @@ pub trait Provider: Send + Sync {
 
 /// Every provider we ship.
 pub fn all() -> Vec<Box<dyn Provider>> {
-    vec![
-        Box::new(claude_code::ClaudeCode),
-        Box::new(codex::Codex),
-    ]
+    vec![Box::new(claude_code::ClaudeCode), Box::new(codex::Codex)]
+}
+
+/// True for `*.jsonl` names (any case).
+pub(crate) fn is_jsonl(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
 }
 
 /// Files under `root` (recursively, not following directory links, at most `max_depth` deep)
 /// whose name satisfies `keep`, sorted by path. A missing root yields nothing.
-pub(crate) fn walk_files(root: &Path, max_depth: usize, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+pub(crate) fn walk_files(
+    root: &Path,
+    max_depth: usize,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .max_depth(max_depth)
         .into_iter()

@@ -1,0 +1,176 @@
+//! Fake homes and record builders for provider tests.
+
+use std::path::{Path, PathBuf};
+
+use burnbar_engine::{Call, Dataset, Engine, Paths, Pricer, ProviderId};
+use serde_json::{Value, json};
+
+/// The repository's `tests/fixtures`.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// The frozen test price table.
+pub fn pricer() -> Pricer {
+    Pricer::pinned(&fixtures().join("prices.json")).expect("fixture prices load")
+}
+
+/// A temporary `$HOME`.
+pub struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `lines` (each + `\n`) to `rel` under the home.
+    pub fn write(&self, rel: &str, lines: &[String]) -> PathBuf {
+        let mut s = String::new();
+        for l in lines {
+            s.push_str(l);
+            s.push('\n');
+        }
+        self.write_raw(rel, s.as_bytes())
+    }
+
+    pub fn write_raw(&self, rel: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+
+    /// Sets a file's mtime (seconds since the epoch).
+    pub fn set_mtime(&self, rel: &str, secs: u64) {
+        let p = self.dir.path().join(rel);
+        let f = std::fs::File::options().write(true).open(&p).expect("open");
+        f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+            .expect("set mtime");
+    }
+
+    pub fn engine(&self) -> Engine {
+        Engine::new(Paths::for_home(self.path()), pricer()).with_project_probing(false)
+    }
+
+    pub fn load(&self) -> Dataset {
+        self.engine().load(None)
+    }
+}
+
+/// The calls of one provider, sorted by key.
+pub fn calls_of(data: &Dataset, p: ProviderId) -> Vec<&Call> {
+    let mut v: Vec<&Call> = data
+        .calls
+        .iter()
+        .filter(|c| c.event.provider == p)
+        .collect();
+    v.sort_by(|a, b| a.event.key.cmp(&b.event.key));
+    v
+}
+
+pub fn ms(ts: &str) -> i64 {
+    burnbar_engine::time::parse_timestamp_ms(ts).expect("timestamp")
+}
+
+// ---------------------------------------------------------------- Claude Code records
+
+pub const CWD: &str = "/home/dev/app";
+
+/// A Claude usage object.
+pub fn usage(input: u64, output: u64, cache_read: u64, cw5m: u64, cw1h: u64) -> Value {
+    json!({
+        "input_tokens": input,
+        "output_tokens": output,
+        "cache_read_input_tokens": cache_read,
+        "cache_creation_input_tokens": cw5m + cw1h,
+        "cache_creation": {"ephemeral_5m_input_tokens": cw5m, "ephemeral_1h_input_tokens": cw1h},
+        "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
+        "service_tier": "standard"
+    })
+}
+
+/// A Claude assistant line. `stop` = the final streamed line of the message.
+pub fn assistant(ts: &str, id: &str, model: &str, usage: &Value, stop: bool) -> String {
+    assistant_in(ts, id, model, usage, stop, CWD, "sess-1")
+}
+
+pub fn assistant_in(
+    ts: &str,
+    id: &str,
+    model: &str,
+    usage: &Value,
+    stop: bool,
+    cwd: &str,
+    session: &str,
+) -> String {
+    json!({
+        "parentUuid": null, "isSidechain": false, "userType": "external",
+        "cwd": cwd, "sessionId": session, "version": "2.1.9", "gitBranch": "main",
+        "message": {
+            "model": model, "id": id, "type": "message", "role": "assistant",
+            "content": [{"type": "text", "text": "ok"}],
+            "stop_reason": if stop { json!("end_turn") } else { Value::Null },
+            "stop_sequence": null, "usage": usage
+        },
+        "requestId": format!("req_{id}"), "type": "assistant", "uuid": format!("u-{id}-{ts}"),
+        "timestamp": ts
+    })
+    .to_string()
+}
+
+/// A Claude user prompt line.
+pub fn user(ts: &str, text: &str) -> String {
+    json!({
+        "parentUuid": null, "isSidechain": false, "userType": "external", "cwd": CWD,
+        "sessionId": "sess-1", "version": "2.1.9", "type": "user",
+        "message": {"role": "user", "content": text}, "uuid": format!("u-{ts}"), "timestamp": ts
+    })
+    .to_string()
+}
+
+// ---------------------------------------------------------------- Codex records
+
+pub fn codex_meta(ts: &str, id: &str, cwd: &Value, extra: &Value) -> String {
+    let mut payload = json!({"id": id, "timestamp": ts, "cwd": cwd, "originator": "codex_cli_rs",
+        "cli_version": "0.77.0", "source": "cli", "model_provider": "openai"});
+    if let (Some(p), Some(e)) = (payload.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            p.insert(k.clone(), v.clone());
+        }
+    }
+    json!({"timestamp": ts, "type": "session_meta", "payload": payload}).to_string()
+}
+
+pub fn codex_turn(ts: &str, model: &str) -> String {
+    json!({"timestamp": ts, "type": "turn_context",
+           "payload": {"cwd": "/ignored/turn/cwd", "model": model, "effort": "medium"}})
+    .to_string()
+}
+
+/// `[input, cached, output, reasoning]` -> a usage object with total = input + output.
+pub fn codex_usage([i, c, o, r]: [u64; 4]) -> Value {
+    json!({"input_tokens": i, "cached_input_tokens": c, "output_tokens": o,
+           "reasoning_output_tokens": r, "total_tokens": i + o})
+}
+
+pub fn codex_tokens(ts: &str, last: Option<[u64; 4]>, total: Option<[u64; 4]>) -> String {
+    let mut info = serde_json::Map::new();
+    if let Some(l) = last {
+        info.insert("last_token_usage".into(), codex_usage(l));
+    }
+    if let Some(t) = total {
+        info.insert("total_token_usage".into(), codex_usage(t));
+    }
+    info.insert("model_context_window".into(), json!(272_000));
+    json!({"timestamp": ts, "type": "event_msg",
+           "payload": {"type": "token_count", "info": info, "rate_limits": {}}})
+    .to_string()
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what Burnbar needs to build and test on Debian/Ubuntu, and nothing when it is all
+# there already (a no-op run takes well under a second).
+#   scripts/deps.sh build   compiler toolchain only
+#   scripts/deps.sh test    + what the test suite uses
+set -euo pipefail
+what="${1:-build}"
+
+packages=(build-essential pkg-config ca-certificates curl)
+case "$what" in
+  build|run) ;;
+  test) packages+=(python3) ;;
+  *) echo "usage: scripts/deps.sh build|run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "deps: please install: ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "deps: as root, run: apt-get install -y ${missing[*]}" >&2; exit 1
+    fi
+  fi
+  echo "deps: installing ${missing[*]}" >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Rust: the toolchain from rustup (Debian's rustc is too old for edition 2024).
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "deps: installing Rust with rustup" >&2
+  if ! curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy >&2; then
+    echo "deps: could not install Rust; install Rust >= 1.85 from https://rustup.rs and retry" >&2
+    exit 1
+  fi
+fi
+need="1.85"
+have="$(rustc --version | awk '{print $2}')"
+if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" != "$need" ]; then
+  echo "deps: Rust $have is older than $need; run 'rustup update stable'" >&2
+  exit 1
+fi
