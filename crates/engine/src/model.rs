@@ -28,7 +28,13 @@ impl Usd {
         self.0 as f64 / 1_000_000.0
     }
 
-    /// Dollars with exactly six decimals (`12.345678`, `-0.000001`): the export format.
+    /// Dollars with exactly six decimals: the export format.
+    ///
+    /// ```
+    /// use burnbar_engine::Usd;
+    /// assert_eq!(Usd(12_345_678).to_decimal_string(), "12.345678");
+    /// assert_eq!(Usd(-1).to_decimal_string(), "-0.000001");
+    /// ```
     pub fn to_decimal_string(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();

@@ -75,3 +75,74 @@ fn fetch(url: &str) -> std::result::Result<String, String> {
     }
     resp.text().map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// Serves one HTTP response on loopback and returns its URL.
+    fn serve_once(status: &'static str, body: &'static str) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/prices.json", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn a_fetched_table_is_installed_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = serve_once(
+            "200 OK",
+            r#"{"m":{"input_cost_per_token":1e-6,"output_cost_per_token":2e-6}}"#,
+        );
+        assert_eq!(refresh(dir.path(), &url).unwrap(), 1);
+        let text = std::fs::read_to_string(dir.path().join(CACHE_FILE)).unwrap();
+        assert!(text.contains("input_cost_per_token"));
+        assert!(
+            !dir.path().join(ATTEMPT_FILE).exists(),
+            "success clears the attempt mark"
+        );
+    }
+
+    #[test]
+    fn a_bad_response_keeps_the_old_copy_and_backs_off() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(CACHE_FILE), "old").unwrap();
+        let url = serve_once("200 OK", "<html>rate limited</html>");
+        assert!(refresh(dir.path(), &url).is_err());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(CACHE_FILE)).unwrap(),
+            "old"
+        );
+        let url = serve_once("500 Internal Server Error", "");
+        assert!(refresh(dir.path(), &url).is_err());
+        // the cached copy is fresh (just written) and an attempt just failed: no refresh now
+        let now = chrono::DateTime::<Utc>::from(std::time::SystemTime::UNIX_EPOCH)
+            + chrono::Duration::days(365 * 60);
+        assert!(!needs_refresh(
+            dir.path(),
+            now - chrono::Duration::days(365 * 60)
+        ));
+        // far in the future both marks are stale: refresh again
+        assert!(needs_refresh(dir.path(), now));
+    }
+
+    #[test]
+    fn a_missing_cache_needs_a_refresh() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(needs_refresh(dir.path(), chrono::DateTime::UNIX_EPOCH));
+    }
+}
