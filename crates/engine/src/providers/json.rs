@@ -13,12 +13,9 @@ use std::marker::PhantomData;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-/// `visit_*` for every non-string scalar, returning `$v`.
-macro_rules! scalars_are {
+/// `visit_*` for numbers, returning `$v`.
+macro_rules! numbers_are {
     ($v:expr) => {
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($v)
-        }
         fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
             Ok($v)
         }
@@ -26,6 +23,15 @@ macro_rules! scalars_are {
             Ok($v)
         }
         fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($v)
+        }
+    };
+}
+
+/// `visit_*` for booleans and null, returning `$v`.
+macro_rules! bool_and_null_are {
+    ($v:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
             Ok($v)
         }
         fn visit_unit<E>(self) -> Result<Self::Value, E> {
@@ -37,34 +43,9 @@ macro_rules! scalars_are {
     };
 }
 
-/// `visit_*` for containers (consumed, not materialised) and every non-string scalar.
-macro_rules! other_values_are_none {
-    ($v:expr) => {
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        containers_are!($v);
-    };
-}
-
-/// `visit_*` for booleans, null and containers (consumed, not materialised).
+/// `visit_seq` and `visit_map` that consume the container without materialising it.
 macro_rules! containers_are {
     ($v:expr) => {
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok($v)
-        }
-        fn visit_none<E>(self) -> Result<Self::Value, E> {
-            Ok($v)
-        }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             Ok($v)
@@ -109,7 +90,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
             fn visit_string<E>(self, v: String) -> Result<Str<'a>, E> {
                 Ok(Str(Some(Cow::Owned(v))))
             }
-            other_values_are_none!(Str(None));
+            numbers_are!(Str(None));
+            bool_and_null_are!(Str(None));
+            containers_are!(Str(None));
         }
         d.deserialize_any(V(PhantomData))
     }
@@ -145,6 +128,7 @@ impl<'de> Deserialize<'de> for Count {
             fn visit_str<E>(self, _: &str) -> Result<Count, E> {
                 Ok(Count(0))
             }
+            bool_and_null_are!(Count(0));
             containers_are!(Count(0));
         }
         d.deserialize_any(V)
@@ -179,7 +163,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Obj(None))
             }
-            scalars_are!(Obj(None));
+            numbers_are!(Obj(None));
+            bool_and_null_are!(Obj(None));
         }
         d.deserialize_any(V(PhantomData))
     }
@@ -217,7 +202,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
             fn visit_str<E>(self, _: &str) -> Result<List<T>, E> {
                 Ok(List(Vec::new()))
             }
-            scalars_are!(List(Vec::new()));
+            numbers_are!(List(Vec::new()));
+            bool_and_null_are!(List(Vec::new()));
         }
         d.deserialize_any(V(PhantomData))
     }
