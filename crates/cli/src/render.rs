@@ -2,8 +2,9 @@
 
 use std::io::{self, Write};
 
+use burnbar_engine::ingest::SyncReport;
 use burnbar_engine::report::{Figures, Report};
-use burnbar_engine::{Dataset, Paths, PriceSource, Usd};
+use burnbar_engine::{Paths, PriceSource, Usd};
 
 /// Money as `$1,234.56`; a positive amount under a cent as `<$0.01`.
 pub fn money(usd: Usd) -> String {
@@ -167,6 +168,13 @@ pub fn report(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()>
             list.join(", ")
         )?;
     }
+    if o.index_only_calls > 0 {
+        writeln!(
+            out,
+            "  History    {} kept by the index from logs that have since been deleted",
+            count(o.index_only_calls, "call")
+        )?;
+    }
     if f.estimated_cost.micros() > 0 {
         writeln!(
             out,
@@ -307,7 +315,7 @@ fn price_source(s: &PriceSource) -> String {
 }
 
 /// Skipped lines and unreadable files, on stderr.
-pub fn diagnostics(data: &Dataset, verbose: bool) {
+pub fn diagnostics(data: &SyncReport, verbose: bool) {
     let mut err = io::stderr().lock();
     for e in &data.errors {
         let _ = writeln!(err, "burnbar: warning: skipped {}", e.message);
@@ -356,5 +364,46 @@ mod tests {
         assert_eq!(tokens(12_345), "12.3K");
         assert_eq!(tokens(4_560_000), "4.56M");
         assert_eq!(tokens(1_200_000_000), "1.20B");
+    }
+}
+
+/// A one-line progress display on stderr for long scans (only on a terminal, only when the
+/// scan reads more than 64 MB, and only after the first second).
+pub struct Progress {
+    tty: bool,
+    started: std::time::Instant,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            tty: io::stderr().is_terminal(),
+            started: std::time::Instant::now(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    pub fn show(&self, p: &burnbar_engine::ingest::Progress) {
+        if !self.tty || p.bytes_total < 64 << 20 || self.started.elapsed().as_secs() < 1 {
+            return;
+        }
+        self.shown.store(true, std::sync::atomic::Ordering::Relaxed);
+        let pct = p.bytes_done * 100 / p.bytes_total.max(1);
+        let _ = write!(
+            io::stderr(),
+            "\rburnbar: indexing {} of {} log files ({} MB of {} MB, {pct}%)",
+            p.files_done,
+            p.files_total,
+            p.bytes_done >> 20,
+            p.bytes_total >> 20
+        );
+    }
+
+    pub fn finish(&self) {
+        if self.shown.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = writeln!(io::stderr());
+        }
     }
 }

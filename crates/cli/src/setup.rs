@@ -89,7 +89,7 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         projects: common.project.clone(),
     };
     Ok(Setup {
-        engine: Engine::new(paths, pricer),
+        engine: Engine::open(paths, pricer)?,
         clock,
         filter,
         span,

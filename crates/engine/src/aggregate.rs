@@ -1,8 +1,10 @@
 //! Pure aggregation: filters and rollups over priced calls.
 //!
-//! A call counts on the calendar day of its own timestamp in the query's time zone. Totals add
-//! exactly (integer tokens, integer micro-USD), so any partition of the calls sums to the same
-//! figures: `rollup(a ++ b) == merge(rollup(a), rollup(b))`, which the property tests check.
+//! A call counts on the calendar day of its own timestamp in the query's time zone. Calls are
+//! summed into [`Slice`]s (day x session x model x project), the unit every report and export
+//! is built from. Totals add exactly (integer tokens, integer micro-USD), so any partition sums
+//! to the same figures: `rollup(a ++ b) == merge(rollup(a), rollup(b))`, which the property
+//! tests check.
 
 use std::collections::BTreeMap;
 
@@ -111,52 +113,94 @@ impl Filter {
             projects: Vec::new(),
         }
     }
+}
 
-    /// The call's day when it passes the filter.
-    pub fn day_of(&self, c: &Call) -> Option<NaiveDate> {
-        if !self.providers.is_empty() && !self.providers.contains(&c.event.provider) {
-            return None;
-        }
-        if !self.projects.is_empty() {
-            let path = c.event.project.to_lowercase();
-            let name = display_name(&path);
-            let hit = self.projects.iter().any(|p| {
-                let p = p.to_lowercase();
-                path.contains(&p) || name.contains(&p)
-            });
-            if !hit {
-                return None;
-            }
-        }
-        let day = local_date(c.event.timestamp_ms, self.tz);
-        self.range.contains(day).then_some(day)
+/// Calls summed per (day, provider, session, model, project): the unit reports are built
+/// from, whether the calls come from memory or from the index's rollup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slice {
+    /// Calendar day in the report zone.
+    pub day: NaiveDate,
+    /// Tool.
+    pub provider: ProviderId,
+    /// Model as logged.
+    pub model: String,
+    /// Canonical project.
+    pub project: String,
+    /// Session.
+    pub session: String,
+    /// Sums.
+    pub totals: Totals,
+    /// Earliest call, UTC ms.
+    pub first_ms: i64,
+    /// Latest call, UTC ms.
+    pub last_ms: i64,
+}
+
+impl Filter {
+    /// True when a slice passes the provider and project filters and lies in the range.
+    pub fn keeps(&self, s: &Slice) -> bool {
+        self.range.contains(s.day)
+            && (self.providers.is_empty() || self.providers.contains(&s.provider))
+            && self.keeps_project(&s.project)
     }
 
-    /// The calls that pass, with their days.
-    pub fn apply<'c>(&self, calls: &'c [Call]) -> Vec<(NaiveDate, &'c Call)> {
-        calls
-            .iter()
-            .filter_map(|c| self.day_of(c).map(|d| (d, c)))
-            .collect()
+    fn keeps_project(&self, project: &str) -> bool {
+        if self.projects.is_empty() {
+            return true;
+        }
+        let path = project.to_lowercase();
+        let name = display_name(&path);
+        self.projects.iter().any(|p| {
+            let p = p.to_lowercase();
+            path.contains(&p) || name.contains(&p)
+        })
     }
 }
 
-/// The finest grouping: (day, provider, model as logged, project).
+/// Sums calls into slices, with days in `tz`.
+pub fn slices_from_calls<'c>(calls: impl IntoIterator<Item = &'c Call>, tz: Tz) -> Vec<Slice> {
+    let mut map: BTreeMap<(NaiveDate, ProviderId, &str, &str, &str), Slice> = BTreeMap::new();
+    for c in calls {
+        let e = &c.event;
+        let day = local_date(e.timestamp_ms, tz);
+        let s = map
+            .entry((day, e.provider, &e.session_id, &e.model, &e.project))
+            .or_insert_with(|| Slice {
+                day,
+                provider: e.provider,
+                model: e.model.clone(),
+                project: e.project.clone(),
+                session: e.session_id.clone(),
+                totals: Totals::default(),
+                first_ms: e.timestamp_ms,
+                last_ms: e.timestamp_ms,
+            });
+        s.totals.add(c);
+        s.first_ms = s.first_ms.min(e.timestamp_ms);
+        s.last_ms = s.last_ms.max(e.timestamp_ms);
+    }
+    map.into_values().collect()
+}
+
+/// Sums slices grouped by `key`.
+pub fn group_by<K: Ord>(slices: &[&Slice], key: impl Fn(&Slice) -> K) -> BTreeMap<K, Totals> {
+    let mut out: BTreeMap<K, Totals> = BTreeMap::new();
+    for s in slices {
+        out.entry(key(s)).or_default().merge(&s.totals);
+    }
+    out
+}
+
+/// The export grouping: (day, provider, model as logged, project).
 pub type RowKey = (NaiveDate, ProviderId, String, String);
 
 /// Totals per (day, provider, model, project), ordered by key.
-pub fn rollup<'c>(
-    calls: impl IntoIterator<Item = (NaiveDate, &'c Call)>,
-) -> BTreeMap<RowKey, Totals> {
+pub fn rollup<'s>(slices: impl IntoIterator<Item = &'s Slice>) -> BTreeMap<RowKey, Totals> {
     let mut out: BTreeMap<RowKey, Totals> = BTreeMap::new();
-    for (day, c) in calls {
-        let key = (
-            day,
-            c.event.provider,
-            c.event.model.clone(),
-            c.event.project.clone(),
-        );
-        out.entry(key).or_default().add(c);
+    for s in slices {
+        let key = (s.day, s.provider, s.model.clone(), s.project.clone());
+        out.entry(key).or_default().merge(&s.totals);
     }
     out
 }
@@ -166,16 +210,4 @@ pub fn merge_rollups(a: &mut BTreeMap<RowKey, Totals>, b: &BTreeMap<RowKey, Tota
     for (k, v) in b {
         a.entry(k.clone()).or_default().merge(v);
     }
-}
-
-/// Groups calls by `key` and sums them.
-pub fn group_by<'c, K: Ord>(
-    calls: &[(NaiveDate, &'c Call)],
-    key: impl Fn(NaiveDate, &'c Call) -> K,
-) -> BTreeMap<K, Totals> {
-    let mut out: BTreeMap<K, Totals> = BTreeMap::new();
-    for (d, c) in calls {
-        out.entry(key(*d, c)).or_default().add(c);
-    }
-    out
 }

@@ -1,48 +1,50 @@
-//! The engine: owns the providers and the pricer, and turns the logs on disk into priced calls.
+//! The engine: owns the providers, the pricer and the index, and answers queries.
 
-use chrono::{DateTime, Utc};
+use std::path::PathBuf;
 
-use crate::aggregate::{Call, Filter};
-use crate::error::Warning;
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+
+use crate::aggregate::{Call, Filter, Slice, slices_from_calls};
+use crate::error::{Result, Warning};
 use crate::export::{self, ExportRow};
-use crate::ingest::{self, FileError, SourceInfo};
+use crate::ingest::{self, FileError, Progress, SourceInfo, SyncOptions, SyncReport};
 use crate::model::ProviderId;
 use crate::paths::Paths;
 use crate::pricing::{PriceSource, Pricer};
 use crate::providers::{self, Provider};
-use crate::report::Report;
-use crate::time::Span;
-
-/// Every priced call plus what the scan met.
-#[derive(Debug)]
-pub struct Dataset {
-    /// Unique, priced calls.
-    pub calls: Vec<Call>,
-    /// Lines skipped.
-    pub warnings: Vec<Warning>,
-    /// Files that could not be read.
-    pub errors: Vec<FileError>,
-    /// What was searched, per provider.
-    pub sources: Vec<SourceInfo>,
-    /// The price table used.
-    pub price_source: PriceSource,
-}
+use crate::report::{Diagnostics, Report, ReportContext, SkippedCount};
+use crate::store::{self, Store};
+use crate::time::{DayRange, Span};
 
 /// The engine.
 pub struct Engine {
     paths: Paths,
     pricer: Pricer,
     providers: Vec<Box<dyn Provider>>,
+    store: Store,
     probe_projects: bool,
 }
 
 impl Engine {
-    /// An engine over every shipped provider.
-    pub fn new(paths: Paths, pricer: Pricer) -> Engine {
+    /// An engine over every shipped provider with the on-disk index
+    /// (`<data>/burnbar/usage.sqlite`).
+    pub fn open(paths: Paths, pricer: Pricer) -> Result<Engine> {
+        let store = Store::open(&paths.data.join(store::FILE_NAME))?;
+        Ok(Engine::with_store(paths, pricer, store))
+    }
+
+    /// An engine with a private in-memory index (tests, one-off runs).
+    pub fn in_memory(paths: Paths, pricer: Pricer) -> Result<Engine> {
+        Ok(Engine::with_store(paths, pricer, Store::open_in_memory()?))
+    }
+
+    fn with_store(paths: Paths, pricer: Pricer, store: Store) -> Engine {
         Engine {
             paths,
             pricer,
             providers: providers::all(),
+            store,
             probe_projects: true,
         }
     }
@@ -65,38 +67,167 @@ impl Engine {
         &self.pricer
     }
 
-    /// Reads every provider (or those in `only`) and prices the calls.
-    pub fn load(&self, only: Option<&[ProviderId]>) -> Dataset {
-        let scan = ingest::scan(&self.providers, &self.paths, only, self.probe_projects);
-        let prices = self.pricer.price_all(&scan.events);
-        let calls = scan
-            .events
+    /// The providers.
+    pub fn providers(&self) -> &[Box<dyn Provider>] {
+        &self.providers
+    }
+
+    /// Brings the index up to date with every provider's logs (or those in `only`), with days
+    /// bucketed in `tz`.
+    pub fn sync(&mut self, tz: Tz, only: Option<&[ProviderId]>) -> Result<SyncReport> {
+        self.sync_with(&SyncOptions {
+            only,
+            changed: None,
+            tz,
+            probe_projects: self.probe_projects,
+            progress: None,
+        })
+    }
+
+    /// [`Engine::sync`] of every provider, reporting progress after each file.
+    pub fn sync_with_progress(
+        &mut self,
+        tz: Tz,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<SyncReport> {
+        self.sync_with(&SyncOptions {
+            only: None,
+            changed: None,
+            tz,
+            probe_projects: self.probe_projects,
+            progress: Some(progress),
+        })
+    }
+
+    /// Reads just `changed` files (a file-watch batch).
+    pub fn sync_paths(&mut self, tz: Tz, changed: &[PathBuf]) -> Result<SyncReport> {
+        self.sync_with(&SyncOptions {
+            only: None,
+            changed: Some(changed),
+            tz,
+            probe_projects: self.probe_projects,
+            progress: None,
+        })
+    }
+
+    /// Syncs with explicit options.
+    pub fn sync_with(&mut self, opts: &SyncOptions<'_>) -> Result<SyncReport> {
+        ingest::sync(
+            &mut self.store,
+            &self.providers,
+            &self.paths,
+            &self.pricer,
+            opts,
+        )
+    }
+
+    /// The index's rollup for `range` (days in the zone of the last sync).
+    pub fn slices(&self, range: DayRange) -> Result<Vec<Slice>> {
+        let day = |d: chrono::NaiveDate| i64::from(d.num_days_from_ce());
+        Ok(store::query_slices(
+            self.store.conn(),
+            range.from.map_or(i64::MIN, day),
+            range.to.map_or(i64::MAX, day),
+        )?)
+    }
+
+    /// The report for `filter` from the index. `last` is the sync that preceded it (for the
+    /// sources it searched and the files it could not read). Sync with `filter.tz` first.
+    pub fn report(
+        &self,
+        filter: &Filter,
+        span: Span,
+        now: DateTime<Utc>,
+        last: &SyncReport,
+    ) -> Result<Report> {
+        let slices = self.slices(filter.range)?;
+        let conn = self.store.conn();
+        let skipped = store::skipped_summary(conn)?
             .into_iter()
-            .zip(prices)
-            .map(|(event, (cost, cost_source))| Call {
-                event,
-                cost,
-                cost_source,
+            .map(|(provider, kind, count, files)| SkippedCount {
+                provider,
+                kind,
+                count,
+                files,
             })
             .collect();
-        Dataset {
-            calls,
-            warnings: scan.warnings,
-            errors: scan.errors,
-            sources: scan.sources,
+        let ctx = ReportContext {
+            sources: last.sources.clone(),
+            diagnostics: Diagnostics {
+                skipped,
+                errors: last.errors.clone(),
+            },
+            prices: self.pricer.source().clone(),
+            index_only_calls: store::index_only_calls(conn)?,
+        };
+        Ok(Report::build(&slices, filter, span, now, ctx))
+    }
+
+    /// The export rows for `filter` from the index (sync with `filter.tz` first).
+    pub fn export(&self, filter: &Filter) -> Result<Vec<ExportRow>> {
+        Ok(export::rows(&self.slices(filter.range)?, filter))
+    }
+
+    /// Every call in the index, priced.
+    pub fn calls(&self) -> Result<Vec<Call>> {
+        Ok(store::all_calls(self.store.conn())?
+            .into_iter()
+            .map(|r| Call {
+                event: r.event,
+                cost: r.cost,
+                cost_source: r.cost_source,
+            })
+            .collect())
+    }
+
+    /// Syncs (days in UTC) and returns everything in the index with what the sync met.
+    pub fn load(&mut self, only: Option<&[ProviderId]>) -> Result<Dataset> {
+        let sync = self.sync(Tz::UTC, only)?;
+        Ok(Dataset {
+            calls: self.calls()?,
+            warnings: sync.warnings,
+            errors: sync.errors,
+            sources: sync.sources,
             price_source: self.pricer.source().clone(),
-        }
+        })
     }
 }
 
+/// Every priced call plus what the sync met: an in-memory view for tests and tools.
+#[derive(Debug)]
+pub struct Dataset {
+    /// Unique, priced calls.
+    pub calls: Vec<Call>,
+    /// Lines skipped.
+    pub warnings: Vec<Warning>,
+    /// Files that could not be read.
+    pub errors: Vec<FileError>,
+    /// What was searched, per provider.
+    pub sources: Vec<SourceInfo>,
+    /// The price table used.
+    pub price_source: PriceSource,
+}
+
 impl Dataset {
-    /// The report for `filter`.
+    /// The report for `filter`, computed in memory (days in `filter.tz`).
     pub fn report(&self, filter: &Filter, span: Span, now: DateTime<Utc>) -> Report {
-        Report::build(self, filter, span, now)
+        let ctx = ReportContext {
+            sources: self.sources.clone(),
+            diagnostics: Diagnostics::from_warnings(&self.warnings, self.errors.clone()),
+            prices: self.price_source.clone(),
+            index_only_calls: 0,
+        };
+        Report::build(
+            &slices_from_calls(&self.calls, filter.tz),
+            filter,
+            span,
+            now,
+            ctx,
+        )
     }
 
-    /// The export rows for `filter`.
+    /// The export rows for `filter`, computed in memory.
     pub fn export(&self, filter: &Filter) -> Vec<ExportRow> {
-        export::rows(&self.calls, filter)
+        export::rows(&slices_from_calls(&self.calls, filter.tz), filter)
     }
 }

@@ -26,6 +26,20 @@ pub enum Error {
         /// What was wrong.
         msg: String,
     },
+    /// The index could not be opened or used.
+    #[error("index {}: {source}", path.display())]
+    Store {
+        /// The index file.
+        path: PathBuf,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// An index query failed.
+    #[error("index: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The file watcher failed.
+    #[error("file watcher: {0}")]
+    Watch(String),
     /// An unknown IANA time zone name.
     #[error("unknown time zone {0:?} (expected an IANA name such as Europe/Berlin)")]
     TimeZone(String),
@@ -35,6 +49,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// Wraps an SQLite error with the index path.
+    pub fn store(path: &Path, source: rusqlite::Error) -> Error {
+        Error::Store {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: &Path, source: std::io::Error) -> Error {
         Error::Io {

@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::aggregate::{Call, Filter, rollup};
+use crate::aggregate::{Filter, Slice, rollup};
 use crate::model::{CostSource, ProviderId, Usd};
 
 /// The CSV header, in column order.
@@ -64,9 +64,9 @@ pub struct ExportRow {
     pub cost_source: CostSource,
 }
 
-/// The rows for the calls that pass `filter`, ordered by (date, provider, model, project).
-pub fn rows(calls: &[Call], filter: &Filter) -> Vec<ExportRow> {
-    rollup(filter.apply(calls))
+/// The rows for the slices that pass `filter`, ordered by (date, provider, model, project).
+pub fn rows(slices: &[Slice], filter: &Filter) -> Vec<ExportRow> {
+    rollup(slices.iter().filter(|s| filter.keeps(s)))
         .into_iter()
         .map(|((date, provider, model, project), t)| ExportRow {
             date,

@@ -1,32 +1,37 @@
-//! The scan: discover every provider's files, read them in parallel, merge duplicate calls,
-//! and canonicalise projects.
+//! Sync: bring the index up to date with the logs on disk, reading each byte once.
 //!
-//! **Merging duplicates** (streamed copies, resumed-session replays, progress mirrors, archived
-//! rollouts) is a commutative rule per dedup key, so the result never depends on file order:
-//! - timestamp: the earliest copy's;
-//! - usage and model: the most complete copy's ([`UsageEvent::completeness`]);
-//! - session and project: the copy from the file that was written first, i.e. the original
-//!   session rather than the one that replayed it. "First" is judged by content before
-//!   metadata: the file whose latest call is earliest (a resumed session's file always ends
-//!   after the original's), then the older mtime, then the path. Content first keeps the
-//!   answer right when mtimes are lost (copied or cloned trees).
+//! For every log file the providers discover, its identity (device, inode, size, mtime) is
+//! compared with what the index recorded:
+//! - unchanged: not opened at all (a warm run only stats files);
+//! - grown, same inode: read from the stored cursor (the end of the last complete line);
+//! - new, replaced (other inode), shrunk or rewritten in place: read from the start; dedup
+//!   keys make re-reading harmless.
+//!
+//! Files are read in parallel; a writer thread upserts their calls into the index inside one
+//! `BEGIN IMMEDIATE` transaction together with the new cursors, so a crash leaves the index as
+//! it was and the next run exact. A cold scan and an append go through this same path.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::UNIX_EPOCH;
 
+use chrono_tz::Tz;
 use rayon::prelude::*;
+use rusqlite::TransactionBehavior;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use crate::error::Warning;
-use crate::model::{ProviderId, UsageEvent};
+use crate::error::{Result, Warning, WarningKind};
+use crate::merge::{Merger, Rank};
+use crate::model::ProviderId;
 use crate::paths::Paths;
+use crate::pricing::Pricer;
 use crate::project::Projects;
 use crate::providers::{Batch, Cursor, Provider};
+use crate::store::{self, FileRecord, Interner, Store, Writer};
 
 /// A file we could not read: the run goes on without it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct FileError {
     /// Which provider.
@@ -38,7 +43,7 @@ pub struct FileError {
 }
 
 /// What was looked at for one provider.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceInfo {
     /// Which provider.
@@ -47,156 +52,345 @@ pub struct SourceInfo {
     pub roots: Vec<PathBuf>,
     /// How many of the roots exist.
     pub roots_found: usize,
-    /// Log files read.
+    /// Log files found.
     pub files: usize,
-    /// Bytes read.
+    /// Their total size in bytes.
     pub bytes: u64,
 }
 
-/// The result of a scan.
-#[derive(Debug, Default)]
-pub struct Scan {
-    /// Unique calls.
-    pub events: Vec<UsageEvent>,
-    /// Lines skipped, with why.
+/// What a sync did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    /// Log files considered.
+    pub files_seen: usize,
+    /// Files (re)read, wholly or from a cursor.
+    pub files_read: usize,
+    /// Bytes read.
+    pub bytes_read: u64,
+    /// New calls.
+    pub inserted: usize,
+    /// Known calls that changed (a more complete copy arrived).
+    pub updated: usize,
+    /// Calls whose cost changed because the price table did.
+    pub repriced: usize,
+    /// Lines skipped in the bytes read by this run.
     pub warnings: Vec<Warning>,
     /// Files that could not be read.
     pub errors: Vec<FileError>,
-    /// Per-provider source summaries.
+    /// Per-provider source summaries (full scans only).
     pub sources: Vec<SourceInfo>,
 }
 
-struct SourceFile {
-    provider: usize,
-    path: PathBuf,
-    mtime_ms: i64,
-    len: u64,
+impl SyncReport {
+    /// True when the index changed.
+    pub fn changed(&self) -> bool {
+        self.inserted + self.updated + self.repriced > 0
+    }
 }
 
-/// Scans `providers` (those in `only`, when given) under `paths`.
-pub fn scan(
+/// What to sync.
+#[derive(Clone)]
+pub struct SyncOptions<'a> {
+    /// Only these providers (all when `None`).
+    pub only: Option<&'a [ProviderId]>,
+    /// Only these paths (a watch batch); `None` scans every root.
+    pub changed: Option<&'a [PathBuf]>,
+    /// The zone the index buckets days in.
+    pub tz: Tz,
+    /// Whether project canonicalisation may probe the file system for worktrees.
+    pub probe_projects: bool,
+    /// Called after each file is stored (a long first scan shows progress with it).
+    pub progress: Option<&'a (dyn Fn(&Progress) + Sync)>,
+}
+
+/// How far a sync has come.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Files stored so far.
+    pub files_done: usize,
+    /// Files this sync reads.
+    pub files_total: usize,
+    /// Bytes read so far.
+    pub bytes_done: u64,
+    /// Bytes this sync reads.
+    pub bytes_total: u64,
+}
+
+/// A file to read.
+struct Plan {
+    provider: usize,
+    record: FileRecord,
+    /// Where to start; `Cursor::START` means the record's counts restart too.
+    from: Cursor,
+}
+
+type ReadResult = (usize, Result<(Batch, Cursor), String>);
+
+/// Brings `store` up to date. See the module docs.
+pub fn sync(
+    store: &mut Store,
     providers: &[Box<dyn Provider>],
     paths: &Paths,
-    only: Option<&[ProviderId]>,
-    probe_projects: bool,
-) -> Scan {
-    let mut scan = Scan::default();
-    let mut files = Vec::new();
+    pricer: &Pricer,
+    opts: &SyncOptions<'_>,
+) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    let tx = store
+        .conn_mut()
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut rebuild_all = false;
+    if Store::meta(&tx, "day_zone")?.as_deref() != Some(opts.tz.name()) {
+        store::reday_all(&tx, opts.tz)?;
+        Store::set_meta(&tx, "day_zone", opts.tz.name())?;
+        rebuild_all = true;
+    }
+    let version = pricer.version();
+    if Store::meta(&tx, "price_version")?.as_deref() != Some(version.as_str()) {
+        report.repriced = store::reprice_all(&tx, pricer)?;
+        Store::set_meta(&tx, "price_version", &version)?;
+        rebuild_all = true;
+    }
+    let known = store::load_files(&tx)?;
+    let mut seen = FxHashSet::default();
+    let mut plans = plan(providers, paths, opts, &known, &mut seen, &mut report);
+    // New files get their ids before reading, in discovery order, so ranks are deterministic.
+    for p in &mut plans {
+        if p.record.id == 0 {
+            p.record.id = store::save_file(&tx, &p.record)?;
+        }
+    }
+    report.files_read = plans.len();
+    let mut progress = Progress {
+        files_total: plans.len(),
+        bytes_total: plans
+            .iter()
+            .map(|p| p.record.size.saturating_sub(p.from.offset))
+            .sum(),
+        ..Progress::default()
+    };
+    let mut interner = Interner::default();
+    let mut writer = Writer::new(&tx, &mut interner, pricer, opts.tz);
+    let mut projects = Projects::new(opts.probe_projects);
+    let (send, recv) = mpsc::sync_channel::<ReadResult>(64);
+    std::thread::scope(|scope| -> Result<()> {
+        let plans_ref = &plans;
+        scope.spawn(move || {
+            let mut order: Vec<usize> = (0..plans_ref.len()).collect();
+            // big files first keeps both cores busy to the end
+            order.sort_by_key(|&i| std::cmp::Reverse(plans_ref[i].record.size));
+            order.into_par_iter().for_each_with(send, |send, i| {
+                let p = &plans_ref[i];
+                let mut batch = Batch::default();
+                let r = providers[p.provider]
+                    .read(&p.record.path, &p.from, &mut batch)
+                    .map(|cursor| (batch, cursor))
+                    .map_err(|e| e.to_string());
+                let _ = send.send((i, r));
+            });
+        });
+        for (i, result) in recv {
+            let p = &plans[i];
+            progress.files_done += 1;
+            progress.bytes_done += p.record.size.saturating_sub(p.from.offset);
+            if let Some(f) = opts.progress {
+                f(&progress);
+            }
+            match result {
+                Ok((batch, cursor)) => {
+                    report.bytes_read += p.record.size.saturating_sub(p.from.offset);
+                    let record = absorb(p, batch, cursor, &mut writer, &mut projects, &mut report)?;
+                    store::save_file(writer.conn(), &record)?;
+                }
+                Err(message) => report.errors.push(FileError {
+                    provider: providers[p.provider].id(),
+                    path: p.record.path.clone(),
+                    message,
+                }),
+            }
+        }
+        Ok(())
+    })?;
+    let touched = std::mem::take(&mut writer.touched_sessions);
+    drop(writer);
+    if opts.changed.is_none() {
+        mark_missing(&tx, providers, opts, &known, &seen)?;
+    }
+    if rebuild_all || touched.len() > 5_000 {
+        store::rebuild_all_slices(&tx)?;
+    } else {
+        store::rebuild_session_slices(&tx, touched)?;
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Upserts one file's calls; returns its updated record.
+fn absorb(
+    p: &Plan,
+    batch: Batch,
+    cursor: Cursor,
+    writer: &mut Writer<'_>,
+    projects: &mut Projects,
+    report: &mut SyncReport,
+) -> Result<FileRecord> {
+    let mut rec = p.record.clone();
+    let restart = p.from.offset == 0;
+    if restart {
+        rec.skipped = [0; 4];
+    }
+    for w in &batch.warnings {
+        let slot = match w.kind {
+            WarningKind::MalformedLine => 0,
+            WarningKind::NulPadding => 1,
+            WarningKind::InvalidRecord => 2,
+            WarningKind::NotAdmitted => 3,
+        };
+        rec.skipped[slot] += 1;
+    }
+    report.warnings.extend(batch.warnings);
+    let latest = batch.events.iter().map(|e| e.timestamp_ms).max();
+    rec.latest_ms = match (restart, latest) {
+        (true, l) => l.unwrap_or(i64::MAX),
+        (false, Some(l)) => rec.latest_ms.max(l),
+        (false, None) => rec.latest_ms,
+    };
+    let rank: Rank = (rec.latest_ms, rec.mtime_ms, rec.id);
+    let mut merger = Merger::default();
+    for e in batch.events {
+        merger.add(e, rank);
+    }
+    for (mut e, _) in merger.finish_ranked() {
+        e.project = projects.canonical(&e.project);
+        match writer.upsert(e, rank)? {
+            store::Upsert::Inserted => report.inserted += 1,
+            store::Upsert::Updated => report.updated += 1,
+            store::Upsert::Unchanged => {}
+        }
+    }
+    rec.cursor = cursor;
+    rec.present = true;
+    Ok(rec)
+}
+
+/// Stats `path`: (dev, ino, size, mtime ms).
+fn identity(path: &Path) -> Option<(u64, u64, u64, i64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    #[cfg(unix)]
+    let (dev, ino) = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.dev(), meta.ino())
+    };
+    #[cfg(not(unix))]
+    let (dev, ino) = (0, 0);
+    Some((dev, ino, meta.len(), mtime))
+}
+
+/// Decides which files to read and from where; fills `report.sources`.
+fn plan(
+    providers: &[Box<dyn Provider>],
+    paths: &Paths,
+    opts: &SyncOptions<'_>,
+    known: &FxHashMap<PathBuf, FileRecord>,
+    seen: &mut FxHashSet<PathBuf>,
+    report: &mut SyncReport,
+) -> Vec<Plan> {
+    let mut plans = Vec::new();
     for (i, p) in providers.iter().enumerate() {
-        if only.is_some_and(|o| !o.contains(&p.id())) {
+        if opts.only.is_some_and(|o| !o.contains(&p.id())) {
             continue;
         }
-        let roots = p.roots(paths);
-        let found = p.discover(paths);
-        let mut info = SourceInfo {
-            provider: p.id(),
-            roots_found: roots.iter().filter(|r| r.is_dir()).count(),
-            roots,
-            files: found.len(),
-            bytes: 0,
+        let files: Vec<PathBuf> = match opts.changed {
+            Some(changed) => changed
+                .iter()
+                .filter(|f| p.owns(paths, f))
+                .cloned()
+                .collect(),
+            None => p.discover(paths),
         };
-        for path in found {
-            let meta = std::fs::metadata(&path).ok();
-            let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
-            info.bytes += len;
-            let mtime_ms = meta
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-            files.push(SourceFile {
-                provider: i,
-                path,
+        let mut bytes = 0;
+        for path in &files {
+            let Some((dev, ino, size, mtime_ms)) = identity(path) else {
+                continue;
+            };
+            bytes += size;
+            report.files_seen += 1;
+            seen.insert(path.clone());
+            let from = match known.get(path) {
+                Some(k)
+                    if k.dev == dev && k.ino == ino && k.size == size && k.mtime_ms == mtime_ms =>
+                {
+                    if k.present {
+                        continue; // unchanged: not even opened
+                    }
+                    k.cursor.clone() // it came back: resume
+                }
+                Some(k)
+                    if k.dev == dev && k.ino == ino && size >= k.cursor.offset && size > k.size =>
+                {
+                    k.cursor.clone()
+                }
+                _ => Cursor::START,
+            };
+            let mut record = known.get(path).cloned().unwrap_or(FileRecord {
+                id: 0,
+                provider: p.id(),
+                path: path.clone(),
+                dev,
+                ino,
+                size,
                 mtime_ms,
-                len,
+                cursor: Cursor::START,
+                latest_ms: i64::MAX,
+                skipped: [0; 4],
+                present: true,
+            });
+            (record.dev, record.ino, record.size, record.mtime_ms) = (dev, ino, size, mtime_ms);
+            plans.push(Plan {
+                provider: i,
+                record,
+                from,
             });
         }
-        scan.sources.push(info);
+        if opts.changed.is_none() {
+            let roots = p.roots(paths);
+            report.sources.push(SourceInfo {
+                provider: p.id(),
+                roots_found: roots.iter().filter(|r| r.is_dir()).count(),
+                roots,
+                files: files.len(),
+                bytes,
+            });
+        }
     }
-    // Big files first keeps both cores busy to the end.
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(files[i].len));
-    let mut results: Vec<(usize, Result<Batch, String>)> = order
-        .into_par_iter()
-        .map(|i| {
-            let f = &files[i];
-            let mut batch = Batch::default();
-            let r = providers[f.provider].read(&f.path, &Cursor::START, &mut batch);
-            (i, r.map(|_| batch).map_err(|e| e.to_string()))
-        })
+    plans
+}
+
+/// Marks known files of the scanned providers that this full scan did not find as gone.
+fn mark_missing(
+    conn: &rusqlite::Connection,
+    providers: &[Box<dyn Provider>],
+    opts: &SyncOptions<'_>,
+    known: &FxHashMap<PathBuf, FileRecord>,
+    seen: &FxHashSet<PathBuf>,
+) -> Result<()> {
+    let scanned: Vec<ProviderId> = providers
+        .iter()
+        .map(|p| p.id())
+        .filter(|id| opts.only.is_none_or(|o| o.contains(id)))
         .collect();
-    results.sort_by_key(|(i, _)| *i);
-    let mut merger = Merger::default();
-    for (i, result) in results {
-        let f = &files[i];
-        match result {
-            Ok(batch) => {
-                scan.warnings.extend(batch.warnings);
-                let latest = batch.events.iter().map(|e| e.timestamp_ms).max();
-                let rank = (latest.unwrap_or(i64::MAX), f.mtime_ms, i);
-                for e in batch.events {
-                    merger.add(e, rank);
-                }
-            }
-            Err(message) => scan.errors.push(FileError {
-                provider: providers[f.provider].id(),
-                path: f.path.clone(),
-                message,
-            }),
+    for (path, rec) in known {
+        if rec.present && scanned.contains(&rec.provider) && !seen.contains(path) {
+            store::mark_missing(conn, path)?;
         }
     }
-    scan.events = merger.finish();
-    let mut projects = Projects::new(probe_projects);
-    for e in &mut scan.events {
-        e.project = projects.canonical(&e.project);
-    }
-    scan
-}
-
-/// Orders source files: lower = written first (latest call, mtime, discovery index).
-pub type Rank = (i64, i64, usize);
-
-/// Merges copies of the same call (see the module docs).
-#[derive(Default)]
-pub struct Merger {
-    index: HashMap<(ProviderId, String), usize>,
-    merged: Vec<(UsageEvent, Rank)>,
-}
-
-impl Merger {
-    /// Adds one copy; `rank` orders source files (lower = written first).
-    pub fn add(&mut self, e: UsageEvent, rank: Rank) {
-        match self.index.entry((e.provider, e.key.clone())) {
-            Entry::Vacant(v) => {
-                v.insert(self.merged.len());
-                self.merged.push((e, rank));
-            }
-            Entry::Occupied(o) => {
-                let (m, m_rank) = &mut self.merged[*o.get()];
-                let earliest = m.timestamp_ms.min(e.timestamp_ms);
-                let owner_is_new = rank < *m_rank;
-                let (session, project) = if owner_is_new {
-                    (e.session_id.clone(), e.project.clone())
-                } else {
-                    (
-                        std::mem::take(&mut m.session_id),
-                        std::mem::take(&mut m.project),
-                    )
-                };
-                if e.completeness() > m.completeness() {
-                    *m = e;
-                }
-                m.timestamp_ms = earliest;
-                m.session_id = session;
-                m.project = project;
-                if owner_is_new {
-                    *m_rank = rank;
-                }
-            }
-        }
-    }
-
-    /// The merged calls, in first-seen order.
-    pub fn finish(self) -> Vec<UsageEvent> {
-        self.merged.into_iter().map(|(e, _)| e).collect()
-    }
+    Ok(())
 }

@@ -7,15 +7,17 @@
 //! ## Pipeline
 //!
 //! ```text
-//! providers ──► ingest (dedup) ──► pricing ──► aggregate ──► report / export
-//! (one per tool)  (merge copies)    (LiteLLM)    (days, models,   (JSON payload,
-//!                                                projects)        CSV/JSON rows)
+//! providers ──► ingest ──► merge ──► pricing ──► store ──► aggregate ──► report / export
+//! (one per      (cursors,  (copies   (LiteLLM)   (SQLite   (days, models,  (JSON payload,
+//!  tool)         parallel)  -> call)              index)    projects)       CSV/JSON rows)
 //! ```
 //!
 //! - [`providers`]: one file per tool behind the [`Provider`](providers::Provider) trait; they
 //!   parse and nothing else ([`providers::claude_code`], [`providers::codex`]).
-//! - [`ingest`]: discovers files, reads them in parallel, merges duplicate calls by dedup key
-//!   with an order-independent rule, canonicalises projects ([`project`]).
+//! - [`ingest`]: discovers files, reads only what was appended since the stored cursor, in
+//!   parallel, and upserts calls into the [`store`] (one SQLite file) in one transaction.
+//! - [`merge`]: copies of one call (streamed lines, replays, mirrors) become one, by an
+//!   order-independent rule; [`project`] canonicalises working directories.
 //! - [`pricing`]: LiteLLM-format tables, model-id normalisation, the exact cost formula in
 //!   integer pico-USD; unknown models stay *unpriced*, never $0.
 //! - [`aggregate`]: filters and exact rollups; [`report`] and [`export`] shape the output.
@@ -33,12 +35,14 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod ingest;
+pub mod merge;
 pub mod model;
 pub mod paths;
 pub mod pricing;
 pub mod project;
 pub mod providers;
 pub mod report;
+pub mod store;
 pub mod time;
 
 pub use aggregate::{Call, Filter, Totals};

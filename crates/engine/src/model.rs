@@ -98,6 +98,19 @@ impl ProviderId {
         }
     }
 
+    /// The integer stored in the index.
+    pub fn code(self) -> i64 {
+        match self {
+            ProviderId::ClaudeCode => 0,
+            ProviderId::Codex => 1,
+        }
+    }
+
+    /// The provider of an index code.
+    pub fn from_code(code: i64) -> Option<ProviderId> {
+        ProviderId::ALL.into_iter().find(|p| p.code() == code)
+    }
+
     /// Parses an id or a common alias (`claude`, `claude-code`, `codex`), case-insensitively.
     pub fn parse(s: &str) -> Option<ProviderId> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -181,6 +194,26 @@ impl CostSource {
             CostSource::Reported => "reported",
             CostSource::Estimated => "estimated",
             CostSource::Unpriced => "unpriced",
+        }
+    }
+
+    /// The integer stored in the index (ordered weakest last).
+    pub fn code(self) -> i64 {
+        match self {
+            CostSource::Computed => 0,
+            CostSource::Reported => 1,
+            CostSource::Estimated => 2,
+            CostSource::Unpriced => 3,
+        }
+    }
+
+    /// The source of an index code (unknown codes read as unpriced).
+    pub fn from_code(code: i64) -> CostSource {
+        match code {
+            0 => CostSource::Computed,
+            1 => CostSource::Reported,
+            2 => CostSource::Estimated,
+            _ => CostSource::Unpriced,
         }
     }
 

@@ -7,8 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::aggregate::{Call, Filter, Totals, group_by};
-use crate::engine::Dataset;
+use crate::aggregate::{Filter, Slice, Totals, group_by};
 use crate::error::WarningKind;
 use crate::ingest::{FileError, SourceInfo};
 use crate::model::{CostSource, ProviderId, Usd};
@@ -146,6 +145,8 @@ pub struct Overview {
     pub first_call: Option<String>,
     /// Last call in the period.
     pub last_call: Option<String>,
+    /// Calls (in any period) whose log files were deleted and that only the index remembers.
+    pub index_only_calls: u64,
 }
 
 /// One day.
@@ -248,36 +249,57 @@ pub struct SkippedCount {
     pub files: u64,
 }
 
+/// What a report says beyond the calls: sources, problems, prices, history.
+#[derive(Debug, Clone)]
+pub struct ReportContext {
+    /// What was searched and read.
+    pub sources: Vec<SourceInfo>,
+    /// Skipped lines and unreadable files.
+    pub diagnostics: Diagnostics,
+    /// The price table in force.
+    pub prices: PriceSource,
+    /// Calls whose log files are gone (kept by the index).
+    pub index_only_calls: u64,
+}
+
 impl Report {
-    /// Builds the report for `filter` over `data`; `span` names the period.
-    pub fn build(data: &Dataset, filter: &Filter, span: Span, now: DateTime<Utc>) -> Report {
-        let calls = filter.apply(&data.calls);
+    /// Builds the report for `filter` from `slices` (those outside the filter are ignored);
+    /// `span` names the period.
+    pub fn build(
+        slices: &[Slice],
+        filter: &Filter,
+        span: Span,
+        now: DateTime<Utc>,
+        ctx: ReportContext,
+    ) -> Report {
+        let kept: Vec<&Slice> = slices.iter().filter(|s| filter.keeps(s)).collect();
         let mut total = Totals::default();
         let mut sessions = HashSet::new();
         let mut projects = HashSet::new();
         let (mut first, mut last) = (i64::MAX, i64::MIN);
-        for (_, c) in &calls {
-            total.add(c);
-            sessions.insert((c.event.provider, c.event.session_id.as_str()));
-            projects.insert(c.event.project.as_str());
-            first = first.min(c.event.timestamp_ms);
-            last = last.max(c.event.timestamp_ms);
+        for s in &kept {
+            total.merge(&s.totals);
+            sessions.insert((s.provider, s.session.as_str()));
+            projects.insert(s.project.as_str());
+            first = first.min(s.first_ms);
+            last = last.max(s.last_ms);
         }
         let rfc = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).map(|d| d.to_rfc3339());
         Report {
             schema: SCHEMA,
             generated: now.to_rfc3339(),
-            daily: daily(&calls, &span),
-            projects: by_project(&calls, total.cost),
-            models: by_model(&calls),
-            providers: by_provider(&calls),
-            unpriced_models: unpriced(&calls),
+            daily: daily(&kept, &span),
+            projects: by_project(&kept, total.cost),
+            models: by_model(&kept),
+            providers: by_provider(&kept),
+            unpriced_models: unpriced(&kept),
             overview: Overview {
                 figures: Figures::from(&total),
                 sessions: sessions.len() as u64,
                 projects: projects.len() as u64,
-                first_call: (!calls.is_empty()).then(|| rfc(first)).flatten(),
-                last_call: (!calls.is_empty()).then(|| rfc(last)).flatten(),
+                first_call: (!kept.is_empty()).then(|| rfc(first)).flatten(),
+                last_call: (!kept.is_empty()).then(|| rfc(last)).flatten(),
+                index_only_calls: ctx.index_only_calls,
             },
             period: span,
             timezone: filter.tz.name().to_string(),
@@ -286,29 +308,26 @@ impl Report {
                 providers: filter.providers.clone(),
                 projects: filter.projects.clone(),
             },
-            sources: data.sources.clone(),
-            diagnostics: diagnostics(data),
-            prices: data.price_source.clone(),
+            sources: ctx.sources,
+            diagnostics: ctx.diagnostics,
+            prices: ctx.prices,
         }
     }
 }
 
-fn sessions_per<K: Ord + Clone>(
-    calls: &[(NaiveDate, &Call)],
-    key: impl Fn(NaiveDate, &Call) -> K,
-) -> BTreeMap<K, u64> {
+fn sessions_per<K: Ord>(slices: &[&Slice], key: impl Fn(&Slice) -> K) -> BTreeMap<K, u64> {
     let mut sets: BTreeMap<K, HashSet<(ProviderId, &str)>> = BTreeMap::new();
-    for (d, c) in calls {
-        sets.entry(key(*d, c))
+    for s in slices {
+        sets.entry(key(s))
             .or_default()
-            .insert((c.event.provider, c.event.session_id.as_str()));
+            .insert((s.provider, s.session.as_str()));
     }
     sets.into_iter().map(|(k, s)| (k, s.len() as u64)).collect()
 }
 
-fn daily(calls: &[(NaiveDate, &Call)], span: &Span) -> Vec<DayRow> {
-    let totals = group_by(calls, |d, _| d);
-    let sessions = sessions_per(calls, |d, _| d);
+fn daily(slices: &[&Slice], span: &Span) -> Vec<DayRow> {
+    let totals = group_by(slices, |s| s.day);
+    let sessions = sessions_per(slices, |s| s.day);
     let first = span.range.from.or_else(|| totals.keys().next().copied());
     let last = span.range.to.or_else(|| totals.keys().next_back().copied());
     let (Some(first), Some(last)) = (first, last) else {
@@ -339,9 +358,9 @@ fn share(part: Usd, whole: Usd) -> f64 {
     }
 }
 
-fn by_project(calls: &[(NaiveDate, &Call)], whole: Usd) -> Vec<ProjectRow> {
-    let totals = group_by(calls, |_, c| c.event.project.clone());
-    let sessions = sessions_per(calls, |_, c| c.event.project.clone());
+fn by_project(slices: &[&Slice], whole: Usd) -> Vec<ProjectRow> {
+    let totals = group_by(slices, |s| s.project.clone());
+    let sessions = sessions_per(slices, |s| s.project.clone());
     let mut rows: Vec<ProjectRow> = totals
         .into_iter()
         .map(|(path, t)| ProjectRow {
@@ -361,21 +380,21 @@ fn by_project(calls: &[(NaiveDate, &Call)], whole: Usd) -> Vec<ProjectRow> {
     rows
 }
 
-fn by_model(calls: &[(NaiveDate, &Call)]) -> Vec<ModelRow> {
-    let totals = group_by(calls, |_, c| c.event.model.clone());
+fn by_model(slices: &[&Slice]) -> Vec<ModelRow> {
+    let totals = group_by(slices, |s| s.model.clone());
     let mut providers: BTreeMap<&str, BTreeSet<ProviderId>> = BTreeMap::new();
-    for (_, c) in calls {
+    for s in slices {
         providers
-            .entry(c.event.model.as_str())
+            .entry(s.model.as_str())
             .or_default()
-            .insert(c.event.provider);
+            .insert(s.provider);
     }
     let mut rows: Vec<ModelRow> = totals
         .iter()
         .map(|(model, t)| ModelRow {
             providers: providers
                 .get(model.as_str())
-                .map(|s| s.iter().copied().collect())
+                .map(|p| p.iter().copied().collect())
                 .unwrap_or_default(),
             figures: Figures::from(t),
             priced: !t.is_unpriced(),
@@ -392,9 +411,9 @@ fn by_model(calls: &[(NaiveDate, &Call)]) -> Vec<ModelRow> {
     rows
 }
 
-fn by_provider(calls: &[(NaiveDate, &Call)]) -> Vec<ProviderRow> {
-    let totals = group_by(calls, |_, c| c.event.provider);
-    let sessions = sessions_per(calls, |_, c| c.event.provider);
+fn by_provider(slices: &[&Slice]) -> Vec<ProviderRow> {
+    let totals = group_by(slices, |s| s.provider);
+    let sessions = sessions_per(slices, |s| s.provider);
     let mut rows: Vec<ProviderRow> = totals
         .iter()
         .map(|(id, t)| ProviderRow {
@@ -408,19 +427,19 @@ fn by_provider(calls: &[(NaiveDate, &Call)]) -> Vec<ProviderRow> {
     rows
 }
 
-fn unpriced(calls: &[(NaiveDate, &Call)]) -> Vec<UnpricedModel> {
-    let unpriced: Vec<(NaiveDate, &Call)> = calls
+fn unpriced(slices: &[&Slice]) -> Vec<UnpricedModel> {
+    let with_unpriced: Vec<&Slice> = slices
         .iter()
-        .filter(|(_, c)| c.cost.is_none())
         .copied()
+        .filter(|s| s.totals.unpriced_calls > 0)
         .collect();
-    let totals = group_by(&unpriced, |_, c| (c.event.model.clone(), c.event.provider));
+    let totals = group_by(&with_unpriced, |s| (s.model.clone(), s.provider));
     let mut rows: Vec<UnpricedModel> = totals
         .into_iter()
         .map(|((model, provider), t)| UnpricedModel {
             model,
             provider,
-            calls: t.calls,
+            calls: t.unpriced_calls,
             tokens: Figures::from(&t).tokens.total,
         })
         .collect();
@@ -428,24 +447,30 @@ fn unpriced(calls: &[(NaiveDate, &Call)]) -> Vec<UnpricedModel> {
     rows
 }
 
-fn diagnostics(data: &Dataset) -> Diagnostics {
-    let mut counts: BTreeMap<(ProviderId, WarningKind), (u64, BTreeSet<&std::path::Path>)> =
-        BTreeMap::new();
-    for w in &data.warnings {
-        let e = counts.entry((w.provider, w.kind)).or_default();
-        e.0 += 1;
-        e.1.insert(w.path.as_path());
-    }
-    Diagnostics {
-        skipped: counts
-            .into_iter()
-            .map(|((provider, kind), (count, files))| SkippedCount {
-                provider,
-                kind,
-                count,
-                files: files.len() as u64,
-            })
-            .collect(),
-        errors: data.errors.clone(),
+impl Diagnostics {
+    /// Counts warnings by provider and kind.
+    pub fn from_warnings<'w>(
+        warnings: impl IntoIterator<Item = &'w crate::error::Warning>,
+        errors: Vec<FileError>,
+    ) -> Diagnostics {
+        let mut counts: BTreeMap<(ProviderId, WarningKind), (u64, BTreeSet<&std::path::Path>)> =
+            BTreeMap::new();
+        for w in warnings {
+            let e = counts.entry((w.provider, w.kind)).or_default();
+            e.0 += 1;
+            e.1.insert(w.path.as_path());
+        }
+        Diagnostics {
+            skipped: counts
+                .into_iter()
+                .map(|((provider, kind), (count, files))| SkippedCount {
+                    provider,
+                    kind,
+                    count,
+                    files: files.len() as u64,
+                })
+                .collect(),
+            errors,
+        }
     }
 }

@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use burnbar_engine::Dataset;
 use burnbar_engine::export::{ExportRow, write_csv};
 use serde::Serialize;
 
@@ -22,8 +21,8 @@ struct ExportDoc<'a> {
     rows: &'a [ExportRow],
 }
 
-pub fn run(args: &ExportArgs, ctx: &Setup, data: &Dataset) -> Result<()> {
-    let rows = data.export(&ctx.filter);
+pub fn run(args: &ExportArgs, ctx: &Setup) -> Result<()> {
+    let rows = ctx.engine.export(&ctx.filter)?;
     let mut buf: Vec<u8> = Vec::new();
     match args.format {
         ExportFormat::Csv => write_csv(&rows, &mut buf)?,

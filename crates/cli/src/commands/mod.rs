@@ -6,6 +6,7 @@ mod report;
 use std::time::Instant;
 
 use anyhow::Result;
+use burnbar_engine::ingest::SyncReport;
 
 use crate::args::{Cli, Command};
 use crate::render;
@@ -17,10 +18,10 @@ pub fn run(cli: Cli) -> Result<()> {
     let verbose = cli.common().verbose;
     let (ctx, outcome) = match cli.command {
         Some(Command::Export(args)) => {
-            let ctx = setup::resolve(&args.common, crate::args::PeriodArg::All)?;
-            let data = ctx.engine.load(None);
-            let r = export::run(&args, &ctx, &data);
-            render::diagnostics(&data, verbose);
+            let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::All)?;
+            let sync = sync(&mut ctx)?;
+            let r = export::run(&args, &ctx);
+            render::diagnostics(&sync, verbose);
             (ctx, r)
         }
         Some(Command::Report(args)) => report_with(&args, verbose)?,
@@ -34,9 +35,18 @@ fn report_with(
     args: &crate::args::ReportArgs,
     verbose: bool,
 ) -> Result<(setup::Setup, Result<()>)> {
-    let ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
-    let data = ctx.engine.load(None);
-    let r = report::run(args, &ctx, &data);
-    render::diagnostics(&data, verbose);
+    let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
+    let sync = sync(&mut ctx)?;
+    let r = report::run(args, &ctx, &sync);
+    render::diagnostics(&sync, verbose);
     Ok((ctx, r))
+}
+
+/// Brings the index up to date, showing progress on a terminal when there is a lot to read.
+fn sync(ctx: &mut setup::Setup) -> Result<SyncReport> {
+    let tz = ctx.filter.tz;
+    let progress = render::Progress::new();
+    let sync = ctx.engine.sync_with_progress(tz, &|p| progress.show(p))?;
+    progress.finish();
+    Ok(sync)
 }

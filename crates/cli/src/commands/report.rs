@@ -3,14 +3,16 @@
 use std::io::Write;
 
 use anyhow::Result;
-use burnbar_engine::Dataset;
+use burnbar_engine::ingest::SyncReport;
 
 use crate::args::{ReportArgs, ReportFormat};
 use crate::render;
 use crate::setup::Setup;
 
-pub fn run(args: &ReportArgs, ctx: &Setup, data: &Dataset) -> Result<()> {
-    let report = data.report(&ctx.filter, ctx.span.clone(), ctx.clock.now());
+pub fn run(args: &ReportArgs, ctx: &Setup, sync: &SyncReport) -> Result<()> {
+    let report = ctx
+        .engine
+        .report(&ctx.filter, ctx.span.clone(), ctx.clock.now(), sync)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {

@@ -18,17 +18,24 @@ fn burnbar(args: &[&str]) -> Output {
     let repo = repo();
     let home = repo.join("tests/fixtures/home");
     let prices = repo.join("tests/fixtures/prices.json");
+    // the index goes to a private data dir, never into the fixture tree
+    let data = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_burnbar"))
         .args(args)
+        .env("XDG_DATA_HOME", data.path())
         .args([
             "--prices",
             prices.to_str().unwrap(),
             "--now",
             "2026-11-22T18:00:00Z",
         ])
-        .env_clear()
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .env_remove("BURNBAR_PRICES")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("TZ")
         .env("HOME", &home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -253,6 +260,7 @@ fn an_empty_home_says_where_it_looked() {
 #[test]
 fn a_closed_pipe_is_not_an_error() {
     let repo = repo();
+    let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_burnbar"))
         .args(["export", "--period", "all"])
         .args([
@@ -260,6 +268,7 @@ fn a_closed_pipe_is_not_an_error() {
             repo.join("tests/fixtures/prices.json").to_str().unwrap(),
         ])
         .env_clear()
+        .env("XDG_DATA_HOME", data.path())
         .env("HOME", repo.join("tests/fixtures/home"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -66,16 +66,19 @@ pub struct Pricer {
     table: PriceTable,
     index: lookup::Index,
     source: PriceSource,
+    version: String,
 }
 
 impl Pricer {
     /// A pricer over `table`.
     pub fn new(table: PriceTable, source: PriceSource) -> Pricer {
         let index = lookup::Index::new(&table);
+        let version = table.fingerprint();
         Pricer {
             table,
             index,
             source,
+            version,
         }
     }
 
@@ -113,6 +116,12 @@ impl Pricer {
             }
             None => Pricer::embedded(),
         }
+    }
+
+    /// A fingerprint of the rates in force: stored costs priced under another version are
+    /// recomputed.
+    pub fn version(&self) -> String {
+        self.version.clone()
     }
 
     /// Where the table came from.
@@ -153,7 +162,7 @@ impl Pricer {
     }
 }
 
-fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostSource) {
+pub(crate) fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostSource) {
     match (price, e.reported_cost) {
         (Some(p), _) => {
             let source = if e.estimated {

@@ -111,6 +111,20 @@ impl PriceTable {
         self.rows.is_empty()
     }
 
+    /// A stable fingerprint of every row (FNV-1a over the sorted rows), as 16 hex digits.
+    pub fn fingerprint(&self) -> String {
+        let mut rows: Vec<(&String, &ModelPrice)> = self.rows.iter().collect();
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (k, v) in rows {
+            for b in format!("{k}={v:?};").bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        format!("{h:016x}")
+    }
+
     /// Iterates `(key, price)`.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ModelPrice)> {
         self.rows.iter().map(|(k, v)| (k.as_str(), v))

@@ -314,9 +314,10 @@ fn codex_home_overrides_the_default_root() {
         codex_home: Some(home.path().join("elsewhere")),
         ..Default::default()
     };
-    let engine = burnbar_engine::Engine::new(
+    let mut engine = burnbar_engine::Engine::in_memory(
         burnbar_engine::Paths::resolve(&env),
         crate::support::pricer(),
-    );
-    assert_eq!(engine.load(None).calls.len(), 1);
+    )
+    .unwrap();
+    assert_eq!(engine.load(None).unwrap().calls.len(), 1);
 }

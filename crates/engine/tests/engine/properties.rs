@@ -1,13 +1,12 @@
 //! Properties: aggregation is exact and order-independent, merging copies is commutative, and
 //! reading a growing file incrementally equals reading it once.
 
-use burnbar_engine::aggregate::{Call, Totals, merge_rollups, rollup};
-use burnbar_engine::ingest::Merger;
+use burnbar_engine::aggregate::{Call, Totals, merge_rollups, rollup, slices_from_calls};
+use burnbar_engine::merge::Merger;
 use burnbar_engine::providers::claude_code::ClaudeCode;
 use burnbar_engine::providers::codex::Codex;
 use burnbar_engine::providers::{Batch, Cursor, Provider};
 use burnbar_engine::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
-use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use crate::support::{Home, assistant, codex_meta, codex_tokens, usage};
@@ -57,19 +56,15 @@ fn arb_event() -> impl Strategy<Value = UsageEvent> {
         )
 }
 
-fn arb_call() -> impl Strategy<Value = (NaiveDate, Call)> {
-    (arb_event(), 0u32..4, prop::option::of(0i64..1_000_000)).prop_map(|(e, day, cost)| {
-        let date = NaiveDate::from_ymd_opt(2026, 5, 1 + day).unwrap();
-        let call = Call {
-            event: e,
-            cost: cost.map(Usd),
-            cost_source: if cost.is_some() {
-                CostSource::Computed
-            } else {
-                CostSource::Unpriced
-            },
-        };
-        (date, call)
+fn arb_call() -> impl Strategy<Value = Call> {
+    (arb_event(), prop::option::of(0i64..1_000_000)).prop_map(|(e, cost)| Call {
+        event: e,
+        cost: cost.map(Usd),
+        cost_source: if cost.is_some() {
+            CostSource::Computed
+        } else {
+            CostSource::Unpriced
+        },
     })
 }
 
@@ -79,20 +74,21 @@ proptest! {
         a in prop::collection::vec(arb_call(), 0..40),
         b in prop::collection::vec(arb_call(), 0..40),
     ) {
-        let whole = rollup(a.iter().chain(&b).map(|(d, c)| (*d, c)));
-        let mut merged = rollup(a.iter().map(|(d, c)| (*d, c)));
-        merge_rollups(&mut merged, &rollup(b.iter().map(|(d, c)| (*d, c))));
+        let tz = chrono_tz::Tz::UTC;
+        let whole = rollup(&slices_from_calls(a.iter().chain(&b), tz));
+        let mut merged = rollup(&slices_from_calls(&a, tz));
+        merge_rollups(&mut merged, &rollup(&slices_from_calls(&b, tz)));
         prop_assert_eq!(whole, merged);
     }
 
     #[test]
     fn bucket_totals_equal_event_totals(calls in prop::collection::vec(arb_call(), 0..60)) {
         let mut direct = Totals::default();
-        for (_, c) in &calls {
+        for c in &calls {
             direct.add(c);
         }
         let mut via_buckets = Totals::default();
-        for t in rollup(calls.iter().map(|(d, c)| (*d, c))).values() {
+        for t in rollup(&slices_from_calls(&calls, chrono_tz::Tz::UTC)).values() {
             via_buckets.merge(t);
         }
         prop_assert_eq!(direct, via_buckets);

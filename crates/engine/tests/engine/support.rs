@@ -57,11 +57,13 @@ impl Home {
     }
 
     pub fn engine(&self) -> Engine {
-        Engine::new(Paths::for_home(self.path()), pricer()).with_project_probing(false)
+        Engine::in_memory(Paths::for_home(self.path()), pricer())
+            .unwrap()
+            .with_project_probing(false)
     }
 
     pub fn load(&self) -> Dataset {
-        self.engine().load(None)
+        self.engine().load(None).unwrap()
     }
 }
 

@@ -1,0 +1,80 @@
+//! Merging copies of one call (streamed lines, resumed-session replays, sub-agent progress
+//! mirrors, archived rollouts) into one, by a rule that does not depend on the order copies
+//! arrive in — within one read, across files, and across runs of the index alike:
+//!
+//! - timestamp: the earliest copy's;
+//! - usage and model: the most complete copy's ([`UsageEvent::completeness`]);
+//! - session and project: the copy from the source file ranked first ([`Rank`]): the file
+//!   whose latest call is earliest (a resumed session's file always ends after the original's,
+//!   so the original keeps its calls), then the older mtime, then the older file id. Content
+//!   comes before metadata so the answer holds when mtimes are lost (copied or cloned trees).
+
+use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap;
+
+use crate::model::{ProviderId, UsageEvent};
+
+/// Orders source files, lower = written first: (latest call ms, mtime ms, file id).
+pub type Rank = (i64, i64, i64);
+
+/// Merges copy `e` (from a file ranked `rank`) into `m` (whose owner is ranked `m_rank`).
+/// Returns true when `m` changed.
+pub fn merge_copy(m: &mut UsageEvent, m_rank: &mut Rank, e: UsageEvent, rank: Rank) -> bool {
+    let before = (m.timestamp_ms, m.session_id.len(), m.project.len());
+    let owner_is_new = rank < *m_rank;
+    let earliest = m.timestamp_ms.min(e.timestamp_ms);
+    let mut changed = false;
+    let (session, project) = if owner_is_new {
+        changed |= m.session_id != e.session_id || m.project != e.project;
+        *m_rank = rank;
+        (e.session_id.clone(), e.project.clone())
+    } else {
+        (
+            std::mem::take(&mut m.session_id),
+            std::mem::take(&mut m.project),
+        )
+    };
+    if e.completeness() > m.completeness() {
+        *m = e;
+        changed = true;
+    }
+    m.session_id = session;
+    m.project = project;
+    changed |= earliest != before.0;
+    m.timestamp_ms = earliest;
+    changed
+}
+
+/// Merges copies in memory, keyed by (provider, dedup key).
+#[derive(Default)]
+pub struct Merger {
+    index: FxHashMap<(ProviderId, String), usize>,
+    merged: Vec<(UsageEvent, Rank)>,
+}
+
+impl Merger {
+    /// Adds one copy from a file ranked `rank`.
+    pub fn add(&mut self, e: UsageEvent, rank: Rank) {
+        match self.index.entry((e.provider, e.key.clone())) {
+            Entry::Vacant(v) => {
+                v.insert(self.merged.len());
+                self.merged.push((e, rank));
+            }
+            Entry::Occupied(o) => {
+                let (m, m_rank) = &mut self.merged[*o.get()];
+                merge_copy(m, m_rank, e, rank);
+            }
+        }
+    }
+
+    /// The merged calls with their owner ranks, in first-seen order.
+    pub fn finish_ranked(self) -> Vec<(UsageEvent, Rank)> {
+        self.merged
+    }
+
+    /// The merged calls, in first-seen order.
+    pub fn finish(self) -> Vec<UsageEvent> {
+        self.merged.into_iter().map(|(e, _)| e).collect()
+    }
+}

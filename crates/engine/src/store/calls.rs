@@ -1,0 +1,350 @@
+//! The `calls` table and the writer that upserts into it.
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::merge::{Rank, merge_copy};
+use crate::model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
+use crate::pricing::Pricer;
+use crate::time::local_date;
+
+/// A stable 64-bit id for (provider, dedup key): FNV-1a over the bytes, then the `SplitMix64`
+/// finaliser for avalanche. Stable across builds and platforms (unlike `std`'s hasher); with
+/// 64 bits, a collision among a million calls has a probability around 3e-8, and the stored
+/// key text is compared on every conflict so one would be detected, not merged.
+pub fn key_id(provider: ProviderId, key: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in provider.as_str().bytes().chain([0u8]).chain(key.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^= h >> 31;
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
+/// A call as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRow {
+    /// [`key_id`] of the call.
+    pub id: i64,
+    /// The call.
+    pub event: UsageEvent,
+    /// Its cost (`None` = unpriced).
+    pub cost: Option<Usd>,
+    /// Where the cost came from.
+    pub cost_source: CostSource,
+    /// Rank of the file that owns its session and project.
+    pub owner: Rank,
+}
+
+const FAST: i64 = 1;
+const REASONING_IN_OUTPUT: i64 = 2;
+const OPENAI_CACHE: i64 = 4;
+const ESTIMATED: i64 = 8;
+const FINAL: i64 = 16;
+
+fn flags(e: &UsageEvent) -> i64 {
+    [
+        (e.fast, FAST),
+        (e.reasoning_in_output, REASONING_IN_OUTPUT),
+        (e.openai_cache_semantics, OPENAI_CACHE),
+        (e.estimated, ESTIMATED),
+        (e.is_final, FINAL),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, bit)| bit)
+    .sum()
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// The day number stored for a timestamp (days since 0001-01-01 in the index zone).
+pub fn day_number(ts_ms: i64, tz: Tz) -> i64 {
+    i64::from(chrono::Datelike::num_days_from_ce(&local_date(ts_ms, tz)))
+}
+
+/// The date of a stored day number.
+pub fn day_date(day: i64) -> NaiveDate {
+    i32::try_from(day)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or_default()
+}
+
+/// Interns model, project and session names to integer ids.
+#[derive(Debug, Default)]
+pub struct Interner {
+    models: FxHashMap<String, i64>,
+    projects: FxHashMap<String, i64>,
+    sessions: FxHashMap<(ProviderId, String), i64>,
+}
+
+impl Interner {
+    fn simple(
+        conn: &Connection,
+        cache: &mut FxHashMap<String, i64>,
+        table: &str,
+        name: &str,
+    ) -> rusqlite::Result<i64> {
+        if let Some(id) = cache.get(name) {
+            return Ok(*id);
+        }
+        let mut ins = conn.prepare_cached(&format!(
+            "INSERT INTO {table} (name) VALUES (?1) ON CONFLICT(name) DO NOTHING"
+        ))?;
+        ins.execute([name])?;
+        let mut sel = conn.prepare_cached(&format!("SELECT id FROM {table} WHERE name = ?1"))?;
+        let id: i64 = sel.query_row([name], |r| r.get(0))?;
+        cache.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    fn model(&mut self, conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+        Interner::simple(conn, &mut self.models, "models", name)
+    }
+
+    fn project(&mut self, conn: &Connection, name: &str) -> rusqlite::Result<i64> {
+        Interner::simple(conn, &mut self.projects, "projects", name)
+    }
+
+    fn session(&mut self, conn: &Connection, p: ProviderId, name: &str) -> rusqlite::Result<i64> {
+        if let Some(id) = self.sessions.get(&(p, name.to_string())) {
+            return Ok(*id);
+        }
+        conn.prepare_cached(
+            "INSERT INTO sessions (provider, name) VALUES (?1, ?2)
+             ON CONFLICT(provider, name) DO NOTHING",
+        )?
+        .execute(params![p.code(), name])?;
+        let id: i64 = conn
+            .prepare_cached("SELECT id FROM sessions WHERE provider = ?1 AND name = ?2")?
+            .query_row(params![p.code(), name], |r| r.get(0))?;
+        self.sessions.insert((p, name.to_string()), id);
+        Ok(id)
+    }
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// A new call.
+    Inserted,
+    /// A known call changed (a more complete copy, an earlier timestamp, a new owner).
+    Updated,
+    /// A copy that changed nothing.
+    Unchanged,
+}
+
+/// Upserts calls inside one transaction, pricing them as it goes.
+pub struct Writer<'a> {
+    conn: &'a Connection,
+    interner: &'a mut Interner,
+    pricer: &'a Pricer,
+    tz: Tz,
+    prices: FxHashMap<String, Option<crate::pricing::ModelPrice>>,
+    /// Sessions whose rollup must be rebuilt.
+    pub touched_sessions: FxHashSet<i64>,
+}
+
+const SELECT_CALL: &str = "SELECT c.id, c.provider, c.key, c.ts_ms, m.name, s.name, p.name,
+        c.input, c.output, c.cache_read, c.cache_write_5m, c.cache_write_1h, c.reasoning,
+        c.web_search, c.flags, c.reported_cost, c.cost, c.cost_source,
+        c.owner_latest, c.owner_mtime, c.owner_file
+    FROM calls c JOIN models m ON m.id = c.model_id JOIN sessions s ON s.id = c.session_id
+        JOIN projects p ON p.id = c.project_id";
+
+/// Reads one row of [`SELECT_CALL`].
+fn call_row(r: &Row<'_>) -> rusqlite::Result<CallRow> {
+    let flags: i64 = r.get(14)?;
+    let provider = ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode);
+    let source: i64 = r.get(17)?;
+    Ok(CallRow {
+        id: r.get(0)?,
+        event: UsageEvent {
+            provider,
+            key: r.get(2)?,
+            timestamp_ms: r.get(3)?,
+            model: r.get(4)?,
+            session_id: r.get(5)?,
+            project: r.get(6)?,
+            tokens: Tokens {
+                input: to_u64(r.get(7)?),
+                output: to_u64(r.get(8)?),
+                cache_read: to_u64(r.get(9)?),
+                cache_write_5m: to_u64(r.get(10)?),
+                cache_write_1h: to_u64(r.get(11)?),
+                reasoning: to_u64(r.get(12)?),
+                web_search_requests: to_u64(r.get(13)?),
+            },
+            fast: flags & FAST != 0,
+            reasoning_in_output: flags & REASONING_IN_OUTPUT != 0,
+            openai_cache_semantics: flags & OPENAI_CACHE != 0,
+            estimated: flags & ESTIMATED != 0,
+            is_final: flags & FINAL != 0,
+            reported_cost: r.get::<_, Option<i64>>(15)?.map(Usd),
+        },
+        cost: r.get::<_, Option<i64>>(16)?.map(Usd),
+        cost_source: CostSource::from_code(source),
+        owner: (r.get(18)?, r.get(19)?, r.get(20)?),
+    })
+}
+
+/// Every stored call, in id order.
+pub fn all_calls(conn: &Connection) -> rusqlite::Result<Vec<CallRow>> {
+    let mut stmt = conn.prepare(&format!("{SELECT_CALL} ORDER BY c.id"))?;
+    let rows = stmt.query_map([], call_row)?;
+    rows.collect()
+}
+
+impl<'a> Writer<'a> {
+    /// A writer on `conn` (inside the caller's transaction).
+    pub fn new(
+        conn: &'a Connection,
+        interner: &'a mut Interner,
+        pricer: &'a Pricer,
+        tz: Tz,
+    ) -> Self {
+        Writer {
+            conn,
+            interner,
+            pricer,
+            tz,
+            prices: FxHashMap::default(),
+            touched_sessions: FxHashSet::default(),
+        }
+    }
+
+    /// The connection it writes to.
+    pub fn conn(&self) -> &'a Connection {
+        self.conn
+    }
+
+    fn price(&mut self, e: &UsageEvent) -> (Option<Usd>, CostSource) {
+        let pricer = self.pricer;
+        let price = *self
+            .prices
+            .entry(e.model.clone())
+            .or_insert_with(|| pricer.find(&e.model).map(|(_, p)| p));
+        crate::pricing::price_with(price.as_ref(), e)
+    }
+
+    /// Inserts `e` (from a file ranked `rank`), or merges it into the stored copy.
+    pub fn upsert(&mut self, e: UsageEvent, rank: Rank) -> rusqlite::Result<Upsert> {
+        let id = key_id(e.provider, &e.key);
+        let existing = self
+            .conn
+            .prepare_cached(&format!("{SELECT_CALL} WHERE c.id = ?1"))?
+            .query_row([id], call_row)
+            .optional()?;
+        match existing {
+            None => {
+                self.write(id, &e, rank, true)?;
+                Ok(Upsert::Inserted)
+            }
+            Some(row) if row.event.key != e.key => {
+                // a 64-bit hash collision: keep the first call, never merge two different ones
+                tracing::warn!(key = %e.key, other = %row.event.key, "call id collision; skipped");
+                Ok(Upsert::Unchanged)
+            }
+            Some(row) => {
+                let old_session = row.event.session_id.clone();
+                let (mut merged, mut owner) = (row.event, row.owner);
+                if !merge_copy(&mut merged, &mut owner, e, rank) {
+                    return Ok(Upsert::Unchanged);
+                }
+                let old = self
+                    .interner
+                    .session(self.conn, merged.provider, &old_session)?;
+                self.touched_sessions.insert(old);
+                self.write(id, &merged, owner, false)?;
+                Ok(Upsert::Updated)
+            }
+        }
+    }
+
+    fn write(
+        &mut self,
+        id: i64,
+        e: &UsageEvent,
+        owner: Rank,
+        insert: bool,
+    ) -> rusqlite::Result<()> {
+        let model = self.interner.model(self.conn, &e.model)?;
+        let session = self
+            .interner
+            .session(self.conn, e.provider, &e.session_id)?;
+        let project = self.interner.project(self.conn, &e.project)?;
+        let (cost, source) = self.price(e);
+        let t = &e.tokens;
+        let sql = if insert {
+            "INSERT INTO calls (provider, key, ts_ms, day, model_id, session_id, project_id,
+                input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search,
+                flags, reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21, ?22)"
+        } else {
+            "UPDATE calls SET provider = ?1, key = ?2, ts_ms = ?3, day = ?4, model_id = ?5,
+                session_id = ?6, project_id = ?7, input = ?8, output = ?9, cache_read = ?10,
+                cache_write_5m = ?11, cache_write_1h = ?12, reasoning = ?13, web_search = ?14,
+                flags = ?15, reported_cost = ?16, cost = ?17, cost_source = ?18,
+                owner_latest = ?19, owner_mtime = ?20, owner_file = ?21
+             WHERE id = ?22"
+        };
+        self.conn.prepare_cached(sql)?.execute(params![
+            e.provider.code(),
+            e.key,
+            e.timestamp_ms,
+            day_number(e.timestamp_ms, self.tz),
+            model,
+            session,
+            project,
+            to_i64(t.input),
+            to_i64(t.output),
+            to_i64(t.cache_read),
+            to_i64(t.cache_write_5m),
+            to_i64(t.cache_write_1h),
+            to_i64(t.reasoning),
+            to_i64(t.web_search_requests),
+            flags(e),
+            e.reported_cost.map(Usd::micros),
+            cost.map(Usd::micros),
+            source.code(),
+            owner.0,
+            owner.1,
+            owner.2,
+            id,
+        ])?;
+        self.touched_sessions.insert(session);
+        Ok(())
+    }
+}
+
+/// Recomputes every call's cost with `pricer` (the price table changed). Returns how many
+/// calls changed cost.
+pub fn reprice_all(conn: &Connection, pricer: &Pricer) -> rusqlite::Result<usize> {
+    let rows = all_calls(conn)?;
+    let priced = pricer.price_all(rows.iter().map(|r| &r.event));
+    let mut stmt =
+        conn.prepare_cached("UPDATE calls SET cost = ?1, cost_source = ?2 WHERE id = ?3")?;
+    let mut changed = 0;
+    for (row, (cost, source)) in rows.iter().zip(priced) {
+        if (cost, source) != (row.cost, row.cost_source) {
+            stmt.execute(params![cost.map(Usd::micros), source.code(), row.id])?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}

@@ -1,0 +1,159 @@
+//! The `files` table: one row per log file ever read, with its identity and cursor.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, params};
+use rustc_hash::FxHashMap;
+
+use crate::model::ProviderId;
+use crate::providers::Cursor;
+
+/// A log file as the index knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Row id (0 before the first write).
+    pub id: i64,
+    /// Which provider reads it.
+    pub provider: ProviderId,
+    /// Where it is.
+    pub path: PathBuf,
+    /// Identity: device and inode (0 where the OS has none), size and mtime when last read.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ms since the epoch.
+    pub mtime_ms: i64,
+    /// Where reading resumes.
+    pub cursor: Cursor,
+    /// The latest call timestamp seen in it (its merge rank).
+    pub latest_ms: i64,
+    /// Lines skipped so far: malformed, NUL padding, invalid records, not admitted.
+    pub skipped: [u64; 4],
+    /// False once the file disappeared from disk (its calls stay).
+    pub present: bool,
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn as_u64(n: i64) -> u64 {
+    u64::from_ne_bytes(n.to_ne_bytes())
+}
+
+/// Every known file, by path.
+pub fn load_all(conn: &Connection) -> rusqlite::Result<FxHashMap<PathBuf, FileRecord>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, provider, path, dev, ino, size, mtime_ms, cursor, state, latest_ms,
+                malformed, nul_padding, invalid, not_admitted, present FROM files",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let path: String = r.get(2)?;
+        Ok(FileRecord {
+            id: r.get(0)?,
+            provider: ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode),
+            path: PathBuf::from(path),
+            dev: as_u64(r.get(3)?),
+            ino: as_u64(r.get(4)?),
+            size: as_u64(r.get(5)?),
+            mtime_ms: r.get(6)?,
+            cursor: Cursor {
+                offset: as_u64(r.get(7)?),
+                state: r.get(8)?,
+            },
+            latest_ms: r.get(9)?,
+            skipped: [
+                as_u64(r.get(10)?),
+                as_u64(r.get(11)?),
+                as_u64(r.get(12)?),
+                as_u64(r.get(13)?),
+            ],
+            present: r.get::<_, i64>(14)? != 0,
+        })
+    })?;
+    rows.map(|r| r.map(|f| (f.path.clone(), f))).collect()
+}
+
+/// Writes a file record; returns its id (assigned on first write).
+pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
+    let path = f.path.to_string_lossy();
+    conn.prepare_cached(
+        "INSERT INTO files (provider, path, dev, ino, size, mtime_ms, cursor, state, latest_ms,
+            malformed, nul_padding, invalid, not_admitted, present)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT(path) DO UPDATE SET provider = excluded.provider, dev = excluded.dev,
+            ino = excluded.ino, size = excluded.size, mtime_ms = excluded.mtime_ms,
+            cursor = excluded.cursor, state = excluded.state, latest_ms = excluded.latest_ms,
+            malformed = excluded.malformed, nul_padding = excluded.nul_padding,
+            invalid = excluded.invalid, not_admitted = excluded.not_admitted,
+            present = excluded.present",
+    )?
+    .execute(params![
+        f.provider.code(),
+        path,
+        as_i64(f.dev),
+        as_i64(f.ino),
+        as_i64(f.size),
+        f.mtime_ms,
+        as_i64(f.cursor.offset),
+        f.cursor.state,
+        f.latest_ms,
+        as_i64(f.skipped[0]),
+        as_i64(f.skipped[1]),
+        as_i64(f.skipped[2]),
+        as_i64(f.skipped[3]),
+        i64::from(f.present),
+    ])?;
+    conn.prepare_cached("SELECT id FROM files WHERE path = ?1")?
+        .query_row([path], |r| r.get(0))
+}
+
+/// Marks a file as gone from disk (its calls stay in the index).
+pub fn mark_missing(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE files SET present = 0 WHERE path = ?1")?
+        .execute([path.to_string_lossy()])?;
+    Ok(())
+}
+
+/// Calls whose owning log file is gone: they exist only in the index now.
+pub fn index_only_calls(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM calls c JOIN files f ON f.id = c.owner_file WHERE f.present = 0",
+        [],
+        |r| r.get::<_, i64>(0).map(as_u64),
+    )
+}
+
+/// Skipped lines so far, by provider and kind: (provider, kind, lines, files).
+pub fn skipped_summary(
+    conn: &Connection,
+) -> rusqlite::Result<Vec<(ProviderId, crate::error::WarningKind, u64, u64)>> {
+    use crate::error::WarningKind as K;
+    let mut out = Vec::new();
+    for (column, kind) in [
+        ("malformed", K::MalformedLine),
+        ("nul_padding", K::NulPadding),
+        ("invalid", K::InvalidRecord),
+        ("not_admitted", K::NotAdmitted),
+    ] {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT provider, sum({column}), count(*) FROM files WHERE {column} > 0
+             GROUP BY provider ORDER BY provider"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                ProviderId::from_code(r.get(0)?).unwrap_or(ProviderId::ClaudeCode),
+                kind,
+                as_u64(r.get(1)?),
+                as_u64(r.get(2)?),
+            ))
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    out.sort_by_key(|(p, k, _, _)| (*p, *k));
+    Ok(out)
+}

@@ -1,0 +1,115 @@
+//! Schema migrations: an append-only list of SQL scripts, applied in one transaction and
+//! tracked in `PRAGMA user_version`. Never edit or remove a published step; add one.
+
+use rusqlite::Connection;
+
+/// Step `i` moves the schema from version `i` to `i + 1`.
+const STEPS: &[&str] = &[
+    // v1: files and their cursors, calls (metadata only: ids, times, model, session, project,
+    // token counts, cost), interned names, the per-day rollup and key/value meta.
+    r"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        provider INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        UNIQUE (provider, name)
+    );
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        provider INTEGER NOT NULL,
+        path TEXT NOT NULL UNIQUE,
+        dev INTEGER NOT NULL,
+        ino INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ms INTEGER NOT NULL,
+        cursor INTEGER NOT NULL,
+        state TEXT,
+        latest_ms INTEGER NOT NULL,
+        malformed INTEGER NOT NULL DEFAULT 0,
+        nul_padding INTEGER NOT NULL DEFAULT 0,
+        invalid INTEGER NOT NULL DEFAULT 0,
+        not_admitted INTEGER NOT NULL DEFAULT 0,
+        present INTEGER NOT NULL DEFAULT 1
+    );
+    -- id = a stable 64-bit hash of (provider, dedup key): the dedup key is the row id.
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        provider INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        model_id INTEGER NOT NULL REFERENCES models(id),
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        input INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        cache_write_5m INTEGER NOT NULL,
+        cache_write_1h INTEGER NOT NULL,
+        reasoning INTEGER NOT NULL,
+        web_search INTEGER NOT NULL,
+        flags INTEGER NOT NULL,
+        reported_cost INTEGER,
+        cost INTEGER,
+        cost_source INTEGER NOT NULL,
+        owner_latest INTEGER NOT NULL,
+        owner_mtime INTEGER NOT NULL,
+        owner_file INTEGER NOT NULL REFERENCES files(id)
+    );
+    CREATE INDEX calls_by_session ON calls (session_id);
+    -- One row per (day, session, model, project): what reports read. Derived from calls; rebuilt
+    -- when the day zone or the price table changes, per session after each ingest.
+    CREATE TABLE slices (
+        day INTEGER NOT NULL,
+        session_id INTEGER NOT NULL,
+        model_id INTEGER NOT NULL,
+        project_id INTEGER NOT NULL,
+        provider INTEGER NOT NULL,
+        calls INTEGER NOT NULL,
+        input INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        cache_write_5m INTEGER NOT NULL,
+        cache_write_1h INTEGER NOT NULL,
+        reasoning INTEGER NOT NULL,
+        web_search INTEGER NOT NULL,
+        cost INTEGER NOT NULL,
+        unpriced_calls INTEGER NOT NULL,
+        estimated_cost INTEGER NOT NULL,
+        cost_source INTEGER NOT NULL,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        PRIMARY KEY (day, session_id, model_id, project_id)
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = STEPS.len() as i64;
+
+/// Brings the database up to [`LATEST`]. A database from a newer build is refused.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > LATEST {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some(format!(
+                "index schema v{current} is newer than this build (v{LATEST}); upgrade burnbar"
+            )),
+        ));
+    }
+    let tx = conn.transaction()?;
+    for (i, step) in STEPS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(current).unwrap_or(0))
+    {
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(current)
+}

@@ -1,0 +1,106 @@
+//! The index: one SQLite file (`<data>/burnbar/usage.sqlite`) holding every call ever seen as
+//! metadata (never prompt or code text), the read cursor of every log file, and a per-day
+//! rollup that reports read.
+//!
+//! Invariants:
+//! - WAL journal, `busy_timeout` 5 s, foreign keys on. One writer at a time (an ingest runs in
+//!   one `BEGIN IMMEDIATE` transaction, so a second process waits its turn), any number of
+//!   readers. A crash mid-ingest rolls back whole: cursors never move past calls not stored.
+//! - A call's row id is a stable hash of its (provider, dedup key), so re-reading a file is a
+//!   no-op and copies of one call merge into one row by the same rule as in memory
+//!   ([`crate::merge`]).
+//! - `slices` is derived: it is rebuilt for the sessions an ingest touched, and entirely when
+//!   the report time zone or the price table changes. Calls stay when their log files are
+//!   deleted: history is never lost.
+
+mod calls;
+mod files;
+mod migrate;
+mod slices;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+pub use calls::{CallRow, Upsert, all_calls, day_number, key_id, reprice_all};
+pub(crate) use calls::{Interner, Writer};
+pub use files::{
+    FileRecord, index_only_calls, load_all as load_files, mark_missing, save as save_file,
+    skipped_summary,
+};
+pub use migrate::LATEST as SCHEMA_VERSION;
+pub use slices::{
+    query as query_slices, rebuild_all as rebuild_all_slices,
+    rebuild_sessions as rebuild_session_slices, reday_all,
+};
+
+/// The index file name inside the data dir.
+pub const FILE_NAME: &str = "usage.sqlite";
+
+/// An open index.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the index at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| Error::store(path, e))?;
+        Store::init(conn).map_err(|e| Error::store(path, e))
+    }
+
+    /// A private in-memory index (tests, one-off runs).
+    pub fn open_in_memory() -> Result<Store> {
+        let conn =
+            Connection::open_in_memory().map_err(|e| Error::store(Path::new(":memory:"), e))?;
+        Store::init(conn).map_err(|e| Error::store(Path::new(":memory:"), e))
+    }
+
+    fn init(mut conn: Connection) -> rusqlite::Result<Store> {
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The connection (the store's modules own the SQL).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// A `meta` value.
+    pub(crate) fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    }
+
+    /// Sets a `meta` value.
+    pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
