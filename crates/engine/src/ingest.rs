@@ -11,6 +11,7 @@
 //! `BEGIN IMMEDIATE` transaction together with the new cursors, so a crash leaves the index as
 //! it was and the next run exact. A cold scan and an append go through this same path.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::UNIX_EPOCH;
@@ -71,6 +72,8 @@ pub struct SyncReport {
     pub inserted: usize,
     /// Known calls that changed (a more complete copy arrived).
     pub updated: usize,
+    /// Copies of known calls that changed nothing (re-reads, replays, mirrors).
+    pub unchanged: usize,
     /// Calls whose cost changed because the price table did.
     pub repriced: usize,
     /// Lines skipped in the bytes read by this run.
@@ -125,6 +128,13 @@ struct Plan {
     from: Cursor,
 }
 
+impl Plan {
+    /// Bytes this plan reads.
+    fn bytes(&self) -> u64 {
+        self.record.size.saturating_sub(self.from.offset)
+    }
+}
+
 type ReadResult = (usize, Result<(Batch, Cursor), String>);
 
 /// Brings `store` up to date. See the module docs.
@@ -136,51 +146,94 @@ pub fn sync(
     opts: &SyncOptions<'_>,
 ) -> Result<SyncReport> {
     let mut report = SyncReport::default();
+    let started = std::time::Instant::now();
     let tx = store
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut rebuild_all = false;
-    if Store::meta(&tx, "day_zone")?.as_deref() != Some(opts.tz.name()) {
-        store::reday_all(&tx, opts.tz)?;
-        Store::set_meta(&tx, "day_zone", opts.tz.name())?;
-        rebuild_all = true;
-    }
-    let version = pricer.version();
-    if Store::meta(&tx, "price_version")?.as_deref() != Some(version.as_str()) {
-        report.repriced = store::reprice_all(&tx, pricer)?;
-        Store::set_meta(&tx, "price_version", &version)?;
-        rebuild_all = true;
-    }
+    let rebuild_all = refresh_derived(&tx, pricer, opts.tz, &mut report)?;
     let known = store::load_files(&tx)?;
     let mut seen = FxHashSet::default();
     let mut plans = plan(providers, paths, opts, &known, &mut seen, &mut report);
+    let planned = started.elapsed();
     // New files get their ids before reading, in discovery order, so ranks are deterministic.
     for p in &mut plans {
         if p.record.id == 0 {
             p.record.id = store::save_file(&tx, &p.record)?;
         }
     }
+    let touched = read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
+    if opts.changed.is_none() {
+        mark_missing(&tx, providers, opts, &known, &seen)?;
+    }
+    if rebuild_all || touched.len() > 5_000 {
+        store::rebuild_all_slices(&tx)?;
+    } else {
+        store::rebuild_session_slices(&tx, touched)?;
+    }
+    tx.commit()?;
+    tracing::debug!(
+        planned_ms = planned.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        files = report.files_read,
+        bytes = report.bytes_read,
+        inserted = report.inserted,
+        updated = report.updated,
+        unchanged = report.unchanged,
+        "sync done"
+    );
+    Ok(report)
+}
+
+/// Re-buckets days when the zone changed and reprices when the price table did. Returns true
+/// when the whole rollup must be rebuilt.
+fn refresh_derived(
+    tx: &rusqlite::Connection,
+    pricer: &Pricer,
+    tz: Tz,
+    report: &mut SyncReport,
+) -> Result<bool> {
+    let mut rebuild_all = false;
+    if Store::meta(tx, "day_zone")?.as_deref() != Some(tz.name()) {
+        store::reday_all(tx, tz)?;
+        Store::set_meta(tx, "day_zone", tz.name())?;
+        rebuild_all = true;
+    }
+    let version = pricer.version();
+    if Store::meta(tx, "price_version")?.as_deref() != Some(version.as_str()) {
+        report.repriced = store::reprice_all(tx, pricer)?;
+        Store::set_meta(tx, "price_version", &version)?;
+        rebuild_all = true;
+    }
+    Ok(rebuild_all)
+}
+
+/// Reads the planned files in parallel and stores their calls and cursors as they arrive.
+/// Returns the sessions whose rollup must be rebuilt.
+fn read_and_store(
+    tx: &rusqlite::Connection,
+    providers: &[Box<dyn Provider>],
+    pricer: &Pricer,
+    opts: &SyncOptions<'_>,
+    plans: &[Plan],
+    report: &mut SyncReport,
+) -> Result<FxHashSet<i64>> {
     report.files_read = plans.len();
     let mut progress = Progress {
         files_total: plans.len(),
-        bytes_total: plans
-            .iter()
-            .map(|p| p.record.size.saturating_sub(p.from.offset))
-            .sum(),
+        bytes_total: plans.iter().map(Plan::bytes).sum(),
         ..Progress::default()
     };
     let mut interner = Interner::default();
-    let mut writer = Writer::new(&tx, &mut interner, pricer, opts.tz);
+    let mut writer = Writer::new(tx, &mut interner, pricer, opts.tz);
     let mut projects = Projects::new(opts.probe_projects);
     let (send, recv) = mpsc::sync_channel::<ReadResult>(64);
     std::thread::scope(|scope| -> Result<()> {
-        let plans_ref = &plans;
         scope.spawn(move || {
-            let mut order: Vec<usize> = (0..plans_ref.len()).collect();
+            let mut order: Vec<usize> = (0..plans.len()).collect();
             // big files first keeps both cores busy to the end
-            order.sort_by_key(|&i| std::cmp::Reverse(plans_ref[i].record.size));
+            order.sort_by_key(|&i| std::cmp::Reverse(plans[i].bytes()));
             order.into_par_iter().for_each_with(send, |send, i| {
-                let p = &plans_ref[i];
+                let p = &plans[i];
                 let mut batch = Batch::default();
                 let r = providers[p.provider]
                     .read(&p.record.path, &p.from, &mut batch)
@@ -192,15 +245,15 @@ pub fn sync(
         for (i, result) in recv {
             let p = &plans[i];
             progress.files_done += 1;
-            progress.bytes_done += p.record.size.saturating_sub(p.from.offset);
+            progress.bytes_done += p.bytes();
             if let Some(f) = opts.progress {
                 f(&progress);
             }
             match result {
                 Ok((batch, cursor)) => {
-                    report.bytes_read += p.record.size.saturating_sub(p.from.offset);
-                    let record = absorb(p, batch, cursor, &mut writer, &mut projects, &mut report)?;
-                    store::save_file(writer.conn(), &record)?;
+                    report.bytes_read += p.bytes();
+                    let record = absorb(p, batch, cursor, &mut writer, &mut projects, report)?;
+                    store::save_file(tx, &record)?;
                 }
                 Err(message) => report.errors.push(FileError {
                     provider: providers[p.provider].id(),
@@ -211,18 +264,7 @@ pub fn sync(
         }
         Ok(())
     })?;
-    let touched = std::mem::take(&mut writer.touched_sessions);
-    drop(writer);
-    if opts.changed.is_none() {
-        mark_missing(&tx, providers, opts, &known, &seen)?;
-    }
-    if rebuild_all || touched.len() > 5_000 {
-        store::rebuild_all_slices(&tx)?;
-    } else {
-        store::rebuild_session_slices(&tx, touched)?;
-    }
-    tx.commit()?;
-    Ok(report)
+    Ok(std::mem::take(&mut writer.touched_sessions))
 }
 
 /// Upserts one file's calls; returns its updated record.
@@ -265,7 +307,7 @@ fn absorb(
         match writer.upsert(e, rank)? {
             store::Upsert::Inserted => report.inserted += 1,
             store::Upsert::Updated => report.updated += 1,
-            store::Upsert::Unchanged => {}
+            store::Upsert::Unchanged => report.unchanged += 1,
         }
     }
     rec.cursor = cursor;
@@ -299,8 +341,8 @@ fn plan(
     providers: &[Box<dyn Provider>],
     paths: &Paths,
     opts: &SyncOptions<'_>,
-    known: &FxHashMap<PathBuf, FileRecord>,
-    seen: &mut FxHashSet<PathBuf>,
+    known: &FxHashMap<OsString, FileRecord>,
+    seen: &mut FxHashSet<OsString>,
     report: &mut SyncReport,
 ) -> Vec<Plan> {
     let mut plans = Vec::new();
@@ -316,15 +358,18 @@ fn plan(
                 .collect(),
             None => p.discover(paths),
         };
+        // stat in parallel: on a warm run this is nearly all the work
+        let stats: Vec<Option<(u64, u64, u64, i64)>> =
+            files.par_iter().map(|f| identity(f)).collect();
         let mut bytes = 0;
-        for path in &files {
-            let Some((dev, ino, size, mtime_ms)) = identity(path) else {
+        for (path, stat) in files.iter().zip(stats) {
+            let Some((dev, ino, size, mtime_ms)) = stat else {
                 continue;
             };
             bytes += size;
             report.files_seen += 1;
-            seen.insert(path.clone());
-            let from = match known.get(path) {
+            seen.insert(path.as_os_str().to_os_string());
+            let from = match known.get(path.as_os_str()) {
                 Some(k)
                     if k.dev == dev && k.ino == ino && k.size == size && k.mtime_ms == mtime_ms =>
                 {
@@ -340,7 +385,7 @@ fn plan(
                 }
                 _ => Cursor::START,
             };
-            let mut record = known.get(path).cloned().unwrap_or(FileRecord {
+            let mut record = known.get(path.as_os_str()).cloned().unwrap_or(FileRecord {
                 id: 0,
                 provider: p.id(),
                 path: path.clone(),
@@ -379,8 +424,8 @@ fn mark_missing(
     conn: &rusqlite::Connection,
     providers: &[Box<dyn Provider>],
     opts: &SyncOptions<'_>,
-    known: &FxHashMap<PathBuf, FileRecord>,
-    seen: &FxHashSet<PathBuf>,
+    known: &FxHashMap<OsString, FileRecord>,
+    seen: &FxHashSet<OsString>,
 ) -> Result<()> {
     let scanned: Vec<ProviderId> = providers
         .iter()
@@ -389,7 +434,7 @@ fn mark_missing(
         .collect();
     for (path, rec) in known {
         if rec.present && scanned.contains(&rec.provider) && !seen.contains(path) {
-            store::mark_missing(conn, path)?;
+            store::mark_missing(conn, &rec.path)?;
         }
     }
     Ok(())

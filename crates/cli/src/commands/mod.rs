@@ -35,9 +35,18 @@ fn report_with(
     args: &crate::args::ReportArgs,
     verbose: bool,
 ) -> Result<(setup::Setup, Result<()>)> {
+    let t0 = Instant::now();
     let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
+    let t1 = Instant::now();
     let sync = sync(&mut ctx)?;
+    let t2 = Instant::now();
     let r = report::run(args, &ctx, &sync);
+    tracing::debug!(
+        open_ms = (t1 - t0).as_secs_f64() * 1e3,
+        sync_ms = (t2 - t1).as_secs_f64() * 1e3,
+        report_ms = t2.elapsed().as_secs_f64() * 1e3,
+        "report timings"
+    );
     render::diagnostics(&sync, verbose);
     Ok((ctx, r))
 }

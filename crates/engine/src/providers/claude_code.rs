@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::json::{Count, List, Obj, Str};
-use super::jsonl::{self, Shape};
+use super::jsonl::{self, RawLine, Shape};
 use super::{Batch, Cursor, Provider, walk_files};
 use crate::error::{Result, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -71,63 +71,12 @@ impl Provider for ClaudeCode {
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let chunk = jsonl::read_from(file, cursor.offset)?;
         let ctx = FileContext::new(file);
         let first_new = batch.events.len();
-        for line in jsonl::lines(&chunk.data) {
-            let bytes = match jsonl::shape(line.bytes) {
-                Shape::Object(b) => b,
-                Shape::Blank => continue,
-                Shape::Nul => {
-                    batch.warnings.push(jsonl::line_warning(
-                        ProviderId::ClaudeCode,
-                        file,
-                        &line,
-                        WarningKind::NulPadding,
-                        "NUL bytes",
-                    ));
-                    continue;
-                }
-                Shape::Malformed => {
-                    batch.warnings.push(jsonl::line_warning(
-                        ProviderId::ClaudeCode,
-                        file,
-                        &line,
-                        WarningKind::MalformedLine,
-                        "not a JSON object",
-                    ));
-                    continue;
-                }
-            };
-            // Only records with a `usage` key can be calls: skip the rest (tool results, user
-            // prompts, snapshots; most of the bytes) without parsing them.
-            if memchr::memmem::find(bytes, b"\"usage\":").is_none() {
-                continue;
-            }
-            match serde_json::from_slice::<Record>(bytes) {
-                Ok(rec) => {
-                    if let Err(msg) = ctx.events(&rec, &mut batch.events) {
-                        batch.warnings.push(jsonl::line_warning(
-                            ProviderId::ClaudeCode,
-                            file,
-                            &line,
-                            WarningKind::InvalidRecord,
-                            msg,
-                        ));
-                    }
-                }
-                Err(e) => batch.warnings.push(jsonl::line_warning(
-                    ProviderId::ClaudeCode,
-                    file,
-                    &line,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                )),
-            }
-        }
+        let end = jsonl::read_lines(file, cursor.offset, |line| ctx.line(file, &line, batch))?;
         ctx.fill_missing_cwd(&mut batch.events[first_new..]);
         Ok(Cursor {
-            offset: chunk.complete_end(),
+            offset: end.complete_end,
             state: None,
         })
     }
@@ -149,6 +98,41 @@ impl FileContext {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         FileContext { slug, stem }
+    }
+
+    /// Handles one raw line: skips what cannot be a call, parses what can.
+    fn line(&self, file: &Path, line: &RawLine<'_>, batch: &mut Batch) {
+        let warn =
+            |kind, msg: String| jsonl::line_warning(ProviderId::ClaudeCode, file, line, kind, msg);
+        let bytes = match jsonl::shape(line.bytes) {
+            Shape::Object(b) => b,
+            Shape::Blank => return,
+            Shape::Nul => {
+                return batch
+                    .warnings
+                    .push(warn(WarningKind::NulPadding, "NUL bytes".into()));
+            }
+            Shape::Malformed => {
+                return batch
+                    .warnings
+                    .push(warn(WarningKind::MalformedLine, "not a JSON object".into()));
+            }
+        };
+        // Only records with a `usage` key can be calls: skip the rest (tool results, user
+        // prompts, snapshots; most of the bytes) without parsing them.
+        if memchr::memmem::find(bytes, b"\"usage\":").is_none() {
+            return;
+        }
+        match serde_json::from_slice::<Record>(bytes) {
+            Ok(rec) => {
+                if let Err(msg) = self.events(&rec, &mut batch.events) {
+                    batch.warnings.push(warn(WarningKind::InvalidRecord, msg));
+                }
+            }
+            Err(e) => batch
+                .warnings
+                .push(warn(WarningKind::MalformedLine, e.to_string())),
+        }
     }
 
     /// Appends the calls in one record (0, 1, or 1 + advisor calls).

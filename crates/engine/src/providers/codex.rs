@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use super::json::{Count, Obj, Str};
 use super::jsonl::{self, RawLine, Shape};
 use super::{Batch, Cursor, Provider, walk_files};
-use crate::error::{Result, WarningKind};
+use crate::error::{Error, Result, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
@@ -86,41 +86,38 @@ impl Provider for Codex {
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let mut chunk = jsonl::read_from(file, cursor.offset)?;
-        let resumed = chunk.start == cursor.offset && cursor.offset > 0;
-        let mut state = if resumed {
-            cursor
-                .state
-                .as_deref()
-                .and_then(|s| serde_json::from_str::<State>(s).ok())
-        } else {
-            None
-        };
-        if resumed && state.is_none() {
-            // A cursor without usable state cannot resume mid-file: decode from the start.
-            chunk = jsonl::read_from(file, 0)?;
-        }
+        // Resuming mid-file needs the decoder state saved with the cursor; without it (or when
+        // the file shrank under the cursor) decode from the start.
+        let len = std::fs::metadata(file)
+            .map_err(|e| Error::io(file, e))?
+            .len();
+        let state = cursor
+            .state
+            .as_deref()
+            .filter(|_| cursor.offset > 0 && cursor.offset <= len)
+            .and_then(|s| serde_json::from_str::<State>(s).ok());
+        let from = if state.is_some() { cursor.offset } else { 0 };
         let mut decoder = Decoder {
             file,
-            state: state.take(),
+            state,
             batch,
             rejected: false,
         };
         // The cursor must carry the state as of the last *complete* line; only the final line
-        // of a chunk can be incomplete, so snapshot just before it.
+        // of a read can be incomplete, so snapshot just before it.
         let mut before_tail = None;
-        for line in jsonl::lines(&chunk.data) {
+        let end = jsonl::read_lines(file, from, |line| {
+            if decoder.rejected {
+                return;
+            }
             if !line.terminated {
                 before_tail = Some(decoder.state.clone());
             }
             decoder.line(&line);
-            if decoder.rejected {
-                break;
-            }
-        }
+        })?;
         let saved = before_tail.unwrap_or(decoder.state);
         Ok(Cursor {
-            offset: chunk.complete_end(),
+            offset: end.complete_end,
             state: saved.and_then(|s| serde_json::to_string(&s).ok()),
         })
     }

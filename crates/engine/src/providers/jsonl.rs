@@ -1,8 +1,11 @@
-//! The shared JSONL tail reader: read a file from a byte offset, hand out lines, and say where
-//! the last *complete* line ends.
+//! The shared JSONL tail reader: stream a file's lines from a byte offset, and say where the
+//! last *complete* line ends.
 //!
 //! Invariants:
 //! - Files are opened read-only; we never write, lock or truncate a tool's file.
+//! - Reading streams fixed-size chunks through one reusable buffer per thread, so memory stays
+//!   bounded whatever the file size; a line longer than a chunk grows the buffer until it is
+//!   whole.
 //! - A line is complete when it ends in `\n`. The cursor a provider returns never moves past an
 //!   unterminated tail, so a line still being written is read again, whole, next time. The tail
 //!   is still offered to the provider (a file whose last record lacks a newline keeps that
@@ -17,28 +20,38 @@ use std::path::Path;
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::ProviderId;
 
-/// Bytes read from a file, starting at `start`.
-#[derive(Debug)]
-pub struct Chunk {
-    /// The bytes from `start` to the end of the file as it was when read.
-    pub data: Vec<u8>,
-    /// The file offset of `data[0]`.
+/// How a read ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadEnd {
+    /// Where reading started (0 when the requested offset was past the end).
     pub start: u64,
+    /// The offset just past the last complete (`\n`-terminated) line.
+    pub complete_end: u64,
 }
 
-impl Chunk {
-    /// The file offset just past the last `\n` in the chunk (= `start` when there is none).
-    pub fn complete_end(&self) -> u64 {
-        match memchr::memrchr(b'\n', &self.data) {
-            Some(i) => self.start + i as u64 + 1,
-            None => self.start,
-        }
-    }
+/// One raw line.
+#[derive(Debug, Clone, Copy)]
+pub struct RawLine<'a> {
+    /// 1-based line number counted from where reading started.
+    pub number: u64,
+    /// The bytes, without the `\n`.
+    pub bytes: &'a [u8],
+    /// False for a last line that does not end in `\n` (yet).
+    pub terminated: bool,
 }
 
-/// Reads `path` from `offset` to its end. An offset beyond the end (the file shrank or was
-/// replaced) reads from 0 instead; `Chunk::start` says which happened.
-pub fn read_from(path: &Path, offset: u64) -> Result<Chunk> {
+/// Bytes asked for per `read`; a longer line grows the buffer for as long as it needs.
+const CHUNK: usize = 4 << 20;
+
+thread_local! {
+    /// One reusable buffer per reading thread: no per-file allocation or page zeroing.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Streams the lines of `path` from `offset` to its end through `each`, in bounded memory.
+/// An offset beyond the end (the file shrank or was replaced) reads from 0 instead;
+/// [`ReadEnd::start`] says which happened.
+pub fn read_lines(path: &Path, offset: u64, mut each: impl FnMut(RawLine<'_>)) -> Result<ReadEnd> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let start = if offset > len { 0 } else { offset };
@@ -46,42 +59,54 @@ pub fn read_from(path: &Path, offset: u64) -> Result<Chunk> {
         f.seek(SeekFrom::Start(start))
             .map_err(|e| Error::io(path, e))?;
     }
-    let cap = usize::try_from(len - start).unwrap_or(0);
-    let mut data = Vec::with_capacity(cap.saturating_add(1));
-    f.read_to_end(&mut data).map_err(|e| Error::io(path, e))?;
-    Ok(Chunk { data, start })
-}
-
-/// One raw line of a chunk.
-#[derive(Debug, Clone, Copy)]
-pub struct RawLine<'a> {
-    /// 1-based line number within the chunk.
-    pub number: u64,
-    /// The bytes, without the `\n`.
-    pub bytes: &'a [u8],
-    /// False for the last line of a chunk that does not end in `\n`.
-    pub terminated: bool,
-}
-
-/// Iterates the lines of `data`.
-pub fn lines(data: &[u8]) -> impl Iterator<Item = RawLine<'_>> {
-    let mut pos = 0usize;
-    let mut number = 0u64;
-    std::iter::from_fn(move || {
-        if pos >= data.len() {
-            return None;
+    BUFFER.with(|cell| {
+        // a reader that panicked mid-file leaves the buffer borrowed: use a fresh one then
+        let mut fresh = Vec::new();
+        let mut guard = cell.try_borrow_mut().ok();
+        let buf: &mut Vec<u8> = guard.as_deref_mut().unwrap_or(&mut fresh);
+        let mut filled = 0usize; // bytes of buf holding data not yet handed out
+        let mut consumed = start; // file offset of buf[0]
+        let mut number = 0u64;
+        loop {
+            if buf.len() < filled + CHUNK {
+                buf.resize(filled + CHUNK, 0);
+            }
+            let n = f.read(&mut buf[filled..]).map_err(|e| Error::io(path, e))?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+            let Some(last_nl) = memchr::memrchr(b'\n', &buf[..filled]) else {
+                continue; // a line longer than what we have: read more
+            };
+            let mut line_start = 0;
+            for nl in memchr::memchr_iter(b'\n', &buf[..=last_nl]) {
+                number += 1;
+                each(RawLine {
+                    number,
+                    bytes: &buf[line_start..nl],
+                    terminated: true,
+                });
+                line_start = nl + 1;
+            }
+            buf.copy_within(last_nl + 1..filled, 0);
+            consumed += last_nl as u64 + 1;
+            filled -= last_nl + 1;
         }
-        number += 1;
-        let rest = &data[pos..];
-        let (bytes, terminated, next) = match memchr::memchr(b'\n', rest) {
-            Some(i) => (&rest[..i], true, pos + i + 1),
-            None => (rest, false, data.len()),
-        };
-        pos = next;
-        Some(RawLine {
-            number,
-            bytes,
-            terminated,
+        if filled > 0 {
+            each(RawLine {
+                number: number + 1,
+                bytes: &buf[..filled],
+                terminated: false,
+            });
+        }
+        if buf.len() > 4 * CHUNK {
+            // one huge line must not pin its buffer for the rest of the run
+            *buf = Vec::new();
+        }
+        Ok(ReadEnd {
+            start,
+            complete_end: consumed,
         })
     })
 }
@@ -139,27 +164,52 @@ pub fn line_warning(
 mod tests {
     use super::*;
 
-    #[test]
-    fn complete_end_stops_before_a_torn_tail() {
-        let c = Chunk {
-            data: b"{\"a\":1}\n{\"b\":".to_vec(),
-            start: 100,
-        };
-        assert_eq!(c.complete_end(), 108);
-        let none = Chunk {
-            data: b"{\"b\":".to_vec(),
-            start: 7,
-        };
-        assert_eq!(none.complete_end(), 7);
+    fn collect(path: &Path, offset: u64) -> (Vec<(Vec<u8>, bool)>, ReadEnd) {
+        let mut v = Vec::new();
+        let end = read_lines(path, offset, |l| v.push((l.bytes.to_vec(), l.terminated))).unwrap();
+        (v, end)
     }
 
     #[test]
-    fn lines_mark_the_unterminated_tail() {
-        let v: Vec<_> = lines(b"a\n\nb").map(|l| (l.bytes, l.terminated)).collect();
+    fn complete_end_stops_before_a_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.jsonl");
+        std::fs::write(&p, b"{\"a\":1}\n\n{\"b\":").unwrap();
+        let (lines, end) = collect(&p, 0);
         assert_eq!(
-            v,
-            vec![(&b"a"[..], true), (&b""[..], true), (&b"b"[..], false)]
+            lines,
+            vec![
+                (b"{\"a\":1}".to_vec(), true),
+                (Vec::new(), true),
+                (b"{\"b\":".to_vec(), false)
+            ]
         );
+        assert_eq!(
+            end,
+            ReadEnd {
+                start: 0,
+                complete_end: 9
+            }
+        );
+        let (lines, end) = collect(&p, 9);
+        assert_eq!(lines, vec![(b"{\"b\":".to_vec(), false)]);
+        assert_eq!(
+            end.complete_end, 9,
+            "an unterminated tail is never consumed"
+        );
+    }
+
+    #[test]
+    fn lines_longer_than_a_chunk_arrive_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.jsonl");
+        let long = vec![b'x'; CHUNK * 2 + 17];
+        let mut data = long.clone();
+        data.extend_from_slice(b"\nshort\n");
+        std::fs::write(&p, &data).unwrap();
+        let (lines, end) = collect(&p, 0);
+        assert_eq!(lines, vec![(long, true), (b"short".to_vec(), true)]);
+        assert_eq!(end.complete_end, data.len() as u64);
     }
 
     #[test]
@@ -177,16 +227,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.jsonl");
         std::fs::write(&p, b"{}\n").unwrap();
-        let c = read_from(&p, 99).unwrap();
-        assert_eq!(c.start, 0);
-        assert_eq!(c.data, b"{}\n");
-        let c = read_from(&p, 3).unwrap();
-        assert_eq!((c.start, c.data.len()), (3, 0));
+        let (lines, end) = collect(&p, 99);
+        assert_eq!((end.start, lines.len()), (0, 1));
+        let (lines, end) = collect(&p, 3);
+        assert_eq!((end.start, end.complete_end, lines.len()), (3, 3, 0));
     }
 
     #[test]
     fn a_missing_file_is_an_error_naming_it() {
-        let err = read_from(Path::new("/nonexistent/burnbar/x.jsonl"), 0).unwrap_err();
+        let err = read_lines(Path::new("/nonexistent/burnbar/x.jsonl"), 0, |_| {}).unwrap_err();
         assert!(
             err.to_string().contains("/nonexistent/burnbar/x.jsonl"),
             "{err}"

@@ -83,13 +83,45 @@ pub(crate) fn is_jsonl(name: &str) -> bool {
 }
 
 /// Files under `root` (recursively, not following directory links, at most `max_depth` deep)
-/// whose name satisfies `keep`, sorted by path. A missing root yields nothing.
+/// whose name satisfies `keep`, sorted by path. A missing root yields nothing. The
+/// sub-directories of `root` are walked in parallel (a warm run is mostly this walk).
 pub(crate) fn walk_files(
     root: &Path,
     max_depth: usize,
-    keep: impl Fn(&str) -> bool,
+    keep: impl Fn(&str) -> bool + Sync,
 ) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
+    use rayon::prelude::*;
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let mut dirs = Vec::new();
+    let mut out = Vec::new();
+    for entry in entries.filter_map(std::result::Result::ok) {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if kind.is_dir() {
+            if name != "node_modules" && name != ".git" {
+                dirs.push(entry.path());
+            }
+        } else if (kind.is_file() || (kind.is_symlink() && entry.path().is_file())) && keep(name) {
+            out.push(entry.path());
+        }
+    }
+    let nested: Vec<Vec<PathBuf>> = dirs
+        .par_iter()
+        .map(|d| walk_dir(d, max_depth.saturating_sub(1), &keep))
+        .collect();
+    out.extend(nested.into_iter().flatten());
+    // byte order, not component order: the same for our purposes and much cheaper
+    out.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    out
+}
+
+fn walk_dir(dir: &Path, max_depth: usize, keep: &(impl Fn(&str) -> bool + Sync)) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
         .max_depth(max_depth)
         .into_iter()
         .filter_entry(|e| {
@@ -98,9 +130,7 @@ pub(crate) fn walk_files(
         })
         .filter_map(std::result::Result::ok)
         .filter(|e| e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file()))
-        .filter(|e| e.file_name().to_str().is_some_and(&keep))
+        .filter(|e| e.file_name().to_str().is_some_and(keep))
         .map(walkdir::DirEntry::into_path)
-        .collect();
-    out.sort();
-    out
+        .collect()
 }

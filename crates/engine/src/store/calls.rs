@@ -92,6 +92,12 @@ pub struct Interner {
     sessions: FxHashMap<(ProviderId, String), i64>,
 }
 
+/// The name behind an interned id.
+fn name_of(conn: &Connection, table: &str, id: i64) -> rusqlite::Result<String> {
+    conn.prepare_cached(&format!("SELECT name FROM {table} WHERE id = ?1"))?
+        .query_row([id], |r| r.get(0))
+}
+
 impl Interner {
     fn simple(
         conn: &Connection,
@@ -135,6 +141,20 @@ impl Interner {
         self.sessions.insert((p, name.to_string()), id);
         Ok(id)
     }
+}
+
+/// A stored call with its owner rank and interned session id.
+struct Stored {
+    event: UsageEvent,
+    owner: Rank,
+    session_id: i64,
+}
+
+/// How [`Writer::write`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    InsertIfNew,
+    Update,
 }
 
 /// What an upsert did.
@@ -227,11 +247,6 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// The connection it writes to.
-    pub fn conn(&self) -> &'a Connection {
-        self.conn
-    }
-
     fn price(&mut self, e: &UsageEvent) -> (Option<Usd>, CostSource) {
         let pricer = self.pricer;
         let price = *self
@@ -244,44 +259,89 @@ impl<'a> Writer<'a> {
     /// Inserts `e` (from a file ranked `rank`), or merges it into the stored copy.
     pub fn upsert(&mut self, e: UsageEvent, rank: Rank) -> rusqlite::Result<Upsert> {
         let id = key_id(e.provider, &e.key);
-        let existing = self
-            .conn
-            .prepare_cached(&format!("{SELECT_CALL} WHERE c.id = ?1"))?
-            .query_row([id], call_row)
-            .optional()?;
-        match existing {
-            None => {
-                self.write(id, &e, rank, true)?;
-                Ok(Upsert::Inserted)
-            }
-            Some(row) if row.event.key != e.key => {
-                // a 64-bit hash collision: keep the first call, never merge two different ones
-                tracing::warn!(key = %e.key, other = %row.event.key, "call id collision; skipped");
-                Ok(Upsert::Unchanged)
-            }
-            Some(row) => {
-                let old_session = row.event.session_id.clone();
-                let (mut merged, mut owner) = (row.event, row.owner);
-                if !merge_copy(&mut merged, &mut owner, e, rank) {
-                    return Ok(Upsert::Unchanged);
-                }
-                let old = self
-                    .interner
-                    .session(self.conn, merged.provider, &old_session)?;
-                self.touched_sessions.insert(old);
-                self.write(id, &merged, owner, false)?;
-                Ok(Upsert::Updated)
-            }
+        // The common case (a new call) costs one INSERT; only a conflict reads the stored row.
+        if self.write(id, &e, rank, Write::InsertIfNew)? {
+            return Ok(Upsert::Inserted);
         }
+        let Some(row) = self.stored(id)? else {
+            return Ok(Upsert::Unchanged);
+        };
+        if row.event.key != e.key {
+            // a 64-bit hash collision: keep the first call, never merge two different ones
+            tracing::warn!(key = %e.key, other = %row.event.key, "call id collision; skipped");
+            return Ok(Upsert::Unchanged);
+        }
+        let old_session = row.session_id;
+        let (mut merged, mut owner) = (row.event, row.owner);
+        if !merge_copy(&mut merged, &mut owner, e, rank) {
+            return Ok(Upsert::Unchanged);
+        }
+        self.touched_sessions.insert(old_session);
+        self.write(id, &merged, owner, Write::Update)?;
+        Ok(Upsert::Updated)
     }
 
+    /// The stored call `id` with its interned names resolved.
+    fn stored(&mut self, id: i64) -> rusqlite::Result<Option<Stored>> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT provider, key, ts_ms, model_id, session_id, project_id, input, output,
+                    cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
+                    reported_cost, owner_latest, owner_mtime, owner_file
+                 FROM calls WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                let flags: i64 = r.get(13)?;
+                let event = UsageEvent {
+                    provider: ProviderId::from_code(r.get(0)?).unwrap_or(ProviderId::ClaudeCode),
+                    key: r.get(1)?,
+                    timestamp_ms: r.get(2)?,
+                    model: String::new(),
+                    session_id: String::new(),
+                    project: String::new(),
+                    tokens: Tokens {
+                        input: to_u64(r.get(6)?),
+                        output: to_u64(r.get(7)?),
+                        cache_read: to_u64(r.get(8)?),
+                        cache_write_5m: to_u64(r.get(9)?),
+                        cache_write_1h: to_u64(r.get(10)?),
+                        reasoning: to_u64(r.get(11)?),
+                        web_search_requests: to_u64(r.get(12)?),
+                    },
+                    fast: flags & FAST != 0,
+                    reasoning_in_output: flags & REASONING_IN_OUTPUT != 0,
+                    openai_cache_semantics: flags & OPENAI_CACHE != 0,
+                    estimated: flags & ESTIMATED != 0,
+                    is_final: flags & FINAL != 0,
+                    reported_cost: r.get::<_, Option<i64>>(14)?.map(Usd),
+                };
+                let ids: [i64; 3] = [r.get(3)?, r.get(4)?, r.get(5)?];
+                Ok((event, ids, (r.get(15)?, r.get(16)?, r.get(17)?)))
+            })
+            .optional()?;
+        let Some((mut event, [model, session, project], owner)) = row else {
+            return Ok(None);
+        };
+        event.model = name_of(self.conn, "models", model)?;
+        event.session_id = name_of(self.conn, "sessions", session)?;
+        event.project = name_of(self.conn, "projects", project)?;
+        Ok(Some(Stored {
+            event,
+            owner,
+            session_id: session,
+        }))
+    }
+
+    /// Writes a call; with [`Write::InsertIfNew`], returns false (writing nothing) when the id
+    /// is already stored.
     fn write(
         &mut self,
         id: i64,
         e: &UsageEvent,
         owner: Rank,
-        insert: bool,
-    ) -> rusqlite::Result<()> {
+        how: Write,
+    ) -> rusqlite::Result<bool> {
         let model = self.interner.model(self.conn, &e.model)?;
         let session = self
             .interner
@@ -289,12 +349,13 @@ impl<'a> Writer<'a> {
         let project = self.interner.project(self.conn, &e.project)?;
         let (cost, source) = self.price(e);
         let t = &e.tokens;
-        let sql = if insert {
+        let sql = if how == Write::InsertIfNew {
             "INSERT INTO calls (provider, key, ts_ms, day, model_id, session_id, project_id,
                 input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search,
                 flags, reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22)"
+                ?18, ?19, ?20, ?21, ?22)
+             ON CONFLICT(id) DO NOTHING"
         } else {
             "UPDATE calls SET provider = ?1, key = ?2, ts_ms = ?3, day = ?4, model_id = ?5,
                 session_id = ?6, project_id = ?7, input = ?8, output = ?9, cache_read = ?10,
@@ -303,7 +364,7 @@ impl<'a> Writer<'a> {
                 owner_latest = ?19, owner_mtime = ?20, owner_file = ?21
              WHERE id = ?22"
         };
-        self.conn.prepare_cached(sql)?.execute(params![
+        let written = self.conn.prepare_cached(sql)?.execute(params![
             e.provider.code(),
             e.key,
             e.timestamp_ms,
@@ -327,8 +388,10 @@ impl<'a> Writer<'a> {
             owner.2,
             id,
         ])?;
-        self.touched_sessions.insert(session);
-        Ok(())
+        if written > 0 {
+            self.touched_sessions.insert(session);
+        }
+        Ok(written > 0)
     }
 }
 
@@ -336,11 +399,11 @@ impl<'a> Writer<'a> {
 /// calls changed cost.
 pub fn reprice_all(conn: &Connection, pricer: &Pricer) -> rusqlite::Result<usize> {
     let rows = all_calls(conn)?;
-    let priced = pricer.price_all(rows.iter().map(|r| &r.event));
+    let costs = pricer.price_all(rows.iter().map(|r| &r.event));
     let mut stmt =
         conn.prepare_cached("UPDATE calls SET cost = ?1, cost_source = ?2 WHERE id = ?3")?;
     let mut changed = 0;
-    for (row, (cost, source)) in rows.iter().zip(priced) {
+    for (row, (cost, source)) in rows.iter().zip(costs) {
         if (cost, source) != (row.cost, row.cost_source) {
             stmt.execute(params![cost.map(Usd::micros), source.code(), row.id])?;
             changed += 1;

@@ -1,5 +1,6 @@
 //! The `files` table: one row per log file ever read, with its identity and cursor.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, params};
@@ -44,7 +45,7 @@ fn as_u64(n: i64) -> u64 {
 }
 
 /// Every known file, by path.
-pub fn load_all(conn: &Connection) -> rusqlite::Result<FxHashMap<PathBuf, FileRecord>> {
+pub fn load_all(conn: &Connection) -> rusqlite::Result<FxHashMap<OsString, FileRecord>> {
     let mut stmt = conn.prepare(
         "SELECT id, provider, path, dev, ino, size, mtime_ms, cursor, state, latest_ms,
                 malformed, nul_padding, invalid, not_admitted, present FROM files",
@@ -73,7 +74,8 @@ pub fn load_all(conn: &Connection) -> rusqlite::Result<FxHashMap<PathBuf, FileRe
             present: r.get::<_, i64>(14)? != 0,
         })
     })?;
-    rows.map(|r| r.map(|f| (f.path.clone(), f))).collect()
+    rows.map(|r| r.map(|f| (f.path.clone().into_os_string(), f)))
+        .collect()
 }
 
 /// Writes a file record; returns its id (assigned on first write).
@@ -120,7 +122,7 @@ pub fn mark_missing(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
 /// Calls whose owning log file is gone: they exist only in the index now.
 pub fn index_only_calls(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row(
-        "SELECT count(*) FROM calls c JOIN files f ON f.id = c.owner_file WHERE f.present = 0",
+        "SELECT count(*) FROM calls WHERE owner_file IN (SELECT id FROM files WHERE present = 0)",
         [],
         |r| r.get::<_, i64>(0).map(as_u64),
     )

@@ -60,6 +60,7 @@ const STEPS: &[&str] = &[
         owner_file INTEGER NOT NULL REFERENCES files(id)
     );
     CREATE INDEX calls_by_session ON calls (session_id);
+    CREATE INDEX calls_by_owner_file ON calls (owner_file);
     -- One row per (day, session, model, project): what reports read. Derived from calls; rebuilt
     -- when the day zone or the price table changes, per session after each ingest.
     CREATE TABLE slices (
@@ -88,6 +89,7 @@ const STEPS: &[&str] = &[
 ];
 
 /// The schema version this build writes.
+#[allow(clippy::cast_possible_wrap)] // a handful of steps
 pub const LATEST: i64 = STEPS.len() as i64;
 
 /// Brings the database up to [`LATEST`]. A database from a newer build is refused.
@@ -102,13 +104,12 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
         ));
     }
     let tx = conn.transaction()?;
-    for (i, step) in STEPS
-        .iter()
-        .enumerate()
+    for (version, step) in (1i64..)
+        .zip(STEPS)
         .skip(usize::try_from(current).unwrap_or(0))
     {
         tx.execute_batch(step)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.pragma_update(None, "user_version", version)?;
     }
     tx.commit()?;
     Ok(current)

@@ -65,6 +65,9 @@ impl Store {
 
     fn init(mut conn: Connection) -> rusqlite::Result<Store> {
         conn.busy_timeout(Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
+        conn.pragma_update(None, "cache_size", -32_768)?; // 32 MiB page cache
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

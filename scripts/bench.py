@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Burnbar's speed and memory benchmark (`make bench`).
+
+Generates corpora with ../shared/corpus/gen_corpus.py (when it is there; corpora are cached
+under ~/.cache/burnbar/bench), builds the release CLI, and prints medians of:
+
+  cat      reading every log file once (the I/O floor)
+  cold     `burnbar report` with an empty index (every byte parsed and stored)
+  warm     `burnbar report` again, nothing changed
+  append   `burnbar report` after new lines were appended to one session file
+  RSS      peak resident memory of the cold run
+  index    size of the SQLite index as a share of the corpus
+
+Page cache is warm (everything is read once before timing). Machines are noisy: medians of
+several runs are printed, never one.
+
+  scripts/bench.py                  100 MB and 1.1 GB, claude-only and mixed
+  scripts/bench.py --sizes 100      just the 100 MB corpora
+  scripts/bench.py --corpus DIR     an existing tree (any fake HOME)
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GENERATOR = os.path.normpath(os.path.join(REPO, "..", "shared", "corpus", "gen_corpus.py"))
+CACHE = os.path.join(os.path.expanduser("~"), ".cache", "burnbar", "bench")
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "burnbar", "target")
+BINARY = os.path.join(TARGET, "release", "burnbar")
+
+
+def run(cmd, env=None, stdout=subprocess.DEVNULL):
+    """Runs cmd; returns (seconds, peak RSS in MiB)."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, rusage = os.wait4(p.pid, 0)
+    elapsed = time.perf_counter() - t
+    if status != 0:
+        sys.exit("benchmark command failed (%d): %s" % (status, " ".join(cmd)))
+    return elapsed, rusage.ru_maxrss / 1024.0
+
+
+def log_files(home):
+    out = []
+    for sub in (".claude", ".codex", ".gemini", ".local/share/opencode"):
+        for dp, _, fn in os.walk(os.path.join(home, sub)):
+            out.extend(os.path.join(dp, f) for f in fn if f.endswith((".jsonl", ".json")))
+    return out
+
+
+def cat_floor(files):
+    t = time.perf_counter()
+    for f in files:
+        with open(f, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    return time.perf_counter() - t
+
+
+def ensure_corpus(name, size_mb, providers):
+    out = os.path.join(CACHE, name)
+    if os.path.exists(os.path.join(out, "expected.json")):
+        return out
+    if not os.path.exists(GENERATOR):
+        print("  %s: generator not found at %s; skipped (pass --corpus DIR to bench an existing tree)"
+              % (name, GENERATOR))
+        return None
+    print("  generating %s (%d MB, %s) ..." % (name, size_mb, providers), flush=True)
+    shutil.rmtree(out, ignore_errors=True)
+    subprocess.run([sys.executable, GENERATOR, "--out", out, "--size-mb", str(size_mb),
+                    "--providers", providers, "--seed", "1"], check=True,
+                   stderr=subprocess.DEVNULL)
+    return out
+
+
+def append_lines(files, round_no):
+    """Appends a turn's worth of new Claude lines (fresh message ids) to one session file."""
+    src = max((f for f in files if "/.claude/" in f and "/subagents/" not in f), key=os.path.getsize)
+    with open(src, "rb") as fh:
+        lines = [l for l in fh.read().split(b"\n") if b'"type":"assistant"' in l][:20]
+    new = [l.replace(b'"id":"msg_', b'"id":"msg_bench%d_' % round_no) for l in lines]
+    with open(src, "ab") as fh:
+        fh.write(b"\n".join(new) + b"\n")
+
+
+def bench(home, runs):
+    prices = os.path.join(home, "litellm-prices.json")
+    args = [BINARY, "report", "--period", "all", "--offline", "--tz", "UTC"]
+    if os.path.exists(prices):
+        args += ["--prices", prices]
+    files = log_files(home)
+    corpus_bytes = sum(os.path.getsize(f) for f in files)
+    cat_floor(files)  # warm the page cache
+    cats = [cat_floor(files) for _ in range(runs)]
+    data = tempfile.mkdtemp(prefix="burnbar-bench-")
+    env = dict(os.environ, HOME=home, XDG_DATA_HOME=data)
+    env.pop("XDG_CACHE_HOME", None)
+    colds, rss = [], []
+    for _ in range(runs):
+        shutil.rmtree(os.path.join(data, "burnbar"), ignore_errors=True)
+        t, m = run(args, env)
+        colds.append(t)
+        rss.append(m)
+    warms = [run(args, env)[0] for _ in range(max(5, runs * 2))]
+    # append to a scratch copy of the session file so the corpus stays as generated
+    appends = []
+    backup = {}
+    try:
+        for i in range(max(5, runs * 2)):
+            src = max((f for f in files if "/.claude/" in f and "/subagents/" not in f),
+                      key=os.path.getsize, default=None)
+            if src is None:
+                break
+            if src not in backup:
+                backup[src] = open(src, "rb").read()
+            append_lines(files, i)
+            appends.append(run(args, env)[0])
+    finally:
+        for path, content in backup.items():
+            with open(path, "wb") as fh:
+                fh.write(content)
+    index = sum(os.path.getsize(os.path.join(data, "burnbar", f))
+                for f in os.listdir(os.path.join(data, "burnbar")))
+    shutil.rmtree(data, ignore_errors=True)
+    med = statistics.median
+    return {
+        "files": len(files), "mb": corpus_bytes / 1048576, "cat": med(cats), "cold": med(colds),
+        "warm": med(warms), "append": med(appends) if appends else float("nan"),
+        "rss": med(rss), "index_mb": index / 1048576, "index_pct": 100.0 * index / max(1, corpus_bytes),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default="100,1100", help="corpus sizes in MB (default 100,1100)")
+    ap.add_argument("--corpus", action="append", default=[], help="bench this existing tree instead")
+    ap.add_argument("--runs", type=int, default=0, help="runs per measurement (default 5, 3 for 1 GB)")
+    a = ap.parse_args()
+
+    print("building the release CLI ...", flush=True)
+    subprocess.run(["cargo", "build", "--release", "--locked", "-q", "-p", "burnbar-cli"], cwd=REPO,
+                   check=True, env=dict(os.environ, CARGO_TARGET_DIR=TARGET))
+    trees = [(os.path.basename(c.rstrip("/")), c) for c in a.corpus]
+    if not trees:
+        for size in (int(s) for s in a.sizes.split(",")):
+            for kind, providers in (("claude", "claude"), ("mixed", "claude,codex")):
+                name = "%s-%dm" % (kind, size)
+                path = ensure_corpus(name, size, providers)
+                if path:
+                    trees.append((name, path))
+    if not trees:
+        print("nothing to benchmark")
+        return
+    print("\nmedians on %d cores; page cache warm; report --period all\n" % os.cpu_count())
+    head = "%-14s %7s %8s %8s %8s %8s %9s %8s %11s" % (
+        "corpus", "files", "MB", "cat s", "cold s", "warm ms", "append ms", "RSS MiB", "index")
+    print(head)
+    print("-" * len(head))
+    for name, path in trees:
+        runs = a.runs or (3 if os.path.getsize(path) and sum(
+            os.path.getsize(f) for f in log_files(path)) > 500 << 20 else 5)
+        r = bench(path, runs)
+        print("%-14s %7d %8.0f %8.2f %8.2f %8.1f %9.1f %8.0f %5.1f MB %.1f%%" % (
+            name, r["files"], r["mb"], r["cat"], r["cold"], r["warm"] * 1e3, r["append"] * 1e3,
+            r["rss"], r["index_mb"], r["index_pct"]), flush=True)
+    print("\ntargets (1.1 GB claude): cold <= 1.0 s, warm <= 30 ms, append <= 20 ms, "
+          "RSS <= 250 MiB, index <= 2%; mixed 1.1 GB cold <= 2.0 s")
+
+
+if __name__ == "__main__":
+    main()
