@@ -345,28 +345,6 @@ pub fn diagnostics(data: &SyncReport, verbose: bool) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_rounds_to_cents_and_groups_thousands() {
-        assert_eq!(money(Usd(1_234_567_890)), "$1,234.57");
-        assert_eq!(money(Usd(0)), "$0.00");
-        assert_eq!(money(Usd(4_999)), "<$0.01");
-        assert_eq!(money(Usd(5_000)), "$0.01");
-        assert_eq!(money(Usd(-1_500_000)), "-$1.50");
-    }
-
-    #[test]
-    fn tokens_are_compact() {
-        assert_eq!(tokens(999), "999");
-        assert_eq!(tokens(12_345), "12.3K");
-        assert_eq!(tokens(4_560_000), "4.56M");
-        assert_eq!(tokens(1_200_000_000), "1.20B");
-    }
-}
-
 /// A one-line progress display on stderr for long scans (only on a terminal, only when the
 /// scan reads more than 64 MB, and only after the first second).
 pub struct Progress {
@@ -405,5 +383,27 @@ impl Progress {
         if self.shown.load(std::sync::atomic::Ordering::Relaxed) {
             let _ = writeln!(io::stderr());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_rounds_to_cents_and_groups_thousands() {
+        assert_eq!(money(Usd(1_234_567_890)), "$1,234.57");
+        assert_eq!(money(Usd(0)), "$0.00");
+        assert_eq!(money(Usd(4_999)), "<$0.01");
+        assert_eq!(money(Usd(5_000)), "$0.01");
+        assert_eq!(money(Usd(-1_500_000)), "-$1.50");
+    }
+
+    #[test]
+    fn tokens_are_compact() {
+        assert_eq!(tokens(999), "999");
+        assert_eq!(tokens(12_345), "12.3K");
+        assert_eq!(tokens(4_560_000), "4.56M");
+        assert_eq!(tokens(1_200_000_000), "1.20B");
     }
 }
