@@ -9,10 +9,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// tool. Nothing leaves your machine except an optional daily price-table download.
 #[derive(Debug, Parser)]
 #[command(name = "burnbar", version, about, long_about = None)]
-#[command(after_help = "With no command, `burnbar` runs `burnbar report`.\n\n\
+#[command(
+    after_help = "With no command, `burnbar` runs `burnbar report`. Every command first \
+brings the index (~/.local/share/burnbar/usage.sqlite) up to date, reading only what the tools \
+appended since the last run.\n\n\
 Examples:\n  burnbar                                  last 30 days, readable summary\n  \
 burnbar report --period today\n  burnbar report --from 2026-10-01 --to 2026-10-31 --format json\n  \
-burnbar export --format csv -o spend.csv\n  burnbar report --provider codex --project api")]
+burnbar export --format csv -o spend.csv\n  burnbar report --provider codex --project api"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -27,6 +31,7 @@ impl Cli {
         match &self.command {
             Some(Command::Report(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
+            Some(Command::Watch(a) | Command::Reprice(a)) => a,
             None => &self.report.common,
         }
     }
@@ -38,6 +43,11 @@ pub enum Command {
     Report(ReportArgs),
     /// Export one row per (date, tool, model, project) as CSV or JSON.
     Export(ExportArgs),
+    /// Keep the index current as the tools write, printing one JSON line with today's
+    /// figures each time they change (for status bars; Ctrl-C stops).
+    Watch(Common),
+    /// Recompute every stored cost with the price table in force and say what changed.
+    Reprice(Common),
 }
 
 #[derive(Debug, Args)]

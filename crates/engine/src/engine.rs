@@ -168,6 +168,16 @@ impl Engine {
         Ok(export::rows(&self.slices(filter.range)?, filter))
     }
 
+    /// Recomputes every stored cost with the pricer in force (normally automatic when the
+    /// price table changes). Returns how many costs changed.
+    pub fn reprice(&mut self) -> Result<usize> {
+        let tx = self.store.conn_mut().transaction()?;
+        let changed = store::reprice_all(&tx, &self.pricer)?;
+        store::rebuild_all_slices(&tx)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
     /// Every call in the index, priced.
     pub fn calls(&self) -> Result<Vec<Call>> {
         Ok(store::all_calls(self.store.conn())?

@@ -21,6 +21,8 @@
 //! - [`pricing`]: LiteLLM-format tables, model-id normalisation, the exact cost formula in
 //!   integer pico-USD; unknown models stay *unpriced*, never $0.
 //! - [`aggregate`]: filters and exact rollups; [`report`] and [`export`] shape the output.
+//! - [`watch`]: the file-watch loop (notify) that keeps the index current for the tray and
+//!   `burnbar watch`.
 //! - [`paths`] is the only reader of the environment and [`clock`] the only reader of the
 //!   wall clock, so tests inject both.
 //!
@@ -44,6 +46,7 @@ pub mod providers;
 pub mod report;
 pub mod store;
 pub mod time;
+pub mod watch;
 
 pub use aggregate::{Call, Filter, Totals};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -2,6 +2,8 @@
 
 mod export;
 mod report;
+mod reprice;
+mod watch;
 
 use std::time::Instant;
 
@@ -25,6 +27,14 @@ pub fn run(cli: Cli) -> Result<()> {
             (ctx, r)
         }
         Some(Command::Report(args)) => report_with(&args, verbose)?,
+        Some(Command::Watch(common)) => {
+            let ctx = setup::resolve(&common, crate::args::PeriodArg::Today)?;
+            return watch::run(ctx);
+        }
+        Some(Command::Reprice(common)) => {
+            let ctx = setup::resolve(&common, crate::args::PeriodArg::All)?;
+            return reprice::run(ctx);
+        }
         None => report_with(&cli.report, verbose)?,
     };
     setup::finish_refresh(ctx.refresh, started);

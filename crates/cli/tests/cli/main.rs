@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)] // test helpers panic; tests read PATH
 
+mod index;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -18,4 +18,5 @@ mod corpus;
 mod pricing;
 mod properties;
 mod report;
+mod store;
 mod support;

@@ -1,0 +1,101 @@
+//! `burnbar watch`: one JSON line with today's figures each time they change.
+
+use std::io::Write;
+use std::sync::mpsc;
+
+use anyhow::Result;
+use burnbar_engine::watch::{self, WatchEvent, WatchOptions};
+use burnbar_engine::{Engine, Filter, Period, Span};
+use serde::Serialize;
+
+use crate::setup::Setup;
+
+/// The line printed on each change.
+#[derive(Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct Line {
+    /// Today in the report zone.
+    date: String,
+    /// Today's cost of priced calls, USD.
+    cost: f64,
+    /// Today's calls.
+    calls: u64,
+    /// Calls with no known price (not in `cost`).
+    unpriced_calls: u64,
+    /// Cache reads / prompt tokens today, 0..1.
+    cache_hit_rate: Option<f64>,
+    /// The latest call on record (RFC 3339), any day.
+    last_call: Option<String>,
+}
+
+pub fn run(ctx: Setup) -> Result<()> {
+    let Setup {
+        engine,
+        clock,
+        filter,
+        refresh,
+        ..
+    } = ctx;
+    drop(refresh);
+    let opts = WatchOptions::new(filter.tz);
+    let (done_tx, done_rx) = mpsc::channel::<anyhow::Error>();
+    let mut last: Option<Line> = None;
+    let _handle = watch::spawn(engine, opts, move |engine, event| {
+        let line = match event {
+            WatchEvent::Synced(_) => snapshot(engine, &filter, clock.as_ref()),
+            WatchEvent::Failed(e) => {
+                eprintln!("burnbar: sync failed: {e}");
+                return;
+            }
+        };
+        match line {
+            Ok(line) if last.as_ref() != Some(&line) => {
+                let mut out = std::io::stdout().lock();
+                let written = serde_json::to_writer(&mut out, &line)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|()| writeln!(out).map_err(Into::into))
+                    .and_then(|()| out.flush().map_err(Into::into));
+                if let Err(e) = written {
+                    let _ = done_tx.send(e); // e.g. the reader of our pipe went away
+                }
+                last = Some(line);
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("burnbar: {e:#}"),
+        }
+    })?;
+    // Runs until interrupted, or until stdout closes.
+    match done_rx.recv() {
+        Ok(e) => Err(e),
+        Err(_) => Ok(()),
+    }
+}
+
+fn snapshot(engine: &Engine, filter: &Filter, clock: &dyn burnbar_engine::Clock) -> Result<Line> {
+    let now = clock.now();
+    let today = now.with_timezone(&filter.tz).date_naive();
+    let span = Span::of_period(Period::Today, today);
+    let today_filter = Filter {
+        range: span.range,
+        ..filter.clone()
+    };
+    let report = engine.report(&today_filter, span, now, &Default::default())?;
+    let all = engine.report(
+        &Filter {
+            range: burnbar_engine::DayRange::default(),
+            ..filter.clone()
+        },
+        Span::of_period(Period::All, today),
+        now,
+        &Default::default(),
+    )?;
+    let f = &report.overview.figures;
+    Ok(Line {
+        date: today.to_string(),
+        cost: f.cost.as_f64(),
+        calls: f.calls,
+        unpriced_calls: f.unpriced_calls,
+        cache_hit_rate: f.cache_hit_rate,
+        last_call: all.overview.last_call,
+    })
+}
