@@ -178,6 +178,14 @@ impl Engine {
         Ok(changed)
     }
 
+    /// The timestamp of the latest call on record (UTC ms), any day.
+    pub fn last_call(&self) -> Result<Option<i64>> {
+        Ok(self
+            .store
+            .conn()
+            .query_row("SELECT max(ts_ms) FROM calls", [], |r| r.get(0))?)
+    }
+
     /// Every call in the index, priced.
     pub fn calls(&self) -> Result<Vec<Call>> {
         Ok(store::all_calls(self.store.conn())?

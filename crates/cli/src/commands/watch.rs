@@ -4,6 +4,7 @@ use std::io::Write;
 use std::sync::mpsc;
 
 use anyhow::Result;
+use burnbar_engine::ingest::SyncReport;
 use burnbar_engine::watch::{self, WatchEvent, WatchOptions};
 use burnbar_engine::{Engine, Filter, Period, Span};
 use serde::Serialize;
@@ -79,16 +80,7 @@ fn snapshot(engine: &Engine, filter: &Filter, clock: &dyn burnbar_engine::Clock)
         range: span.range,
         ..filter.clone()
     };
-    let report = engine.report(&today_filter, span, now, &Default::default())?;
-    let all = engine.report(
-        &Filter {
-            range: burnbar_engine::DayRange::default(),
-            ..filter.clone()
-        },
-        Span::of_period(Period::All, today),
-        now,
-        &Default::default(),
-    )?;
+    let report = engine.report(&today_filter, span, now, &SyncReport::default())?;
     let f = &report.overview.figures;
     Ok(Line {
         date: today.to_string(),
@@ -96,6 +88,9 @@ fn snapshot(engine: &Engine, filter: &Filter, clock: &dyn burnbar_engine::Clock)
         calls: f.calls,
         unpriced_calls: f.unpriced_calls,
         cache_hit_rate: f.cache_hit_rate,
-        last_call: all.overview.last_call,
+        last_call: engine
+            .last_call()?
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.to_rfc3339()),
     })
 }
