@@ -54,11 +54,13 @@ def log_files(home):
 
 
 def cat_floor(files):
+    """`cat` of every log file to /dev/null through a pipe (so cat really copies the bytes)."""
     t = time.perf_counter()
-    for f in files:
-        with open(f, "rb") as fh:
-            while fh.read(1 << 20):
-                pass
+    xargs = subprocess.Popen(["xargs", "-0", "cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    sink = subprocess.Popen(["wc", "-c"], stdin=xargs.stdout, stdout=subprocess.DEVNULL)
+    xargs.stdout.close()
+    xargs.communicate(b"\0".join(f.encode() for f in files))
+    sink.wait()
     return time.perf_counter() - t
 
 

@@ -151,7 +151,10 @@ pub fn sync(
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
     let rebuild_all = refresh_derived(&tx, pricer, opts.tz, &mut report)?;
-    let known = store::load_files(&tx)?;
+    let known = match opts.changed {
+        Some(paths) => store::load_some_files(&tx, paths)?,
+        None => store::load_files(&tx)?,
+    };
     let mut seen = FxHashSet::default();
     let mut plans = plan(providers, paths, opts, &known, &mut seen, &mut report);
     let planned = started.elapsed();

@@ -120,6 +120,21 @@ where
     })
 }
 
+/// True for events that can change what a log says: creation, data writes, renames,
+/// removal. Access (open, read, close) and metadata-only events are ignored.
+fn is_content_change(kind: &notify::EventKind) -> bool {
+    use notify::EventKind;
+    use notify::event::{AccessKind, AccessMode, ModifyKind};
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any | EventKind::Other => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        // a writer closing its file: the data it wrote is complete
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+    }
+}
+
 struct Loop {
     engine: Engine,
     opts: WatchOptions,
@@ -147,8 +162,16 @@ impl Loop {
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                 Ok(Msg::Fs(Ok(events))) => {
                     let rescan = events.iter().any(|e| e.need_rescan());
-                    let mut paths: Vec<PathBuf> =
-                        events.into_iter().flat_map(|e| e.event.paths).collect();
+                    // Our own reads raise open/close (and atime) events: reacting to them
+                    // would make every sync trigger the next one.
+                    let mut paths: Vec<PathBuf> = events
+                        .into_iter()
+                        .filter(|e| is_content_change(&e.event.kind))
+                        .flat_map(|e| e.event.paths)
+                        .collect();
+                    if paths.is_empty() && !rescan {
+                        continue;
+                    }
                     paths.sort();
                     paths.dedup();
                     let owned =
@@ -228,6 +251,43 @@ impl Loop {
                 tracing::warn!("sync failed: {e}");
                 (self.on_event)(&self.engine, WatchEvent::Failed(&e));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use notify::EventKind;
+    use notify::event::{
+        AccessKind, AccessMode, CreateKind, DataChange, MetadataKind, ModifyKind, RemoveKind,
+        RenameMode,
+    };
+
+    use super::is_content_change;
+
+    #[test]
+    fn only_content_changes_trigger_a_sync() {
+        for (kind, want) in [
+            (EventKind::Create(CreateKind::File), true),
+            (EventKind::Modify(ModifyKind::Data(DataChange::Any)), true),
+            (EventKind::Modify(ModifyKind::Name(RenameMode::To)), true),
+            (EventKind::Remove(RemoveKind::File), true),
+            (
+                EventKind::Access(AccessKind::Close(AccessMode::Write)),
+                true,
+            ),
+            (EventKind::Access(AccessKind::Open(AccessMode::Any)), false),
+            (
+                EventKind::Access(AccessKind::Close(AccessMode::Read)),
+                false,
+            ),
+            (EventKind::Access(AccessKind::Read), false),
+            (
+                EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)),
+                false,
+            ),
+        ] {
+            assert_eq!(is_content_change(&kind), want, "{kind:?}");
         }
     }
 }

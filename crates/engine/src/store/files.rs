@@ -44,38 +44,56 @@ fn as_u64(n: i64) -> u64 {
     u64::from_ne_bytes(n.to_ne_bytes())
 }
 
+const SELECT: &str = "SELECT id, provider, path, dev, ino, size, mtime_ms, cursor, state,
+        latest_ms, malformed, nul_padding, invalid, not_admitted, present FROM files";
+
 /// Every known file, by path.
 pub fn load_all(conn: &Connection) -> rusqlite::Result<FxHashMap<OsString, FileRecord>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, provider, path, dev, ino, size, mtime_ms, cursor, state, latest_ms,
-                malformed, nul_padding, invalid, not_admitted, present FROM files",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        let path: String = r.get(2)?;
-        Ok(FileRecord {
-            id: r.get(0)?,
-            provider: ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode),
-            path: PathBuf::from(path),
-            dev: as_u64(r.get(3)?),
-            ino: as_u64(r.get(4)?),
-            size: as_u64(r.get(5)?),
-            mtime_ms: r.get(6)?,
-            cursor: Cursor {
-                offset: as_u64(r.get(7)?),
-                state: r.get(8)?,
-            },
-            latest_ms: r.get(9)?,
-            skipped: [
-                as_u64(r.get(10)?),
-                as_u64(r.get(11)?),
-                as_u64(r.get(12)?),
-                as_u64(r.get(13)?),
-            ],
-            present: r.get::<_, i64>(14)? != 0,
-        })
-    })?;
+    let mut stmt = conn.prepare(SELECT)?;
+    let rows = stmt.query_map([], record)?;
     rows.map(|r| r.map(|f| (f.path.clone().into_os_string(), f)))
         .collect()
+}
+
+/// The known records of just these paths (a watch batch), by path.
+pub fn load_some(
+    conn: &Connection,
+    paths: &[PathBuf],
+) -> rusqlite::Result<FxHashMap<OsString, FileRecord>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE path = ?1"))?;
+    let mut out = FxHashMap::default();
+    for p in paths {
+        let mut rows = stmt.query_map([p.to_string_lossy()], record)?;
+        if let Some(f) = rows.next().transpose()? {
+            out.insert(f.path.clone().into_os_string(), f);
+        }
+    }
+    Ok(out)
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
+    let path: String = r.get(2)?;
+    Ok(FileRecord {
+        id: r.get(0)?,
+        provider: ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode),
+        path: PathBuf::from(path),
+        dev: as_u64(r.get(3)?),
+        ino: as_u64(r.get(4)?),
+        size: as_u64(r.get(5)?),
+        mtime_ms: r.get(6)?,
+        cursor: Cursor {
+            offset: as_u64(r.get(7)?),
+            state: r.get(8)?,
+        },
+        latest_ms: r.get(9)?,
+        skipped: [
+            as_u64(r.get(10)?),
+            as_u64(r.get(11)?),
+            as_u64(r.get(12)?),
+            as_u64(r.get(13)?),
+        ],
+        present: r.get::<_, i64>(14)? != 0,
+    })
 }
 
 /// Writes a file record; returns its id (assigned on first write).

@@ -28,8 +28,8 @@ use crate::error::{Error, Result};
 pub use calls::{CallRow, Upsert, all_calls, day_number, key_id, reprice_all};
 pub(crate) use calls::{Interner, Writer};
 pub use files::{
-    FileRecord, index_only_calls, load_all as load_files, mark_missing, save as save_file,
-    skipped_summary,
+    FileRecord, index_only_calls, load_all as load_files, load_some as load_some_files,
+    mark_missing, save as save_file, skipped_summary,
 };
 pub use migrate::LATEST as SCHEMA_VERSION;
 pub use slices::{
