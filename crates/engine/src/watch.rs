@@ -122,16 +122,19 @@ where
 
 /// True for events that can change what a log says: creation, data writes, renames,
 /// removal. Access (open, read, close) and metadata-only events are ignored.
-fn is_content_change(kind: &notify::EventKind) -> bool {
+fn is_content_change(kind: notify::EventKind) -> bool {
     use notify::EventKind;
     use notify::event::{AccessKind, AccessMode, ModifyKind};
     match kind {
-        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any | EventKind::Other => true,
         EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        EventKind::Modify(_) => true,
         // a writer closing its file: the data it wrote is complete
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
+        EventKind::Create(_)
+        | EventKind::Remove(_)
+        | EventKind::Modify(_)
+        | EventKind::Any
+        | EventKind::Other => true,
     }
 }
 
@@ -166,7 +169,7 @@ impl Loop {
                     // would make every sync trigger the next one.
                     let mut paths: Vec<PathBuf> = events
                         .into_iter()
-                        .filter(|e| is_content_change(&e.event.kind))
+                        .filter(|e| is_content_change(e.event.kind))
                         .flat_map(|e| e.event.paths)
                         .collect();
                     if paths.is_empty() && !rescan {
@@ -287,7 +290,7 @@ mod tests {
                 false,
             ),
         ] {
-            assert_eq!(is_content_change(&kind), want, "{kind:?}");
+            assert_eq!(is_content_change(kind), want, "{kind:?}");
         }
     }
 }
