@@ -125,17 +125,10 @@ where
 fn is_content_change(kind: notify::EventKind) -> bool {
     use notify::EventKind;
     use notify::event::{AccessKind, AccessMode, ModifyKind};
-    match kind {
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        // a writer closing its file: the data it wrote is complete
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) => false,
-        EventKind::Create(_)
-        | EventKind::Remove(_)
-        | EventKind::Modify(_)
-        | EventKind::Any
-        | EventKind::Other => true,
-    }
+    // a writer closing its file counts: the data it wrote is complete
+    let ignored = matches!(kind, EventKind::Modify(ModifyKind::Metadata(_)))
+        || matches!(kind, EventKind::Access(a) if a != AccessKind::Close(AccessMode::Write));
+    !ignored
 }
 
 struct Loop {
