@@ -34,15 +34,27 @@ TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(os.path.expanduser("
 BINARY = os.path.join(TARGET, "release", "burnbar")
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run(cmd, env=None, stdout=subprocess.DEVNULL):
-    """Runs cmd; returns (seconds, peak RSS in MiB)."""
+    """Runs cmd; returns (seconds, peak RSS in MiB).
+
+    Peak RSS comes from GNU time when installed (Debian package `time`): a child forked from
+    this Python process would otherwise report this process's own RSS as its peak."""
+    measure = os.path.exists(GNU_TIME)
+    full = [GNU_TIME, "-f", "%M", "-o", "/dev/stderr"] + cmd if measure else cmd
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
-    _, status, rusage = os.wait4(p.pid, 0)
+    p = subprocess.Popen(full, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    _, err = p.communicate()
     elapsed = time.perf_counter() - t
-    if status != 0:
-        sys.exit("benchmark command failed (%d): %s" % (status, " ".join(cmd)))
-    return elapsed, rusage.ru_maxrss / 1024.0
+    if p.returncode != 0:
+        sys.exit("benchmark command failed (%d): %s" % (p.returncode, " ".join(cmd)))
+    rss = float("nan")
+    if measure:
+        lines = err.decode(errors="replace").strip().splitlines()
+        rss = int(lines[-1]) / 1024.0 if lines and lines[-1].isdigit() else rss
+    return elapsed, rss
 
 
 def log_files(home):
@@ -159,6 +171,8 @@ def main():
         print("nothing to benchmark")
         return
     print("\nmedians on %d cores; page cache warm; report --period all\n" % os.cpu_count())
+    if not os.path.exists(GNU_TIME):
+        print("(no %s: RSS not measured; apt-get install time)\n" % GNU_TIME)
     head = "%-14s %7s %8s %8s %8s %8s %9s %8s %11s" % (
         "corpus", "files", "MB", "cat s", "cold s", "warm ms", "append ms", "RSS MiB", "index")
     print(head)
