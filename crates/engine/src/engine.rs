@@ -180,10 +180,7 @@ impl Engine {
 
     /// The timestamp of the latest call on record (UTC ms), any day.
     pub fn last_call(&self) -> Result<Option<i64>> {
-        Ok(self
-            .store
-            .conn()
-            .query_row("SELECT max(ts_ms) FROM calls", [], |r| r.get(0))?)
+        Ok(store::latest_call_ms(self.store.conn())?)
     }
 
     /// Every call in the index, priced.

@@ -222,6 +222,11 @@ fn call_row(r: &Row<'_>) -> rusqlite::Result<CallRow> {
     })
 }
 
+/// The timestamp of the latest stored call (UTC ms).
+pub fn latest_call_ms(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row("SELECT max(ts_ms) FROM calls", [], |r| r.get(0))
+}
+
 /// Every stored call, in id order.
 pub fn all_calls(conn: &Connection) -> rusqlite::Result<Vec<CallRow>> {
     let mut stmt = conn.prepare(&format!("{SELECT_CALL} ORDER BY c.id"))?;

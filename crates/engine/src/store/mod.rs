@@ -25,7 +25,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
-pub use calls::{CallRow, Upsert, all_calls, day_number, key_id, reprice_all};
+pub use calls::{CallRow, Upsert, all_calls, day_number, key_id, latest_call_ms, reprice_all};
 pub(crate) use calls::{Interner, Writer};
 pub use files::{
     FileRecord, index_only_calls, load_all as load_files, load_some as load_some_files,

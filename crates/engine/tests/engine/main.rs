@@ -20,3 +20,4 @@ mod properties;
 mod report;
 mod store;
 mod support;
+mod watch;

@@ -1,0 +1,82 @@
+//! The watch loop on a real file system: a root that appears later is picked up, appends are
+//! synced, and dropping the handle stops the loop.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use burnbar_engine::watch::{self, WatchEvent, WatchOptions};
+use burnbar_engine::{Engine, Paths};
+use chrono_tz::Tz;
+
+use crate::support::{Home, assistant, pricer, usage};
+
+#[test]
+fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
+    let home = Home::new();
+    let data = tempfile::tempdir().unwrap();
+    let mut paths = Paths::for_home(home.path());
+    paths.data = data.path().to_path_buf();
+    let engine = Engine::open(paths, pricer()).unwrap();
+    let mut opts = WatchOptions::new(Tz::UTC);
+    opts.missing_roots_every = Duration::from_millis(100);
+    let (tx, rx) = mpsc::channel::<usize>();
+    let handle = watch::spawn(engine, opts, move |engine, event| {
+        if let WatchEvent::Synced(_) = event {
+            let _ = tx.send(engine.calls().unwrap().len());
+        }
+    })
+    .unwrap();
+    let wait = Duration::from_secs(10);
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        0,
+        "the first sync always reports"
+    );
+    // ~/.claude/projects does not exist yet: create it with a transcript
+    let rel = ".claude/projects/-w/s.jsonl";
+    let u = usage(1, 2, 0, 0, 0);
+    home.write(
+        rel,
+        &[assistant(
+            "2026-05-01T10:00:00.000Z",
+            "m1",
+            "claude-opus-4-6",
+            &u,
+            true,
+        )],
+    );
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        1,
+        "the new root was found and read"
+    );
+    // now an append, delivered by the watcher
+    let path = home.path().join(rel);
+    let line = assistant(
+        "2026-05-01T10:01:00.000Z",
+        "m2",
+        "claude-opus-4-6",
+        &u,
+        true,
+    );
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut f, format!("{line}\n").as_bytes()).unwrap();
+    drop(f);
+    assert_eq!(rx.recv_timeout(wait).unwrap(), 2);
+    // no writes, no syncs: reading our own files must not wake the loop
+    assert!(
+        rx.recv_timeout(Duration::from_millis(1500)).is_err(),
+        "an idle watch reported a change"
+    );
+    drop(handle);
+    assert!(
+        matches!(
+            rx.recv_timeout(Duration::from_secs(2)),
+            Err(mpsc::RecvTimeoutError::Disconnected)
+        ),
+        "dropping the handle stops the loop (and drops its callback)"
+    );
+}
