@@ -92,12 +92,6 @@ pub struct Interner {
     sessions: FxHashMap<(ProviderId, String), i64>,
 }
 
-/// The name behind an interned id.
-fn name_of(conn: &Connection, table: &str, id: i64) -> rusqlite::Result<String> {
-    conn.prepare_cached(&format!("SELECT name FROM {table} WHERE id = ?1"))?
-        .query_row([id], |r| r.get(0))
-}
-
 impl Interner {
     fn simple(
         conn: &Connection,
@@ -286,55 +280,23 @@ impl<'a> Writer<'a> {
         Ok(Upsert::Updated)
     }
 
-    /// The stored call `id` with its interned names resolved.
+    /// The stored call `id`, with the interned id of its session.
     fn stored(&mut self, id: i64) -> rusqlite::Result<Option<Stored>> {
         let row = self
             .conn
-            .prepare_cached(
-                "SELECT provider, key, ts_ms, model_id, session_id, project_id, input, output,
-                    cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
-                    reported_cost, owner_latest, owner_mtime, owner_file
-                 FROM calls WHERE id = ?1",
-            )?
-            .query_row([id], |r| {
-                let flags: i64 = r.get(13)?;
-                let event = UsageEvent {
-                    provider: ProviderId::from_code(r.get(0)?).unwrap_or(ProviderId::ClaudeCode),
-                    key: r.get(1)?,
-                    timestamp_ms: r.get(2)?,
-                    model: String::new(),
-                    session_id: String::new(),
-                    project: String::new(),
-                    tokens: Tokens {
-                        input: to_u64(r.get(6)?),
-                        output: to_u64(r.get(7)?),
-                        cache_read: to_u64(r.get(8)?),
-                        cache_write_5m: to_u64(r.get(9)?),
-                        cache_write_1h: to_u64(r.get(10)?),
-                        reasoning: to_u64(r.get(11)?),
-                        web_search_requests: to_u64(r.get(12)?),
-                    },
-                    fast: flags & FAST != 0,
-                    reasoning_in_output: flags & REASONING_IN_OUTPUT != 0,
-                    openai_cache_semantics: flags & OPENAI_CACHE != 0,
-                    estimated: flags & ESTIMATED != 0,
-                    is_final: flags & FINAL != 0,
-                    reported_cost: r.get::<_, Option<i64>>(14)?.map(Usd),
-                };
-                let ids: [i64; 3] = [r.get(3)?, r.get(4)?, r.get(5)?];
-                Ok((event, ids, (r.get(15)?, r.get(16)?, r.get(17)?)))
-            })
+            .prepare_cached(&format!("{SELECT_CALL} WHERE c.id = ?1"))?
+            .query_row([id], call_row)
             .optional()?;
-        let Some((mut event, [model, session, project], owner)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        event.model = name_of(self.conn, "models", model)?;
-        event.session_id = name_of(self.conn, "sessions", session)?;
-        event.project = name_of(self.conn, "projects", project)?;
+        let session_id =
+            self.interner
+                .session(self.conn, row.event.provider, &row.event.session_id)?;
         Ok(Some(Stored {
-            event,
-            owner,
-            session_id: session,
+            event: row.event,
+            owner: row.owner,
+            session_id,
         }))
     }
 
