@@ -90,9 +90,40 @@ pub struct Interner {
     models: FxHashMap<String, i64>,
     projects: FxHashMap<String, i64>,
     sessions: FxHashMap<(ProviderId, String), i64>,
+    /// id -> name, per table: `[models, sessions, projects]`.
+    names: [FxHashMap<i64, String>; 3],
 }
 
 impl Interner {
+    /// Fills in `e`'s model, session and project names from their interned ids.
+    fn resolve(
+        &mut self,
+        conn: &Connection,
+        e: &mut UsageEvent,
+        ids: [i64; 3],
+    ) -> rusqlite::Result<()> {
+        e.model = self.name(conn, 0, ids[0])?;
+        e.session_id = self.name(conn, 1, ids[1])?;
+        e.project = self.name(conn, 2, ids[2])?;
+        Ok(())
+    }
+
+    /// The name behind an interned id (cached). Plain one-table lookups: SQLite (built with
+    /// STAT4) re-prepared a joined lookup on every execution, which cost a third of a cold scan.
+    fn name(&mut self, conn: &Connection, table: usize, id: i64) -> rusqlite::Result<String> {
+        if let Some(n) = self.names[table].get(&id) {
+            return Ok(n.clone());
+        }
+        let sql = [
+            "SELECT name FROM models WHERE id = ?1",
+            "SELECT name FROM sessions WHERE id = ?1",
+            "SELECT name FROM projects WHERE id = ?1",
+        ][table];
+        let n: String = conn.prepare_cached(sql)?.query_row([id], |r| r.get(0))?;
+        self.names[table].insert(id, n.clone());
+        Ok(n)
+    }
+
     fn simple(
         conn: &Connection,
         cache: &mut FxHashMap<String, i64>,
@@ -173,27 +204,27 @@ pub struct Writer<'a> {
     pub touched_sessions: FxHashSet<i64>,
 }
 
-const SELECT_CALL: &str = "SELECT c.id, c.provider, c.key, c.ts_ms, m.name, s.name, p.name,
-        c.input, c.output, c.cache_read, c.cache_write_5m, c.cache_write_1h, c.reasoning,
-        c.web_search, c.flags, c.reported_cost, c.cost, c.cost_source,
-        c.owner_latest, c.owner_mtime, c.owner_file
-    FROM calls c JOIN models m ON m.id = c.model_id JOIN sessions s ON s.id = c.session_id
-        JOIN projects p ON p.id = c.project_id";
+/// Every column of a call; names stay interned ids (a join here made SQLite re-prepare the
+/// statement on every execution: see `Interner::name`).
+const SELECT_CALL: &str = "SELECT id, provider, key, ts_ms, model_id, session_id, project_id,
+        input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
+        reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file
+    FROM calls";
 
-/// Reads one row of [`SELECT_CALL`].
-fn call_row(r: &Row<'_>) -> rusqlite::Result<CallRow> {
+/// Reads one row of [`SELECT_CALL`]: the call with empty names, and the interned
+/// `[model, session, project]` ids.
+fn call_row(r: &Row<'_>) -> rusqlite::Result<(CallRow, [i64; 3])> {
     let flags: i64 = r.get(14)?;
     let provider = ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode);
-    let source: i64 = r.get(17)?;
-    Ok(CallRow {
+    let row = CallRow {
         id: r.get(0)?,
         event: UsageEvent {
             provider,
             key: r.get(2)?,
             timestamp_ms: r.get(3)?,
-            model: r.get(4)?,
-            session_id: r.get(5)?,
-            project: r.get(6)?,
+            model: String::new(),
+            session_id: String::new(),
+            project: String::new(),
             tokens: Tokens {
                 input: to_u64(r.get(7)?),
                 output: to_u64(r.get(8)?),
@@ -211,9 +242,10 @@ fn call_row(r: &Row<'_>) -> rusqlite::Result<CallRow> {
             reported_cost: r.get::<_, Option<i64>>(15)?.map(Usd),
         },
         cost: r.get::<_, Option<i64>>(16)?.map(Usd),
-        cost_source: CostSource::from_code(source),
+        cost_source: CostSource::from_code(r.get(17)?),
         owner: (r.get(18)?, r.get(19)?, r.get(20)?),
-    })
+    };
+    Ok((row, [r.get(4)?, r.get(5)?, r.get(6)?]))
 }
 
 /// The timestamp of the latest stored call (UTC ms).
@@ -223,9 +255,15 @@ pub fn latest_call_ms(conn: &Connection) -> rusqlite::Result<Option<i64>> {
 
 /// Every stored call, in id order.
 pub fn all_calls(conn: &Connection) -> rusqlite::Result<Vec<CallRow>> {
-    let mut stmt = conn.prepare(&format!("{SELECT_CALL} ORDER BY c.id"))?;
-    let rows = stmt.query_map([], call_row)?;
-    rows.collect()
+    let mut names = Interner::default();
+    let mut stmt = conn.prepare(&format!("{SELECT_CALL} ORDER BY id"))?;
+    let rows: Vec<(CallRow, [i64; 3])> = stmt.query_map([], call_row)?.collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(mut row, ids)| {
+            names.resolve(conn, &mut row.event, ids)?;
+            Ok(row)
+        })
+        .collect()
 }
 
 impl<'a> Writer<'a> {
@@ -284,19 +322,17 @@ impl<'a> Writer<'a> {
     fn stored(&mut self, id: i64) -> rusqlite::Result<Option<Stored>> {
         let row = self
             .conn
-            .prepare_cached(&format!("{SELECT_CALL} WHERE c.id = ?1"))?
+            .prepare_cached(&format!("{SELECT_CALL} WHERE id = ?1"))?
             .query_row([id], call_row)
             .optional()?;
-        let Some(row) = row else {
+        let Some((mut row, ids)) = row else {
             return Ok(None);
         };
-        let session_id =
-            self.interner
-                .session(self.conn, row.event.provider, &row.event.session_id)?;
+        self.interner.resolve(self.conn, &mut row.event, ids)?;
         Ok(Some(Stored {
             event: row.event,
             owner: row.owner,
-            session_id,
+            session_id: ids[1],
         }))
     }
 
