@@ -11,7 +11,7 @@
 //! `BEGIN IMMEDIATE` transaction together with the new cursors, so a crash leaves the index as
 //! it was and the next run exact. A cold scan and an append go through this same path.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::UNIX_EPOCH;
@@ -155,8 +155,9 @@ pub fn sync(
         Some(paths) => store::load_some_files(&tx, paths)?,
         None => store::load_files(&tx)?,
     };
-    let mut seen = FxHashSet::default();
-    let mut plans = plan(providers, paths, opts, &known, &mut seen, &mut report);
+    // known files not found by this scan are gone from disk
+    let mut unseen: FxHashSet<&OsStr> = known.keys().map(OsString::as_os_str).collect();
+    let mut plans = plan(providers, paths, opts, &known, &mut unseen, &mut report);
     let planned = started.elapsed();
     // New files get their ids before reading, in discovery order, so ranks are deterministic.
     for p in &mut plans {
@@ -166,7 +167,7 @@ pub fn sync(
     }
     let touched = read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
     if opts.changed.is_none() {
-        mark_missing(&tx, providers, opts, &known, &seen)?;
+        mark_missing(&tx, providers, opts, &known, &unseen)?;
     }
     if rebuild_all || touched.len() > 5_000 {
         store::rebuild_all_slices(&tx)?;
@@ -345,7 +346,7 @@ fn plan(
     paths: &Paths,
     opts: &SyncOptions<'_>,
     known: &FxHashMap<OsString, FileRecord>,
-    seen: &mut FxHashSet<OsString>,
+    unseen: &mut FxHashSet<&OsStr>,
     report: &mut SyncReport,
 ) -> Vec<Plan> {
     let mut plans = Vec::new();
@@ -371,7 +372,7 @@ fn plan(
             };
             bytes += size;
             report.files_seen += 1;
-            seen.insert(path.as_os_str().to_os_string());
+            unseen.remove(path.as_os_str());
             let from = match known.get(path.as_os_str()) {
                 Some(k)
                     if k.dev == dev && k.ino == ino && k.size == size && k.mtime_ms == mtime_ms =>
@@ -402,6 +403,7 @@ fn plan(
                 present: true,
             });
             (record.dev, record.ino, record.size, record.mtime_ms) = (dev, ino, size, mtime_ms);
+            record.path.clone_from(path);
             plans.push(Plan {
                 provider: i,
                 record,
@@ -428,7 +430,7 @@ fn mark_missing(
     providers: &[Box<dyn Provider>],
     opts: &SyncOptions<'_>,
     known: &FxHashMap<OsString, FileRecord>,
-    seen: &FxHashSet<OsString>,
+    unseen: &FxHashSet<&OsStr>,
 ) -> Result<()> {
     let scanned: Vec<ProviderId> = providers
         .iter()
@@ -436,8 +438,8 @@ fn mark_missing(
         .filter(|id| opts.only.is_none_or(|o| o.contains(id)))
         .collect();
     for (path, rec) in known {
-        if rec.present && scanned.contains(&rec.provider) && !seen.contains(path) {
-            store::mark_missing(conn, &rec.path)?;
+        if rec.present && scanned.contains(&rec.provider) && unseen.contains(path.as_os_str()) {
+            store::mark_missing(conn, Path::new(path))?;
         }
     }
     Ok(())
