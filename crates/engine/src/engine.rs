@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 use crate::aggregate::{Call, Filter, Slice, slices_from_calls};
-use crate::error::{Result, Warning};
+use crate::error::{Error, Result, Warning};
 use crate::export::{self, ExportRow};
 use crate::ingest::{self, FileError, Progress, SourceInfo, SyncOptions, SyncReport};
 use crate::model::ProviderId;
@@ -121,8 +121,18 @@ impl Engine {
         )
     }
 
-    /// The index's rollup for `range` (days in the zone of the last sync).
-    pub fn slices(&self, range: DayRange) -> Result<Vec<Slice>> {
+    /// The index's rollup for `range`, with days in `tz`. The index buckets days in the zone
+    /// of its last sync; asking for another zone is an error (sync with it first), never a
+    /// silently shifted answer.
+    pub fn slices(&self, range: DayRange, tz: Tz) -> Result<Vec<Slice>> {
+        let zone = Store::meta(self.store.conn(), "day_zone")?;
+        if zone.as_deref().is_some_and(|z| z != tz.name()) {
+            return Err(Error::Date(format!(
+                "the index counts days in {}; sync with {} before reporting in it",
+                zone.unwrap_or_default(),
+                tz.name()
+            )));
+        }
         let day = |d: chrono::NaiveDate| i64::from(d.num_days_from_ce());
         Ok(store::query_slices(
             self.store.conn(),
@@ -140,7 +150,7 @@ impl Engine {
         now: DateTime<Utc>,
         last: &SyncReport,
     ) -> Result<Report> {
-        let slices = self.slices(filter.range)?;
+        let slices = self.slices(filter.range, filter.tz)?;
         let conn = self.store.conn();
         let skipped = store::skipped_summary(conn)?
             .into_iter()
@@ -165,7 +175,7 @@ impl Engine {
 
     /// The export rows for `filter` from the index (sync with `filter.tz` first).
     pub fn export(&self, filter: &Filter) -> Result<Vec<ExportRow>> {
-        Ok(export::rows(&self.slices(filter.range)?, filter))
+        Ok(export::rows(&self.slices(filter.range, filter.tz)?, filter))
     }
 
     /// Recomputes every stored cost with the pricer in force (normally automatic when the

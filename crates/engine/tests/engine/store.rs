@@ -390,3 +390,19 @@ fn the_committed_corpus_through_an_on_disk_index_twice_is_stable() {
         |c| c.event.provider == ProviderId::ClaudeCode || c.event.provider == ProviderId::Codex
     ));
 }
+
+#[test]
+fn reporting_in_a_zone_the_index_was_not_synced_in_is_an_error_not_a_shifted_answer() {
+    let home = Home::new();
+    let data = tempfile::tempdir().unwrap();
+    for (rel, l) in lines() {
+        home.write(&rel, &l);
+    }
+    let mut engine = engine_at(home.path(), data.path());
+    engine.sync(Tz::UTC, None).unwrap();
+    let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
+    let err = engine.export(&Filter::all(tokyo)).unwrap_err();
+    assert!(err.to_string().contains("sync with Asia/Tokyo"), "{err}");
+    engine.sync(tokyo, None).unwrap();
+    assert!(engine.export(&Filter::all(tokyo)).is_ok());
+}
