@@ -112,7 +112,7 @@ def bench(home, runs):
     cat_floor(files)  # warm the page cache
     cats = [cat_floor(files) for _ in range(runs)]
     data = tempfile.mkdtemp(prefix="burnbar-bench-")
-    env = dict(os.environ, HOME=home, XDG_DATA_HOME=data)
+    env = dict(os.environ, HOME=home, BURNBAR_DATA_DIR=os.path.join(data, "burnbar"))
     env.pop("XDG_CACHE_HOME", None)
     colds, rss = [], []
     for _ in range(runs):

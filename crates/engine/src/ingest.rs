@@ -165,7 +165,10 @@ pub fn sync(
             p.record.id = store::save_file(&tx, &p.record)?;
         }
     }
-    let touched = read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
+    let mut touched = read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
+    if report.inserted > 0 {
+        touched.extend(store::resolve_hashed_projects(&tx)?);
+    }
     if opts.changed.is_none() {
         mark_missing(&tx, providers, opts, &known, &unseen)?;
     }

@@ -76,17 +76,29 @@ pub enum ProviderId {
     ClaudeCode,
     /// OpenAI's Codex CLI (`~/.codex/sessions/**/rollout-*.jsonl`).
     Codex,
+    /// Google's Gemini CLI (`~/.gemini/tmp/<project>/chats/session-*.json[l]`).
+    Gemini,
+    /// `OpenCode` (`~/.local/share/opencode/storage/message/**.json`).
+    #[serde(rename = "opencode")]
+    OpenCode,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 2] = [ProviderId::ClaudeCode, ProviderId::Codex];
+    pub const ALL: [ProviderId; 4] = [
+        ProviderId::ClaudeCode,
+        ProviderId::Codex,
+        ProviderId::Gemini,
+        ProviderId::OpenCode,
+    ];
 
     /// The kebab-case id used in data, flags and payloads.
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderId::ClaudeCode => "claude-code",
             ProviderId::Codex => "codex",
+            ProviderId::Gemini => "gemini",
+            ProviderId::OpenCode => "opencode",
         }
     }
 
@@ -95,6 +107,8 @@ impl ProviderId {
         match self {
             ProviderId::ClaudeCode => "Claude Code",
             ProviderId::Codex => "Codex",
+            ProviderId::Gemini => "Gemini CLI",
+            ProviderId::OpenCode => "OpenCode",
         }
     }
 
@@ -103,6 +117,8 @@ impl ProviderId {
         match self {
             ProviderId::ClaudeCode => 0,
             ProviderId::Codex => 1,
+            ProviderId::Gemini => 2,
+            ProviderId::OpenCode => 3,
         }
     }
 
@@ -116,6 +132,8 @@ impl ProviderId {
         match s.trim().to_ascii_lowercase().as_str() {
             "claude-code" | "claude" | "claude_code" | "claudecode" => Some(ProviderId::ClaudeCode),
             "codex" | "openai-codex" => Some(ProviderId::Codex),
+            "gemini" | "gemini-cli" => Some(ProviderId::Gemini),
+            "opencode" | "open-code" => Some(ProviderId::OpenCode),
             _ => None,
         }
     }

@@ -14,7 +14,7 @@ pub struct Paths {
     pub home: PathBuf,
     /// Our cache dir (`$XDG_CACHE_HOME/burnbar`, `~/.cache/burnbar`): the LiteLLM price copy.
     pub cache: PathBuf,
-    /// Our data dir (`$XDG_DATA_HOME/burnbar`): the index.
+    /// Our data dir (`BURNBAR_DATA_DIR`, else `$XDG_DATA_HOME/burnbar`): the index.
     pub data: PathBuf,
     /// Our config dir (`$XDG_CONFIG_HOME/burnbar`): settings.
     pub config: PathBuf,
@@ -23,6 +23,11 @@ pub struct Paths {
     pub claude_dirs: Vec<PathBuf>,
     /// Codex home (`CODEX_HOME`, else `~/.codex`).
     pub codex_home: PathBuf,
+    /// Gemini CLI dir (`~/.gemini`; the CLI has no override).
+    pub gemini_dir: PathBuf,
+    /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
+    /// `~/.local/share/opencode`).
+    pub opencode_data: PathBuf,
     /// A pinned price table (`BURNBAR_PRICES`, LiteLLM format).
     pub prices_file: Option<PathBuf>,
     /// `TZ`, if set: the default report time zone.
@@ -44,8 +49,12 @@ pub struct Env {
     pub claude_config_dir: Option<String>,
     /// `CODEX_HOME`.
     pub codex_home: Option<PathBuf>,
+    /// `OPENCODE_DATA_DIR`.
+    pub opencode_data_dir: Option<PathBuf>,
     /// `BURNBAR_PRICES`.
     pub burnbar_prices: Option<PathBuf>,
+    /// `BURNBAR_DATA_DIR`: where the index lives, without moving other tools' XDG data.
+    pub burnbar_data_dir: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
 }
@@ -67,7 +76,9 @@ impl Env {
             xdg_config: path("XDG_CONFIG_HOME"),
             claude_config_dir: string("CLAUDE_CONFIG_DIR"),
             codex_home: path("CODEX_HOME"),
+            opencode_data_dir: path("OPENCODE_DATA_DIR"),
             burnbar_prices: path("BURNBAR_PRICES"),
+            burnbar_data_dir: path("BURNBAR_DATA_DIR"),
             tz: string("TZ"),
         }
     }
@@ -101,13 +112,21 @@ impl Paths {
         };
         Paths {
             cache: cache_base.join("burnbar"),
-            data: data_base.join("burnbar"),
+            data: env
+                .burnbar_data_dir
+                .clone()
+                .unwrap_or_else(|| data_base.join("burnbar")),
             config: config_base.join("burnbar"),
             claude_dirs: dedup_paths(claude_dirs),
             codex_home: env
                 .codex_home
                 .as_deref()
                 .map_or_else(|| home.join(".codex"), |p| expand_tilde_path(p, &home)),
+            gemini_dir: home.join(".gemini"),
+            opencode_data: env.opencode_data_dir.as_deref().map_or_else(
+                || data_base.join("opencode"),
+                |p| expand_tilde_path(p, &home),
+            ),
             prices_file: env.burnbar_prices.clone(),
             tz: env.tz.clone(),
             home,

@@ -45,7 +45,8 @@ impl Projects {
     }
 }
 
-/// The display name of a canonical project: its last path segment.
+/// The display name of a canonical project: its last path segment. (A Gemini project known
+/// only by its hash shows as that hash.)
 pub fn display_name(project: &str) -> &str {
     project
         .rsplit('/')

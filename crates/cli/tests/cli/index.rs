@@ -15,7 +15,7 @@ fn export(home: &Path, data: &Path, tz: &str) -> std::process::Output {
         .arg(home.join("litellm-prices.json"))
         .env_clear()
         .env("HOME", home)
-        .env("XDG_DATA_HOME", data)
+        .env("BURNBAR_DATA_DIR", data)
         .output()
         .unwrap()
 }
@@ -36,7 +36,7 @@ fn a_kill_during_ingest_leaves_the_index_consistent_and_the_next_run_exact() {
             .arg(home.join("litellm-prices.json"))
             .env_clear()
             .env("HOME", &home)
-            .env("XDG_DATA_HOME", data.path())
+            .env("BURNBAR_DATA_DIR", data.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -60,7 +60,9 @@ fn a_kill_during_ingest_leaves_the_index_consistent_and_the_next_run_exact() {
             "after a kill at {delay_ms} ms"
         );
         // start the next round from an interrupted cold scan again
-        std::fs::remove_dir_all(data.path().join("burnbar")).unwrap();
+        for f in std::fs::read_dir(data.path()).unwrap() {
+            std::fs::remove_file(f.unwrap().path()).unwrap();
+        }
     }
     assert!(
         interrupted > 0,
@@ -86,7 +88,7 @@ fn watch_prints_updated_totals_within_a_second_of_an_append() {
         .arg(repo().join("tests/fixtures/prices.json"))
         .env_clear()
         .env("HOME", home.path())
-        .env("XDG_DATA_HOME", data.path())
+        .env("BURNBAR_DATA_DIR", data.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -24,7 +24,7 @@ fn burnbar(args: &[&str]) -> Output {
     let data = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_burnbar"))
         .args(args)
-        .env("XDG_DATA_HOME", data.path())
+        .env("BURNBAR_DATA_DIR", data.path())
         .args([
             "--prices",
             prices.to_str().unwrap(),
@@ -270,7 +270,7 @@ fn a_closed_pipe_is_not_an_error() {
             repo.join("tests/fixtures/prices.json").to_str().unwrap(),
         ])
         .env_clear()
-        .env("XDG_DATA_HOME", data.path())
+        .env("BURNBAR_DATA_DIR", data.path())
         .env("HOME", repo.join("tests/fixtures/home"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

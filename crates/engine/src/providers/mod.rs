@@ -17,8 +17,10 @@ use crate::paths::Paths;
 
 pub mod claude_code;
 pub mod codex;
+pub mod gemini;
 pub mod json;
 pub mod jsonl;
+pub mod opencode;
 
 /// Where reading a file stopped, opaque to everything but the provider that wrote it.
 ///
@@ -72,7 +74,12 @@ pub trait Provider: Send + Sync {
 
 /// Every provider we ship.
 pub fn all() -> Vec<Box<dyn Provider>> {
-    vec![Box::new(claude_code::ClaudeCode), Box::new(codex::Codex)]
+    vec![
+        Box::new(claude_code::ClaudeCode),
+        Box::new(codex::Codex),
+        Box::new(gemini::Gemini),
+        Box::new(opencode::OpenCode),
+    ]
 }
 
 /// True for `*.jsonl` names (any case).

@@ -414,3 +414,32 @@ pub fn reprice_all(conn: &Connection, pricer: &Pricer) -> rusqlite::Result<usize
     }
     Ok(changed)
 }
+
+/// Moves calls filed under an unresolved Gemini project hash to the known project path that
+/// hashes to it. Returns the sessions whose rollup must be rebuilt.
+pub fn resolve_hashed_projects(conn: &Connection) -> rusqlite::Result<FxHashSet<i64>> {
+    let mut touched = FxHashSet::default();
+    let projects: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, name FROM projects")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !projects
+        .iter()
+        .any(|(_, n)| crate::providers::gemini::is_project_hash(n))
+    {
+        return Ok(touched);
+    }
+    let names: Vec<String> = projects.iter().map(|(_, n)| n.clone()).collect();
+    let ids: FxHashMap<&str, i64> = projects.iter().map(|(id, n)| (n.as_str(), *id)).collect();
+    for (hash, path) in crate::providers::gemini::resolve_project_hashes(&names) {
+        let (from, to) = (ids[hash], ids[path]);
+        let mut sessions =
+            conn.prepare_cached("SELECT DISTINCT session_id FROM calls WHERE project_id = ?1")?;
+        for s in sessions.query_map([from], |r| r.get::<_, i64>(0))? {
+            touched.insert(s?);
+        }
+        conn.prepare_cached("UPDATE calls SET project_id = ?1 WHERE project_id = ?2")?
+            .execute([to, from])?;
+    }
+    Ok(touched)
+}

@@ -25,7 +25,10 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
-pub use calls::{CallRow, Upsert, all_calls, day_number, key_id, latest_call_ms, reprice_all};
+pub use calls::{
+    CallRow, Upsert, all_calls, day_number, key_id, latest_call_ms, reprice_all,
+    resolve_hashed_projects,
+};
 pub(crate) use calls::{Interner, Writer};
 pub use files::{
     FileRecord, index_only_calls, load_all as load_files, load_some as load_some_files,

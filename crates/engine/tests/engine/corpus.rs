@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use burnbar_engine::providers::gemini::project_hash;
 use burnbar_engine::{Engine, Filter, Paths, Pricer, ProviderId};
 use serde_json::Value;
 
@@ -17,6 +18,8 @@ fn provider_name(p: ProviderId) -> &'static str {
     match p {
         ProviderId::ClaudeCode => "claude",
         ProviderId::Codex => "codex",
+        ProviderId::Gemini => "gemini",
+        ProviderId::OpenCode => "opencode",
     }
 }
 
@@ -111,7 +114,16 @@ fn check_tree(dir: &Path) {
     let mut want_project = BTreeMap::new();
     for (provider, m) in expected["by_project"].as_object().unwrap() {
         for (cwd, v) in m.as_object().unwrap() {
-            want_project.insert((provider.clone(), cwd.clone()), expected_counts(v));
+            // Gemini records only the hash of its project directory: a hash no other tool's
+            // path resolves must at least be the hash of the right directory.
+            let unresolved = provider == "gemini"
+                && by_project.contains_key(&(provider.clone(), project_hash(cwd)));
+            let key = if unresolved {
+                project_hash(cwd)
+            } else {
+                cwd.clone()
+            };
+            want_project.insert((provider.clone(), key), expected_counts(v));
         }
     }
     assert_eq!(
@@ -183,7 +195,7 @@ fn generated_corpora_match_when_the_generator_is_available() {
             .args(["--out"])
             .arg(out.path())
             .args(["--force", "--seed", &seed.to_string(), "--size-mb", size])
-            .args(["--providers", "claude,codex", "--tz", tz])
+            .args(["--providers", "claude,codex,gemini,opencode", "--tz", tz])
             .stderr(std::process::Stdio::null())
             .status();
         match status {

@@ -9,12 +9,15 @@
     clippy::cast_possible_truncation,
     clippy::format_collect,
     clippy::needless_range_loop,
-    clippy::redundant_closure_for_method_calls
+    clippy::redundant_closure_for_method_calls,
+    clippy::needless_pass_by_value
 )]
 
 mod claude_code;
 mod codex;
 mod corpus;
+mod gemini;
+mod opencode;
 mod pricing;
 mod properties;
 mod report;

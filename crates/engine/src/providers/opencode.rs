@@ -1,0 +1,224 @@
+//! OpenCode, file layout (OpenCode 1.1+ storage).
+//!
+//! **Where:** `OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
+//! `~/.local/share/opencode` (the same rule on every OS), then
+//! `storage/message/<sessionID>/<messageID>.json`, one JSON file per message. (The newer
+//! SQLite `opencode.db` is not read yet.)
+//!
+//! **Record shape:** `{id, sessionID, role, modelID, providerID, cost, tokens{input, output,
+//! reasoning, cache{read, write}}, time{created, completed}, path{cwd, root}}`; older builds
+//! write a raw `usage{input_tokens, output_tokens, cache_read_input_tokens,
+//! cache_creation_input_tokens}` instead of `tokens`. `time.created` is in milliseconds (or
+//! seconds when below 1e12).
+//!
+//! **Token fields:** `input` excludes cache reads and writes; `reasoning` is billed at the
+//! output rate *on top of* `output`. OpenCode's own `cost` travels as the reported cost: it is
+//! used only when the model has no price (cost source `reported`).
+//!
+//! **Dedup key:** `opencode:<sessionID>:<messageID>`. A message file is rewritten while it
+//! streams, so it is always read whole; keys make re-reading harmless.
+//!
+//! **Project:** the message's `path.cwd` (else `path.root`, else `unknown`).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::json::{Count, Obj, Str};
+use super::{Batch, Cursor, Provider, walk_files};
+use crate::error::{Error, Result, Warning, WarningKind};
+use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
+use crate::paths::Paths;
+
+/// The OpenCode provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenCode;
+
+impl Provider for OpenCode {
+    fn id(&self) -> ProviderId {
+        ProviderId::OpenCode
+    }
+
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        vec![paths.opencode_data.join("storage").join("message")]
+    }
+
+    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+        self.roots(paths)
+            .iter()
+            .flat_map(|root| walk_files(root, 2, is_json))
+            .collect()
+    }
+
+    fn owns(&self, paths: &Paths, path: &Path) -> bool {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_json)
+            && self.roots(paths).iter().any(|r| path.starts_with(r))
+    }
+
+    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        let text = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+        match serde_json::from_slice::<MessageFile>(&text) {
+            Ok(m) => {
+                if let Some(e) = event(&m, file) {
+                    batch.events.push(e);
+                }
+            }
+            Err(e) => batch.warnings.push(Warning {
+                provider: ProviderId::OpenCode,
+                path: file.to_path_buf(),
+                line: 0,
+                kind: WarningKind::MalformedLine,
+                msg: e.to_string(),
+            }),
+        }
+        Ok(Cursor::START)
+    }
+}
+
+fn is_json(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+fn event(m: &MessageFile<'_>, file: &Path) -> Option<UsageEvent> {
+    if !matches!(m.role.get(), Some("assistant" | "model")) {
+        return None;
+    }
+    let model = m.model_id.non_empty()?;
+    let created = m.time.0.as_ref().map_or(0, |t| t.created.0);
+    let created = i64::try_from(created).ok().filter(|t| *t > 0)?;
+    let ts = if created < 1_000_000_000_000 {
+        created * 1000
+    } else {
+        created
+    };
+    let session = m.session_id.non_empty().map(str::to_string).or_else(|| {
+        file.parent()?
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    })?;
+    let id =
+        m.id.non_empty()
+            .map(str::to_string)
+            .or_else(|| file.file_stem().map(|n| n.to_string_lossy().into_owned()))?;
+    let tokens = match (&m.tokens.0, &m.usage.0) {
+        (Some(t), _) => {
+            let cache = t.cache.0.as_ref();
+            Tokens {
+                input: t.input.0,
+                output: t.output.0,
+                reasoning: t.reasoning.0,
+                cache_read: cache.map_or(0, |c| c.read.0),
+                cache_write_5m: cache.map_or(0, |c| c.write.0),
+                ..Tokens::default()
+            }
+        }
+        (None, Some(u)) => Tokens {
+            input: u.input_tokens.0,
+            output: u.output_tokens.0,
+            cache_read: u.cache_read_input_tokens.0,
+            cache_write_5m: u.cache_creation_input_tokens.0,
+            ..Tokens::default()
+        },
+        (None, None) => Tokens::default(),
+    };
+    let project = m
+        .path
+        .0
+        .as_ref()
+        .and_then(|p| p.cwd.non_empty().or_else(|| p.root.non_empty()))
+        .unwrap_or("unknown");
+    #[allow(clippy::cast_possible_truncation)] // a cost in micro-USD fits i64
+    let reported = m
+        .cost
+        .filter(|c| c.is_finite() && *c > 0.0)
+        .map(|c| Usd((c * 1e6).round() as i64));
+    Some(UsageEvent {
+        provider: ProviderId::OpenCode,
+        key: format!("opencode:{session}:{id}"),
+        timestamp_ms: ts,
+        model: model.to_string(),
+        session_id: session,
+        project: project.to_string(),
+        tokens,
+        fast: false,
+        reasoning_in_output: false,
+        openai_cache_semantics: m.provider_id.get() == Some("openai"),
+        reported_cost: reported,
+        estimated: false,
+        is_final: m.time.0.as_ref().is_some_and(|t| t.completed.0 > 0),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MessageFile<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(rename = "sessionID", borrow)]
+    session_id: Str<'a>,
+    #[serde(borrow)]
+    role: Str<'a>,
+    #[serde(rename = "modelID", borrow)]
+    model_id: Str<'a>,
+    #[serde(rename = "providerID", borrow)]
+    provider_id: Str<'a>,
+    #[serde(deserialize_with = "lenient_f64")]
+    cost: Option<f64>,
+    tokens: Obj<OcTokens>,
+    usage: Obj<RawUsage>,
+    time: Obj<Times>,
+    #[serde(borrow)]
+    path: Obj<OcPath<'a>>,
+}
+
+fn lenient_f64<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    Ok(serde_json::Value::deserialize(d)?.as_f64())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OcTokens {
+    input: Count,
+    output: Count,
+    reasoning: Count,
+    cache: Obj<OcCache>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OcCache {
+    read: Count,
+    write: Count,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+#[allow(clippy::struct_field_names)] // the tool's own field names
+struct RawUsage {
+    input_tokens: Count,
+    output_tokens: Count,
+    cache_read_input_tokens: Count,
+    cache_creation_input_tokens: Count,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Times {
+    created: Count,
+    completed: Count,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OcPath<'a> {
+    #[serde(borrow)]
+    cwd: Str<'a>,
+    #[serde(borrow)]
+    root: Str<'a>,
+}
