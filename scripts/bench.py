@@ -162,7 +162,7 @@ def main():
     trees = [(os.path.basename(c.rstrip("/")), c) for c in a.corpus]
     if not trees:
         for size in (int(s) for s in a.sizes.split(",")):
-            for kind, providers in (("claude", "claude"), ("mixed", "claude,codex")):
+            for kind, providers in (("claude", "claude"), ("mixed", "claude,codex,gemini,opencode")):
                 name = "%s-%dm" % (kind, size)
                 path = ensure_corpus(name, size, providers)
                 if path:

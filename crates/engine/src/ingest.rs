@@ -165,8 +165,9 @@ pub fn sync(
             p.record.id = store::save_file(&tx, &p.record)?;
         }
     }
-    let mut touched = read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
-    if report.inserted > 0 {
+    let (mut touched, projects_changed) =
+        read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
+    if projects_changed {
         touched.extend(store::resolve_hashed_projects(&tx)?);
     }
     if opts.changed.is_none() {
@@ -223,7 +224,7 @@ fn read_and_store(
     opts: &SyncOptions<'_>,
     plans: &[Plan],
     report: &mut SyncReport,
-) -> Result<FxHashSet<i64>> {
+) -> Result<(FxHashSet<i64>, bool)> {
     report.files_read = plans.len();
     let mut progress = Progress {
         files_total: plans.len(),
@@ -271,7 +272,10 @@ fn read_and_store(
         }
         Ok(())
     })?;
-    Ok(std::mem::take(&mut writer.touched_sessions))
+    Ok((
+        std::mem::take(&mut writer.touched_sessions),
+        writer.projects_changed,
+    ))
 }
 
 /// Upserts one file's calls; returns its updated record.

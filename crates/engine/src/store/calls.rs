@@ -202,6 +202,9 @@ pub struct Writer<'a> {
     prices: FxHashMap<String, Option<crate::pricing::ModelPrice>>,
     /// Sessions whose rollup must be rebuilt.
     pub touched_sessions: FxHashSet<i64>,
+    /// True when this writer stored a call under an unresolved Gemini project hash or created
+    /// a project a hash could resolve to: hashes are then looked up again.
+    pub projects_changed: bool,
 }
 
 /// Every column of a call; names stay interned ids (a join here made SQLite re-prepare the
@@ -281,6 +284,7 @@ impl<'a> Writer<'a> {
             tz,
             prices: FxHashMap::default(),
             touched_sessions: FxHashSet::default(),
+            projects_changed: false,
         }
     }
 
@@ -349,7 +353,13 @@ impl<'a> Writer<'a> {
         let session = self
             .interner
             .session(self.conn, e.provider, &e.session_id)?;
+        let known = self.interner.projects.len();
         let project = self.interner.project(self.conn, &e.project)?;
+        if self.interner.projects.len() > known
+            || crate::providers::gemini::is_project_hash(&e.project)
+        {
+            self.projects_changed = true;
+        }
         let (cost, source) = self.price(e);
         let t = &e.tokens;
         let sql = if how == Write::InsertIfNew {
@@ -416,7 +426,7 @@ pub fn reprice_all(conn: &Connection, pricer: &Pricer) -> rusqlite::Result<usize
 }
 
 /// Moves calls filed under an unresolved Gemini project hash to the known project path that
-/// hashes to it. Returns the sessions whose rollup must be rebuilt.
+/// hashes to it (indexed lookups; cheap). Returns the sessions whose rollup must be rebuilt.
 pub fn resolve_hashed_projects(conn: &Connection) -> rusqlite::Result<FxHashSet<i64>> {
     let mut touched = FxHashSet::default();
     let projects: Vec<(i64, String)> = conn

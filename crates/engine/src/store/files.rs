@@ -114,26 +114,28 @@ pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
             cursor = excluded.cursor, state = excluded.state, latest_ms = excluded.latest_ms,
             malformed = excluded.malformed, nul_padding = excluded.nul_padding,
             invalid = excluded.invalid, not_admitted = excluded.not_admitted,
-            present = excluded.present",
+            present = excluded.present
+         RETURNING id",
     )?
-    .execute(params![
-        f.provider.code(),
-        path,
-        as_i64(f.dev),
-        as_i64(f.ino),
-        as_i64(f.size),
-        f.mtime_ms,
-        as_i64(f.cursor.offset),
-        f.cursor.state,
-        f.latest_ms,
-        as_i64(f.skipped[0]),
-        as_i64(f.skipped[1]),
-        as_i64(f.skipped[2]),
-        as_i64(f.skipped[3]),
-        i64::from(f.present),
-    ])?;
-    conn.prepare_cached("SELECT id FROM files WHERE path = ?1")?
-        .query_row([path], |r| r.get(0))
+    .query_row(
+        params![
+            f.provider.code(),
+            path,
+            as_i64(f.dev),
+            as_i64(f.ino),
+            as_i64(f.size),
+            f.mtime_ms,
+            as_i64(f.cursor.offset),
+            f.cursor.state,
+            f.latest_ms,
+            as_i64(f.skipped[0]),
+            as_i64(f.skipped[1]),
+            as_i64(f.skipped[2]),
+            as_i64(f.skipped[3]),
+            i64::from(f.present),
+        ],
+        |r| r.get(0),
+    )
 }
 
 /// Marks a file as gone from disk (its calls stay in the index).

@@ -61,6 +61,7 @@ const STEPS: &[&str] = &[
     );
     CREATE INDEX calls_by_session ON calls (session_id);
     CREATE INDEX calls_by_owner_file ON calls (owner_file);
+    CREATE INDEX calls_by_project ON calls (project_id);
     -- One row per (day, session, model, project): what reports read. Derived from calls; rebuilt
     -- when the day zone or the price table changes, per session after each ingest.
     CREATE TABLE slices (
