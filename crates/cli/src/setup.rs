@@ -68,8 +68,9 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         .iter()
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
-            ProviderId::parse(p)
-                .ok_or_else(|| anyhow!("unknown --provider {p:?} (known: claude-code, codex)"))
+            ProviderId::parse(p).ok_or_else(|| {
+                anyhow!("unknown --provider {p:?} (known: claude-code, codex, gemini, opencode)")
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let pinned = common.prices.clone().or_else(|| paths.prices_file.clone());

@@ -13,7 +13,8 @@
 //! ```
 //!
 //! - [`providers`]: one file per tool behind the [`Provider`](providers::Provider) trait; they
-//!   parse and nothing else ([`providers::claude_code`], [`providers::codex`]).
+//!   parse and nothing else ([`providers::claude_code`], [`providers::codex`],
+//!   [`providers::gemini`], [`providers::opencode`]).
 //! - [`ingest`]: discovers files, reads only what was appended since the stored cursor, in
 //!   parallel, and upserts calls into the [`store`] (one SQLite file) in one transaction.
 //! - [`merge`]: copies of one call (streamed lines, replays, mirrors) become one, by an
