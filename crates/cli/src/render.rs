@@ -184,7 +184,36 @@ pub fn report(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()>
     }
     sections(r, paths, out)?;
     writeln!(out)?;
+    sources(r, paths, out)?;
     writeln!(out, "  Prices: {}", price_source(&r.prices))?;
+    Ok(())
+}
+
+/// Which tools' logs were found and where, and which were looked for but absent.
+fn sources(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
+    let mut missing = Vec::new();
+    for s in &r.sources {
+        let found: Vec<String> = s
+            .roots
+            .iter()
+            .filter(|root| root.is_dir())
+            .map(|root| tilde(&root.to_string_lossy(), paths))
+            .collect();
+        if found.is_empty() {
+            missing.push(s.provider.label());
+        } else {
+            writeln!(
+                out,
+                "  Read: {} ({}) from {}",
+                s.provider.label(),
+                count(s.files as u64, "log file"),
+                found.join(", ")
+            )?;
+        }
+    }
+    if !missing.is_empty() {
+        writeln!(out, "  Not found: {}", missing.join(", "))?;
+    }
     Ok(())
 }
 

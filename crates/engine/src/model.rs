@@ -81,15 +81,21 @@ pub enum ProviderId {
     /// `OpenCode` (`~/.local/share/opencode/storage/message/**.json`).
     #[serde(rename = "opencode")]
     OpenCode,
+    /// Qwen Code (`~/.qwen/projects/<project>/chats/*.jsonl`).
+    Qwen,
+    /// Pi and Oh My Pi (`~/.pi/agent/sessions`, `~/.omp/agent/sessions`).
+    Pi,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 4] = [
+    pub const ALL: [ProviderId; 6] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
         ProviderId::OpenCode,
+        ProviderId::Qwen,
+        ProviderId::Pi,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -99,6 +105,8 @@ impl ProviderId {
             ProviderId::Codex => "codex",
             ProviderId::Gemini => "gemini",
             ProviderId::OpenCode => "opencode",
+            ProviderId::Qwen => "qwen",
+            ProviderId::Pi => "pi",
         }
     }
 
@@ -109,6 +117,8 @@ impl ProviderId {
             ProviderId::Codex => "Codex",
             ProviderId::Gemini => "Gemini CLI",
             ProviderId::OpenCode => "OpenCode",
+            ProviderId::Qwen => "Qwen Code",
+            ProviderId::Pi => "Pi",
         }
     }
 
@@ -119,6 +129,8 @@ impl ProviderId {
             ProviderId::Codex => 1,
             ProviderId::Gemini => 2,
             ProviderId::OpenCode => 3,
+            ProviderId::Qwen => 4,
+            ProviderId::Pi => 5,
         }
     }
 
@@ -134,6 +146,8 @@ impl ProviderId {
             "codex" | "openai-codex" => Some(ProviderId::Codex),
             "gemini" | "gemini-cli" => Some(ProviderId::Gemini),
             "opencode" | "open-code" => Some(ProviderId::OpenCode),
+            "qwen" | "qwen-code" => Some(ProviderId::Qwen),
+            "pi" | "omp" => Some(ProviderId::Pi),
             _ => None,
         }
     }

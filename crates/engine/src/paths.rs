@@ -25,6 +25,8 @@ pub struct Paths {
     pub codex_home: PathBuf,
     /// Gemini CLI dir (`~/.gemini`; the CLI has no override).
     pub gemini_dir: PathBuf,
+    /// Qwen Code dir (`QWEN_DATA_DIR`, else `~/.qwen`).
+    pub qwen_dir: PathBuf,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -51,6 +53,8 @@ pub struct Env {
     pub codex_home: Option<PathBuf>,
     /// `OPENCODE_DATA_DIR`.
     pub opencode_data_dir: Option<PathBuf>,
+    /// `QWEN_DATA_DIR`.
+    pub qwen_data_dir: Option<PathBuf>,
     /// `BURNBAR_PRICES`.
     pub burnbar_prices: Option<PathBuf>,
     /// `BURNBAR_DATA_DIR`: where the index lives, without moving other tools' XDG data.
@@ -77,6 +81,7 @@ impl Env {
             claude_config_dir: string("CLAUDE_CONFIG_DIR"),
             codex_home: path("CODEX_HOME"),
             opencode_data_dir: path("OPENCODE_DATA_DIR"),
+            qwen_data_dir: path("QWEN_DATA_DIR"),
             burnbar_prices: path("BURNBAR_PRICES"),
             burnbar_data_dir: path("BURNBAR_DATA_DIR"),
             tz: string("TZ"),
@@ -123,6 +128,10 @@ impl Paths {
                 .as_deref()
                 .map_or_else(|| home.join(".codex"), |p| expand_tilde_path(p, &home)),
             gemini_dir: home.join(".gemini"),
+            qwen_dir: env
+                .qwen_data_dir
+                .as_deref()
+                .map_or_else(|| home.join(".qwen"), |p| expand_tilde_path(p, &home)),
             opencode_data: env.opencode_data_dir.as_deref().map_or_else(
                 || data_base.join("opencode"),
                 |p| expand_tilde_path(p, &home),

@@ -21,6 +21,8 @@ pub mod gemini;
 pub mod json;
 pub mod jsonl;
 pub mod opencode;
+pub mod pi;
+pub mod qwen;
 
 /// Where reading a file stopped, opaque to everything but the provider that wrote it.
 ///
@@ -79,6 +81,8 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(codex::Codex),
         Box::new(gemini::Gemini),
         Box::new(opencode::OpenCode),
+        Box::new(qwen::Qwen),
+        Box::new(pi::Pi),
     ]
 }
 

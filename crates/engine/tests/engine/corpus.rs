@@ -20,6 +20,8 @@ fn provider_name(p: ProviderId) -> &'static str {
         ProviderId::Codex => "codex",
         ProviderId::Gemini => "gemini",
         ProviderId::OpenCode => "opencode",
+        ProviderId::Qwen => "qwen",
+        ProviderId::Pi => "pi",
     }
 }
 

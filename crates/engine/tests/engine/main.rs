@@ -20,6 +20,7 @@ mod gemini;
 mod opencode;
 mod pricing;
 mod properties;
+mod qwen_pi;
 mod report;
 mod store;
 mod support;

@@ -1,0 +1,198 @@
+//! Pi (and Oh My Pi) coding-agent sessions.
+//!
+//! **Where:** `~/.pi/agent/sessions/<dir>/*.jsonl` and `~/.omp/agent/sessions/<dir>/*.jsonl`
+//! (the same on every OS; no override).
+//!
+//! **Record shape:** a header line `{"type":"session", id, timestamp, cwd}` (OMP may write a
+//! `{"type":"title"}` line first), then `{"type":"message", id, timestamp, message{role,
+//! provider, model, responseId, content[], usage{input, output, cacheRead, cacheWrite,
+//! totalTokens, cost{…}}}}` lines.
+//!
+//! **Token fields:** `input` is fresh input (cache reads and writes are separate); output as
+//! reported. The embedded `cost` is not used: calls are priced from the tables. A message
+//! without a model is priced as `gpt-5` and marked estimated.
+//!
+//! **Dedup key:** `pi:<session id>:<responseId, else entry id, else timestamp>`; the session id
+//! and `cwd` (the project) travel in the cursor state so appends resume mid-file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::json::{Count, Obj, Str};
+use super::jsonl::{self, Shape};
+use super::{Batch, Cursor, Provider, is_jsonl, walk_files};
+use crate::error::{Result, WarningKind};
+use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::paths::Paths;
+use crate::time::parse_timestamp_ms;
+
+/// The Pi provider (Pi and OMP).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pi;
+
+impl Provider for Pi {
+    fn id(&self) -> ProviderId {
+        ProviderId::Pi
+    }
+
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        vec![
+            paths.home.join(".pi/agent/sessions"),
+            paths.home.join(".omp/agent/sessions"),
+        ]
+    }
+
+    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+        self.roots(paths)
+            .iter()
+            .flat_map(|root| walk_files(root, 2, is_jsonl))
+            .collect()
+    }
+
+    fn owns(&self, paths: &Paths, path: &Path) -> bool {
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_jsonl)
+            && self.roots(paths).iter().any(|r| path.starts_with(r))
+    }
+
+    fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        let mut state = cursor
+            .state
+            .as_deref()
+            .filter(|_| cursor.offset > 0)
+            .and_then(|s| serde_json::from_str::<State>(s).ok());
+        let from = if state.is_some() { cursor.offset } else { 0 };
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let end = jsonl::read_lines(file, from, |line| {
+            let bytes = match jsonl::shape(line.bytes) {
+                Shape::Object(b) => b,
+                Shape::Blank => return,
+                Shape::Nul | Shape::Malformed => {
+                    return batch.warnings.push(jsonl::line_warning(
+                        ProviderId::Pi,
+                        file,
+                        &line,
+                        WarningKind::MalformedLine,
+                        "not a JSON object",
+                    ));
+                }
+            };
+            match serde_json::from_slice::<Record>(bytes) {
+                Ok(r) if r.kind.get() == Some("session") => {
+                    state = Some(State {
+                        session: r.id.non_empty().unwrap_or(&stem).to_string(),
+                        cwd: r.cwd.non_empty().unwrap_or("unknown").to_string(),
+                    });
+                }
+                Ok(r) => {
+                    let st = state.get_or_insert_with(|| State {
+                        session: stem.clone(),
+                        cwd: "unknown".to_string(),
+                    });
+                    if let Some(e) = event(&r, st) {
+                        batch.events.push(e);
+                    }
+                }
+                Err(e) => batch.warnings.push(jsonl::line_warning(
+                    ProviderId::Pi,
+                    file,
+                    &line,
+                    WarningKind::MalformedLine,
+                    e.to_string(),
+                )),
+            }
+        })?;
+        Ok(Cursor {
+            offset: end.complete_end,
+            state: state.and_then(|s| serde_json::to_string(&s).ok()),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    session: String,
+    cwd: String,
+}
+
+fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
+    if r.kind.get() != Some("message") {
+        return None;
+    }
+    let m = r.message.0.as_ref()?;
+    if m.role.get() != Some("assistant") {
+        return None;
+    }
+    let u = m.usage.0.as_ref()?;
+    let ts = r.timestamp.get().and_then(parse_timestamp_ms)?;
+    let id = m
+        .response_id
+        .non_empty()
+        .or_else(|| r.id.non_empty())
+        .map_or_else(|| format!("at:{ts}"), str::to_string);
+    let model = m.model.non_empty();
+    Some(UsageEvent {
+        provider: ProviderId::Pi,
+        key: format!("pi:{}:{id}", st.session),
+        timestamp_ms: ts,
+        model: model.unwrap_or("gpt-5").to_string(),
+        session_id: st.session.clone(),
+        project: st.cwd.clone(),
+        tokens: Tokens {
+            input: u.input.0,
+            output: u.output.0,
+            cache_read: u.cache_read.0,
+            cache_write_5m: u.cache_write.0,
+            ..Tokens::default()
+        },
+        fast: false,
+        reasoning_in_output: true,
+        openai_cache_semantics: m.provider.get().is_some_and(|p| p.contains("openai")),
+        reported_cost: None,
+        estimated: model.is_none(),
+        is_final: true,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Record<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    timestamp: Str<'a>,
+    #[serde(borrow)]
+    cwd: Str<'a>,
+    #[serde(borrow)]
+    message: Obj<Message<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Message<'a> {
+    #[serde(borrow)]
+    role: Str<'a>,
+    #[serde(borrow)]
+    provider: Str<'a>,
+    #[serde(borrow)]
+    model: Str<'a>,
+    #[serde(rename = "responseId", borrow)]
+    response_id: Str<'a>,
+    usage: Obj<PiUsage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct PiUsage {
+    input: Count,
+    output: Count,
+    cache_read: Count,
+    cache_write: Count,
+}
