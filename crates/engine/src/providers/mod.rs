@@ -80,7 +80,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(claude_code::ClaudeCode),
         Box::new(codex::Codex),
         Box::new(gemini::Gemini),
-        Box::new(opencode::OpenCode),
+        Box::new(opencode::OpenCode::default()),
         Box::new(qwen::Qwen),
         Box::new(pi::Pi),
     ]

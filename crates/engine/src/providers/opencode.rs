@@ -18,7 +18,8 @@
 //! **Dedup key:** `opencode:<sessionID>:<messageID>`. A message file is rewritten while it
 //! streams, so it is always read whole; keys make re-reading harmless.
 //!
-//! **Project:** the message's `path.cwd` (else `path.root`, else `unknown`).
+//! **Project:** the message's `path.cwd` (else `path.root`, else `unknown`). **Session:** child
+//! sessions (sub-agents, `parentID` in `storage/session/*/<id>.json`) roll into their root.
 
 use std::path::{Path, PathBuf};
 
@@ -31,8 +32,69 @@ use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
 
 /// The OpenCode provider.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OpenCode;
+#[derive(Debug, Default)]
+pub struct OpenCode {
+    /// session id -> parent session id, from `storage/session/*/*.json`; rebuilt when a session
+    /// is not found in it (new sessions appear while we run).
+    parents: std::sync::Mutex<Option<std::collections::HashMap<String, String>>>,
+}
+
+impl OpenCode {
+    /// The root of `session`'s parent chain (itself when it has no parent).
+    fn root_of(&self, storage: &Path, session: &str) -> String {
+        let Ok(mut guard) = self.parents.lock() else {
+            return session.to_string();
+        };
+        let stale = guard.as_ref().is_none_or(|m| !m.contains_key(session));
+        if stale {
+            *guard = Some(load_parents(storage));
+        }
+        let map = guard.get_or_insert_with(Default::default);
+        // a session without a session file is its own root; remember that so its next
+        // message does not trigger another scan
+        map.entry(session.to_string()).or_default();
+        let mut current = session;
+        // parent chains are short; the bound guards against a cycle in corrupt data
+        for _ in 0..64 {
+            match map.get(current).filter(|p| !p.is_empty()) {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        current.to_string()
+    }
+}
+
+/// Reads every session file's `parentID` (sessions without one map to "").
+fn load_parents(storage: &Path) -> std::collections::HashMap<String, String> {
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct SessionFile<'a> {
+        #[serde(borrow)]
+        id: Str<'a>,
+        #[serde(rename = "parentID", borrow)]
+        parent_id: Str<'a>,
+    }
+    let mut map = std::collections::HashMap::new();
+    for f in walk_files(&storage.join("session"), 2, is_json) {
+        let Ok(text) = std::fs::read(&f) else {
+            continue;
+        };
+        let Ok(s) = serde_json::from_slice::<SessionFile>(&text) else {
+            continue;
+        };
+        let id = s.id.non_empty().map_or_else(
+            || {
+                f.file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            },
+            str::to_string,
+        );
+        map.insert(id, s.parent_id.non_empty().unwrap_or_default().to_string());
+    }
+    map
+}
 
 impl Provider for OpenCode {
     fn id(&self) -> ProviderId {
@@ -61,7 +123,13 @@ impl Provider for OpenCode {
         let text = std::fs::read(file).map_err(|e| Error::io(file, e))?;
         match serde_json::from_slice::<MessageFile>(&text) {
             Ok(m) => {
-                if let Some(e) = event(&m, file) {
+                if let Some(mut e) = event(&m, file) {
+                    // storage/message/<session>/<message>.json -> storage
+                    if let Some(storage) =
+                        file.parent().and_then(Path::parent).and_then(Path::parent)
+                    {
+                        e.session_id = self.root_of(storage, &e.session_id);
+                    }
                     batch.events.push(e);
                 }
             }

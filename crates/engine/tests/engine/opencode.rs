@@ -84,3 +84,54 @@ fn a_malformed_message_file_is_a_warning() {
     assert!(data.calls.is_empty());
     assert_eq!(data.warnings.len(), 1);
 }
+
+#[test]
+fn pitfall_21_child_sessions_roll_into_their_root() {
+    let home = Home::new();
+    let s = ".local/share/opencode/storage/session/proj1";
+    home.write(
+        &format!("{s}/ses_root.json"),
+        &[json!({"id": "ses_root", "directory": "/home/dev/go"}).to_string()],
+    );
+    home.write(
+        &format!("{s}/ses_child.json"),
+        &[json!({"id": "ses_child", "parentID": "ses_root"}).to_string()],
+    );
+    home.write(
+        &format!("{s}/ses_grandchild.json"),
+        &[json!({"id": "ses_grandchild", "parentID": "ses_child"}).to_string()],
+    );
+    for (sid, mid) in [
+        ("ses_root", "m1"),
+        ("ses_child", "m2"),
+        ("ses_grandchild", "m3"),
+        ("ses_orphan", "m4"),
+    ] {
+        home.write(
+            &format!("{M}/{sid}/{mid}.json"),
+            &[message(
+                mid,
+                sid,
+                "claude-sonnet-4-5",
+                "anthropic",
+                1_777_629_600_000,
+            )
+            .to_string()],
+        );
+    }
+    let data = home.load();
+    let mut got: Vec<(String, String)> = calls_of(&data, ProviderId::OpenCode)
+        .iter()
+        .map(|c| (c.event.key.clone(), c.event.session_id.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("opencode:ses_child:m2".into(), "ses_root".into()),
+            ("opencode:ses_grandchild:m3".into(), "ses_root".into()),
+            ("opencode:ses_orphan:m4".into(), "ses_orphan".into()),
+            ("opencode:ses_root:m1".into(), "ses_root".into()),
+        ]
+    );
+}
