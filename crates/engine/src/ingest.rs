@@ -326,6 +326,21 @@ fn absorb(
     Ok(rec)
 }
 
+/// A source's identity: the first file's device and inode, the summed size and the latest
+/// mtime of all its identity files (missing sidecars count as empty).
+fn source_identity(p: &dyn Provider, path: &Path) -> Option<(u64, u64, u64, i64)> {
+    let files = p.identity_paths(path);
+    let (first, rest) = files.split_first()?;
+    let (dev, ino, mut size, mut mtime) = identity(first)?;
+    for f in rest {
+        if let Some((_, _, s, m)) = identity(f) {
+            size += s;
+            mtime = mtime.max(m);
+        }
+    }
+    Some((dev, ino, size, mtime))
+}
+
 /// Stats `path`: (dev, ino, size, mtime ms).
 fn identity(path: &Path) -> Option<(u64, u64, u64, i64)> {
     let meta = std::fs::metadata(path).ok()?;
@@ -362,16 +377,22 @@ fn plan(
             continue;
         }
         let files: Vec<PathBuf> = match opts.changed {
-            Some(changed) => changed
-                .iter()
-                .filter(|f| p.owns(paths, f))
-                .cloned()
-                .collect(),
+            Some(changed) => {
+                let mut v: Vec<PathBuf> = changed
+                    .iter()
+                    .filter_map(|f| p.source_for(paths, f))
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            }
             None => p.discover(paths),
         };
         // stat in parallel: on a warm run this is nearly all the work
-        let stats: Vec<Option<(u64, u64, u64, i64)>> =
-            files.par_iter().map(|f| identity(f)).collect();
+        let stats: Vec<Option<(u64, u64, u64, i64)>> = files
+            .par_iter()
+            .map(|f| source_identity(p.as_ref(), f))
+            .collect();
         let mut bytes = 0;
         for (path, stat) in files.iter().zip(stats) {
             let Some((dev, ino, size, mtime_ms)) = stat else {
@@ -389,6 +410,7 @@ fn plan(
                     }
                     k.cursor.clone() // it came back: resume
                 }
+                Some(k) if k.dev == dev && k.ino == ino && !p.offset_cursor() => k.cursor.clone(),
                 Some(k)
                     if k.dev == dev && k.ino == ino && size >= k.cursor.offset && size > k.size =>
                 {
@@ -419,13 +441,23 @@ fn plan(
         }
         if opts.changed.is_none() {
             let roots = p.roots(paths);
-            report.sources.push(SourceInfo {
-                provider: p.id(),
-                roots_found: roots.iter().filter(|r| r.is_dir()).count(),
-                roots,
-                files: files.len(),
-                bytes,
-            });
+            let found = roots.iter().filter(|r| r.is_dir()).count();
+            // one entry per tool, even when several readers serve it (OpenCode)
+            match report.sources.iter_mut().find(|s| s.provider == p.id()) {
+                Some(s) => {
+                    s.roots_found += found;
+                    s.roots.extend(roots);
+                    s.files += files.len();
+                    s.bytes += bytes;
+                }
+                None => report.sources.push(SourceInfo {
+                    provider: p.id(),
+                    roots_found: found,
+                    roots,
+                    files: files.len(),
+                    bytes,
+                }),
+            }
         }
     }
     plans

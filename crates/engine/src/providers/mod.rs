@@ -21,6 +21,7 @@ pub mod gemini;
 pub mod json;
 pub mod jsonl;
 pub mod opencode;
+pub mod opencode_db;
 pub mod pi;
 pub mod qwen;
 
@@ -72,6 +73,26 @@ pub trait Provider: Send + Sync {
     /// Reads `file` from `cursor`, appending calls and warnings to `batch`; returns the cursor
     /// to resume from next time.
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor>;
+
+    /// The source file a changed path belongs to (a watch event): itself for log files; an
+    /// SQLite provider maps its `-wal` sidecar to the database.
+    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
+        self.owns(paths, changed).then(|| changed.to_path_buf())
+    }
+
+    /// The files whose size and mtime make up `file`'s identity (an SQLite database changes
+    /// through its `-wal` sidecar long before the database file itself does).
+    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
+        vec![file.to_path_buf()]
+    }
+
+    /// True when the cursor is a byte offset into an append-only file, so a file that grew
+    /// resumes from it and one that shrank restarts; false for cursors the provider
+    /// interprets itself (a database's last-seen update time), which are handed back whenever
+    /// the source changed.
+    fn offset_cursor(&self) -> bool {
+        true
+    }
 }
 
 /// Every provider we ship.
@@ -81,6 +102,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(codex::Codex),
         Box::new(gemini::Gemini),
         Box::new(opencode::OpenCode::default()),
+        Box::new(opencode_db::OpenCodeDb),
         Box::new(qwen::Qwen),
         Box::new(pi::Pi),
     ]

@@ -145,13 +145,33 @@ impl Provider for OpenCode {
     }
 }
 
-fn is_json(name: &str) -> bool {
+pub(crate) fn is_json(name: &str) -> bool {
     Path::new(name)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 fn event(m: &MessageFile<'_>, file: &Path) -> Option<UsageEvent> {
+    let session = m.session_id.non_empty().map(str::to_string).or_else(|| {
+        file.parent()?
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    })?;
+    let id =
+        m.id.non_empty()
+            .map(str::to_string)
+            .or_else(|| file.file_stem().map(|n| n.to_string_lossy().into_owned()))?;
+    message_event(m, session, &id, None)
+}
+
+/// The call in one message (`None` for user messages and messages without a model or time).
+/// `directory` is the session's directory: the project when the message records none.
+pub(crate) fn message_event(
+    m: &MessageFile<'_>,
+    session: String,
+    id: &str,
+    directory: Option<&str>,
+) -> Option<UsageEvent> {
     if !matches!(m.role.get(), Some("assistant" | "model")) {
         return None;
     }
@@ -163,15 +183,6 @@ fn event(m: &MessageFile<'_>, file: &Path) -> Option<UsageEvent> {
     } else {
         created
     };
-    let session = m.session_id.non_empty().map(str::to_string).or_else(|| {
-        file.parent()?
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-    })?;
-    let id =
-        m.id.non_empty()
-            .map(str::to_string)
-            .or_else(|| file.file_stem().map(|n| n.to_string_lossy().into_owned()))?;
     let tokens = match (&m.tokens.0, &m.usage.0) {
         (Some(t), _) => {
             let cache = t.cache.0.as_ref();
@@ -198,6 +209,7 @@ fn event(m: &MessageFile<'_>, file: &Path) -> Option<UsageEvent> {
         .0
         .as_ref()
         .and_then(|p| p.cwd.non_empty().or_else(|| p.root.non_empty()))
+        .or(directory.filter(|d| !d.is_empty()))
         .unwrap_or("unknown");
     #[allow(clippy::cast_possible_truncation)] // a cost in micro-USD fits i64
     let reported = m
@@ -221,9 +233,10 @@ fn event(m: &MessageFile<'_>, file: &Path) -> Option<UsageEvent> {
     })
 }
 
+/// A message as OpenCode stores it (a file's content, or the `data` column of `message`).
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct MessageFile<'a> {
+pub(crate) struct MessageFile<'a> {
     #[serde(borrow)]
     id: Str<'a>,
     #[serde(rename = "sessionID", borrow)]

@@ -135,3 +135,115 @@ fn pitfall_21_child_sessions_roll_into_their_root() {
         ]
     );
 }
+
+/// An `opencode.db` with OpenCode's schema, in WAL mode, written through `conn`.
+fn opencode_db(home: &Home) -> rusqlite::Connection {
+    let dir = home.path().join(".local/share/opencode");
+    std::fs::create_dir_all(&dir).unwrap();
+    let conn = rusqlite::Connection::open(dir.join("opencode.db")).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE session (id TEXT PRIMARY KEY, project_id TEXT, parent_id TEXT, slug TEXT,
+             directory TEXT, title TEXT, version TEXT, time_created INTEGER,
+             time_updated INTEGER, time_archived INTEGER);
+         CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT, time_created INTEGER,
+             time_updated INTEGER, data TEXT);
+         INSERT INTO session (id, parent_id, directory, time_archived) VALUES
+             ('s_root', NULL, '/home/dev/db-app', NULL),
+             ('s_child', 's_root', '/home/dev/db-app', NULL),
+             ('s_old', NULL, '/home/dev/old', 1700000000000);",
+    )
+    .unwrap();
+    conn
+}
+
+fn insert(
+    conn: &rusqlite::Connection,
+    id: &str,
+    session: &str,
+    updated: i64,
+    mut data: serde_json::Value,
+) {
+    data.as_object_mut().unwrap().remove("path"); // the project comes from the session
+    conn.execute(
+        "INSERT OR REPLACE INTO message (id, session_id, time_created, time_updated, data)
+         VALUES (?1, ?2, ?3, ?3, ?4)",
+        rusqlite::params![id, session, updated, data.to_string()],
+    )
+    .unwrap();
+}
+
+#[test]
+fn the_sqlite_store_is_read_read_only_incrementally_with_children_rolled_up() {
+    let home = Home::new();
+    let writer = opencode_db(&home);
+    let t = 1_777_629_600_000_i64;
+    insert(
+        &writer,
+        "m1",
+        "s_root",
+        t,
+        message("m1", "s_root", "claude-sonnet-4-5", "anthropic", t),
+    );
+    insert(
+        &writer,
+        "m2",
+        "s_child",
+        t + 1,
+        message("m2", "s_child", "claude-sonnet-4-5", "anthropic", t + 1),
+    );
+    insert(
+        &writer,
+        "m3",
+        "s_old",
+        t + 2,
+        message("m3", "s_old", "claude-sonnet-4-5", "anthropic", t + 2),
+    );
+    let mut engine = home.engine();
+    let first = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    let calls = engine.calls().unwrap();
+    let mut got: Vec<(String, String, String)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.event.key.clone(),
+                c.event.session_id.clone(),
+                c.event.project.clone(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "opencode:s_child:m2".into(),
+                "s_root".into(),
+                "/home/dev/db-app".into()
+            ),
+            (
+                "opencode:s_root:m1".into(),
+                "s_root".into(),
+                "/home/dev/db-app".into()
+            ),
+        ],
+        "the archived session is skipped, the child rolls into its root"
+    );
+    // the writer keeps its connection open (WAL) and adds a message: only it is read
+    insert(
+        &writer,
+        "m4",
+        "s_root",
+        t + 10,
+        message("m4", "s_root", "claude-sonnet-4-5", "anthropic", t + 10),
+    );
+    let second = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
+    assert_eq!((second.files_read, second.inserted), (1, 1));
+    assert_eq!(engine.calls().unwrap().len(), 3);
+    // our reads never wrote to OpenCode's database
+    let count: i64 = writer
+        .query_row("SELECT count(*) FROM message", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 4);
+}

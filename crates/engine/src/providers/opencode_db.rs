@@ -1,0 +1,200 @@
+//! OpenCode, SQLite store (`opencode*.db`, newer OpenCode builds).
+//!
+//! **Where:** the OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
+//! `~/.local/share/opencode`), files `opencode*.db` directly in it.
+//!
+//! **Record shape:** tables `session(id, parent_id, directory, time_archived, …)` and
+//! `message(id, session_id, time_created, time_updated, data)`, where `data` is the same JSON
+//! as a file-layout message (see [`super::opencode`]): role, modelID, providerID, cost,
+//! tokens, time, path.
+//!
+//! **Access:** opened read-only (`mode=ro`), never locked for writing, so reading while
+//! OpenCode runs is safe; if SQLite cannot open it that way (a read-only directory without the
+//! WAL's shared-memory file), it is opened `immutable=1`. The database changes through its
+//! `-wal` sidecar first, so both files make up its identity.
+//!
+//! **Cursor:** the largest `time_updated` seen; each read takes messages updated since then
+//! (messages are rewritten while they stream). Keys are `opencode:<session>:<message>`, the
+//! same as the file layout, so a message seen in both counts once.
+//!
+//! **Sessions:** archived sessions are skipped; child sessions roll into their root.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::opencode::{MessageFile, message_event};
+use super::{Batch, Cursor, Provider};
+use crate::error::{Error, Result, Warning, WarningKind};
+use crate::model::ProviderId;
+use crate::paths::Paths;
+
+/// The OpenCode SQLite provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenCodeDb;
+
+impl Provider for OpenCodeDb {
+    fn id(&self) -> ProviderId {
+        ProviderId::OpenCode
+    }
+
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        vec![paths.opencode_data.clone()]
+    }
+
+    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(&paths.opencode_data) else {
+            return Vec::new();
+        };
+        let mut out: Vec<PathBuf> = entries
+            .filter_map(std::result::Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(is_db))
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn owns(&self, paths: &Paths, path: &Path) -> bool {
+        path.parent() == Some(paths.opencode_data.as_path())
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| is_db(n) || n.strip_suffix("-wal").is_some_and(is_db))
+    }
+
+    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
+        if !self.owns(paths, changed) {
+            return None;
+        }
+        let name = changed.file_name()?.to_str()?;
+        Some(changed.with_file_name(name.strip_suffix("-wal").unwrap_or(name)))
+    }
+
+    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
+        let mut wal = file.as_os_str().to_os_string();
+        wal.push("-wal");
+        vec![file.to_path_buf(), PathBuf::from(wal)]
+    }
+
+    fn offset_cursor(&self) -> bool {
+        false
+    }
+
+    fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        let conn = open_read_only(file)?;
+        let since = i64::try_from(cursor.offset).unwrap_or(0);
+        let newest = read_messages(&conn, since, file, batch).map_err(|e| Error::store(file, e))?;
+        Ok(Cursor {
+            offset: u64::try_from(newest.max(since)).unwrap_or(0),
+            state: None,
+        })
+    }
+}
+
+fn is_db(name: &str) -> bool {
+    name.starts_with("opencode")
+        && Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("db"))
+}
+
+/// Opens `file` read-only; `immutable=1` when SQLite cannot open it that way.
+fn open_read_only(file: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let uri = |extra: &str| format!("file:{}?mode=ro{extra}", file.to_string_lossy());
+    let conn = Connection::open_with_flags(uri(""), flags)
+        .and_then(|c| {
+            // opening is lazy: touch the schema to find out whether reading works
+            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            Ok(c)
+        })
+        .or_else(|_| Connection::open_with_flags(uri("&immutable=1"), flags))
+        .map_err(|e| Error::store(file, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(2))
+        .map_err(|e| Error::store(file, e))?;
+    Ok(conn)
+}
+
+struct Session {
+    parent: Option<String>,
+    directory: Option<String>,
+    archived: bool,
+}
+
+/// Appends the calls of messages updated at or after `since`; returns the newest
+/// `time_updated` seen.
+fn read_messages(
+    conn: &Connection,
+    since: i64,
+    file: &Path,
+    batch: &mut Batch,
+) -> rusqlite::Result<i64> {
+    let mut sessions: HashMap<String, Session> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT id, parent_id, directory, time_archived FROM session")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            Session {
+                parent: r.get::<_, Option<String>>(1)?.filter(|p| !p.is_empty()),
+                directory: r.get::<_, Option<String>>(2)?,
+                archived: r.get::<_, Option<i64>>(3)?.is_some_and(|t| t > 0),
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, s) = row?;
+        sessions.insert(id, s);
+    }
+    let root = |start: &str| -> String {
+        let mut id = start.to_string();
+        for _ in 0..64 {
+            match sessions.get(&id).and_then(|s| s.parent.clone()) {
+                Some(parent) if sessions.contains_key(&parent) => id = parent,
+                _ => break,
+            }
+        }
+        id
+    };
+    let mut newest = since;
+    let mut stmt = conn.prepare(
+        "SELECT id, session_id, time_updated, data FROM message WHERE time_updated >= ?1",
+    )?;
+    let mut rows = stmt.query([since])?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        let session: String = r.get(1)?;
+        newest = newest.max(r.get::<_, Option<i64>>(2)?.unwrap_or(0));
+        let data: String = r.get(3)?;
+        let root_id = root(&session);
+        let Some(root_session) = sessions.get(&root_id) else {
+            continue;
+        };
+        if root_session.archived {
+            continue;
+        }
+        match serde_json::from_str::<MessageFile>(&data) {
+            Ok(m) => {
+                let directory = sessions.get(&session).and_then(|s| s.directory.as_deref());
+                if let Some(mut e) = message_event(&m, root_id.clone(), &id, directory) {
+                    // the key names the message's own session, as the file layout does
+                    e.key = format!("opencode:{session}:{id}");
+                    batch.events.push(e);
+                }
+            }
+            Err(e) => batch.warnings.push(Warning {
+                provider: ProviderId::OpenCode,
+                path: file.to_path_buf(),
+                line: 0,
+                kind: WarningKind::MalformedLine,
+                msg: format!("message {id}: {e}"),
+            }),
+        }
+    }
+    Ok(newest)
+}
