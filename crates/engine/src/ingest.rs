@@ -440,27 +440,32 @@ fn plan(
             });
         }
         if opts.changed.is_none() {
-            let roots = p.roots(paths);
-            let found = roots.iter().filter(|r| r.is_dir()).count();
-            // one entry per tool, even when several readers serve it (OpenCode)
-            match report.sources.iter_mut().find(|s| s.provider == p.id()) {
-                Some(s) => {
-                    s.roots_found += found;
-                    s.roots.extend(roots);
-                    s.files += files.len();
-                    s.bytes += bytes;
-                }
-                None => report.sources.push(SourceInfo {
-                    provider: p.id(),
-                    roots_found: found,
-                    roots,
-                    files: files.len(),
-                    bytes,
-                }),
-            }
+            add_source(report, p.as_ref(), paths, files.len(), bytes);
         }
     }
     plans
+}
+
+/// Records what a full scan looked at for `p`: one entry per tool, even when several readers
+/// serve it (OpenCode's files and database).
+fn add_source(report: &mut SyncReport, p: &dyn Provider, paths: &Paths, files: usize, bytes: u64) {
+    let roots = p.roots(paths);
+    let found = roots.iter().filter(|r| r.is_dir()).count();
+    match report.sources.iter_mut().find(|s| s.provider == p.id()) {
+        Some(s) => {
+            s.roots_found += found;
+            s.roots.extend(roots);
+            s.files += files;
+            s.bytes += bytes;
+        }
+        None => report.sources.push(SourceInfo {
+            provider: p.id(),
+            roots_found: found,
+            roots,
+            files,
+            bytes,
+        }),
+    }
 }
 
 /// Marks known files of the scanned providers that this full scan did not find as gone.
