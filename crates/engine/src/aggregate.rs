@@ -46,7 +46,9 @@ pub struct Totals {
 impl Totals {
     /// Adds one call.
     pub fn add(&mut self, c: &Call) {
-        self.calls += 1;
+        if !c.event.supplementary {
+            self.calls += 1;
+        }
         self.tokens += c.event.tokens;
         match c.cost {
             Some(cost) => {
@@ -55,7 +57,8 @@ impl Totals {
                     self.estimated_cost += cost;
                 }
             }
-            None => self.unpriced_calls += 1,
+            None if !c.event.supplementary => self.unpriced_calls += 1,
+            None => {}
         }
         self.cost_source = Some(
             self.cost_source

@@ -85,17 +85,20 @@ pub enum ProviderId {
     Qwen,
     /// Pi and Oh My Pi (`~/.pi/agent/sessions`, `~/.omp/agent/sessions`).
     Pi,
+    /// GitHub Copilot CLI (`~/.copilot/session-state/<session>/events.jsonl`).
+    Copilot,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 6] = [
+    pub const ALL: [ProviderId; 7] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
         ProviderId::OpenCode,
         ProviderId::Qwen,
         ProviderId::Pi,
+        ProviderId::Copilot,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -107,6 +110,7 @@ impl ProviderId {
             ProviderId::OpenCode => "opencode",
             ProviderId::Qwen => "qwen",
             ProviderId::Pi => "pi",
+            ProviderId::Copilot => "copilot",
         }
     }
 
@@ -119,6 +123,7 @@ impl ProviderId {
             ProviderId::OpenCode => "OpenCode",
             ProviderId::Qwen => "Qwen Code",
             ProviderId::Pi => "Pi",
+            ProviderId::Copilot => "Copilot CLI",
         }
     }
 
@@ -131,6 +136,7 @@ impl ProviderId {
             ProviderId::OpenCode => 3,
             ProviderId::Qwen => 4,
             ProviderId::Pi => 5,
+            ProviderId::Copilot => 6,
         }
     }
 
@@ -148,6 +154,7 @@ impl ProviderId {
             "opencode" | "open-code" => Some(ProviderId::OpenCode),
             "qwen" | "qwen-code" => Some(ProviderId::Qwen),
             "pi" | "omp" => Some(ProviderId::Pi),
+            "copilot" | "copilot-cli" | "github-copilot" => Some(ProviderId::Copilot),
             _ => None,
         }
     }
@@ -288,6 +295,9 @@ pub struct UsageEvent {
     pub estimated: bool,
     /// True when this record is the final form of a streamed message (Claude `stop_reason`).
     pub is_final: bool,
+    /// Supplementary accounting (Copilot session rollups): its tokens and cost count, but it is
+    /// not a call of its own.
+    pub supplementary: bool,
 }
 
 impl UsageEvent {

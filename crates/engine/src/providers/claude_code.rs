@@ -197,6 +197,7 @@ impl FileContext {
             reported_cost: None,
             estimated: false,
             is_final: msg.stop_reason.non_empty().is_some(),
+            supplementary: false,
         };
         let advisors = usage
             .iterations

@@ -329,6 +329,7 @@ impl Decoder<'_> {
             reported_cost: None,
             estimated: model.is_none(),
             is_final: true,
+            supplementary: false,
         });
         Ok(())
     }

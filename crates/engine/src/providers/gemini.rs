@@ -185,6 +185,7 @@ fn push(m: &Message<'_>, session: &str, project: &str, batch: &mut Batch) {
         reported_cost: None,
         estimated: false,
         is_final: true,
+        supplementary: false,
     });
 }
 

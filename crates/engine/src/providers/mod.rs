@@ -17,6 +17,7 @@ use crate::paths::Paths;
 
 pub mod claude_code;
 pub mod codex;
+pub mod copilot;
 pub mod gemini;
 pub mod json;
 pub mod jsonl;
@@ -105,6 +106,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(opencode_db::OpenCodeDb),
         Box::new(qwen::Qwen),
         Box::new(pi::Pi),
+        Box::new(copilot::Copilot),
     ]
 }
 

@@ -230,6 +230,7 @@ pub(crate) fn message_event(
         reported_cost: reported,
         estimated: false,
         is_final: m.time.0.as_ref().is_some_and(|t| t.completed.0 > 0),
+        supplementary: false,
     })
 }
 

@@ -156,6 +156,7 @@ fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
         reported_cost: None,
         estimated: model.is_none(),
         is_final: true,
+        supplementary: false,
     })
 }
 

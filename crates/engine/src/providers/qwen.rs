@@ -132,6 +132,7 @@ fn event(r: &Record<'_>, project_dir: &str) -> Option<UsageEvent> {
         reported_cost: None,
         estimated: false,
         is_final: true,
+        supplementary: false,
     })
 }
 

@@ -48,6 +48,7 @@ const REASONING_IN_OUTPUT: i64 = 2;
 const OPENAI_CACHE: i64 = 4;
 const ESTIMATED: i64 = 8;
 const FINAL: i64 = 16;
+const SUPPLEMENTARY: i64 = 32;
 
 fn flags(e: &UsageEvent) -> i64 {
     [
@@ -56,6 +57,7 @@ fn flags(e: &UsageEvent) -> i64 {
         (e.openai_cache_semantics, OPENAI_CACHE),
         (e.estimated, ESTIMATED),
         (e.is_final, FINAL),
+        (e.supplementary, SUPPLEMENTARY),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -242,6 +244,7 @@ fn call_row(r: &Row<'_>) -> rusqlite::Result<(CallRow, [i64; 3])> {
             openai_cache_semantics: flags & OPENAI_CACHE != 0,
             estimated: flags & ESTIMATED != 0,
             is_final: flags & FINAL != 0,
+            supplementary: flags & SUPPLEMENTARY != 0,
             reported_cost: r.get::<_, Option<i64>>(15)?.map(Usd),
         },
         cost: r.get::<_, Option<i64>>(16)?.map(Usd),

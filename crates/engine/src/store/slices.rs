@@ -6,9 +6,11 @@ use super::calls::day_date;
 use crate::aggregate::{Slice, Totals};
 use crate::model::{CostSource, ProviderId, Tokens, Usd};
 
-const AGGREGATE: &str = "SELECT day, session_id, model_id, project_id, provider, count(*),
+const AGGREGATE: &str =
+    "SELECT day, session_id, model_id, project_id, provider, sum((flags & 32) = 0),
         sum(input), sum(output), sum(cache_read), sum(cache_write_5m), sum(cache_write_1h),
-        sum(reasoning), sum(web_search), coalesce(sum(cost), 0), sum(cost IS NULL),
+        sum(reasoning), sum(web_search), coalesce(sum(cost), 0),
+        sum(cost IS NULL AND (flags & 32) = 0),
         coalesce(sum(CASE WHEN cost_source = 2 THEN cost END), 0), max(cost_source),
         min(ts_ms), max(ts_ms)
     FROM calls";

@@ -22,6 +22,7 @@ fn provider_name(p: ProviderId) -> &'static str {
         ProviderId::OpenCode => "opencode",
         ProviderId::Qwen => "qwen",
         ProviderId::Pi => "pi",
+        ProviderId::Copilot => "copilot",
     }
 }
 

@@ -15,6 +15,7 @@
 
 mod claude_code;
 mod codex;
+mod copilot;
 mod corpus;
 mod gemini;
 mod opencode;

@@ -20,6 +20,7 @@ fn event(model: &str, tokens: Tokens) -> UsageEvent {
         reported_cost: None,
         estimated: false,
         is_final: true,
+        supplementary: false,
     }
 }
 

@@ -52,6 +52,7 @@ fn arb_event() -> impl Strategy<Value = UsageEvent> {
                 reported_cost: None,
                 estimated: false,
                 is_final: fin,
+                supplementary: false,
             },
         )
 }
