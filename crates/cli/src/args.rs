@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Where your AI coding money went: reads Claude Code, Codex, Gemini CLI, OpenCode, Qwen Code,
-/// Pi and Copilot CLI session logs on this machine,
+/// Where your AI coding money went: reads Claude Code, Codex, Cursor, Gemini CLI, OpenCode,
+/// Qwen Code, Pi and Copilot CLI session logs on this machine,
 /// prices every call with LiteLLM's price data, and reports spend by day, project, model and
 /// tool. Nothing leaves your machine except an optional daily price-table download.
 #[derive(Debug, Parser)]
@@ -103,7 +103,7 @@ pub struct Common {
     /// Time zone whose calendar days bucket the calls (IANA name) [default: local].
     #[arg(long, visible_alias = "tz", value_name = "IANA")]
     pub timezone: Option<String>,
-    /// Only these tools (claude-code, codex, gemini, opencode, qwen, pi, copilot); repeatable.
+    /// Only these tools (claude-code, codex, cursor, gemini, opencode, qwen, pi, copilot).
     #[arg(long, value_name = "TOOL", value_delimiter = ',')]
     pub provider: Vec<String>,
     /// Only projects whose path or name contains this text (case-insensitive); repeatable.

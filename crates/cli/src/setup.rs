@@ -69,7 +69,7 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
             ProviderId::parse(p).ok_or_else(|| {
-                anyhow!("unknown --provider {p:?} (known: claude-code, codex, gemini, opencode, qwen, pi, copilot)")
+                anyhow!("unknown --provider {p:?} (known: claude-code, codex, cursor, gemini, opencode, qwen, pi, copilot)")
             })
         })
         .collect::<Result<Vec<_>>>()?;

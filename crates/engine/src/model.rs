@@ -87,11 +87,13 @@ pub enum ProviderId {
     Pi,
     /// GitHub Copilot CLI (`~/.copilot/session-state/<session>/events.jsonl`).
     Copilot,
+    /// Cursor, the IDE (`…/Cursor/User/globalStorage/state.vscdb`).
+    Cursor,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 7] = [
+    pub const ALL: [ProviderId; 8] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -99,6 +101,7 @@ impl ProviderId {
         ProviderId::Qwen,
         ProviderId::Pi,
         ProviderId::Copilot,
+        ProviderId::Cursor,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -111,6 +114,7 @@ impl ProviderId {
             ProviderId::Qwen => "qwen",
             ProviderId::Pi => "pi",
             ProviderId::Copilot => "copilot",
+            ProviderId::Cursor => "cursor",
         }
     }
 
@@ -124,6 +128,7 @@ impl ProviderId {
             ProviderId::Qwen => "Qwen Code",
             ProviderId::Pi => "Pi",
             ProviderId::Copilot => "Copilot CLI",
+            ProviderId::Cursor => "Cursor",
         }
     }
 
@@ -137,6 +142,7 @@ impl ProviderId {
             ProviderId::Qwen => 4,
             ProviderId::Pi => 5,
             ProviderId::Copilot => 6,
+            ProviderId::Cursor => 7,
         }
     }
 
@@ -155,6 +161,7 @@ impl ProviderId {
             "qwen" | "qwen-code" => Some(ProviderId::Qwen),
             "pi" | "omp" => Some(ProviderId::Pi),
             "copilot" | "copilot-cli" | "github-copilot" => Some(ProviderId::Copilot),
+            "cursor" => Some(ProviderId::Cursor),
             _ => None,
         }
     }
@@ -339,7 +346,8 @@ mod tests {
             Some(ProviderId::ClaudeCode)
         );
         assert_eq!(ProviderId::parse("codex"), Some(ProviderId::Codex));
-        assert_eq!(ProviderId::parse("cursor"), None);
+        assert_eq!(ProviderId::parse("cursor"), Some(ProviderId::Cursor));
+        assert_eq!(ProviderId::parse("windsurf"), None);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Paths {
     pub gemini_dir: PathBuf,
     /// Qwen Code dir (`QWEN_DATA_DIR`, else `~/.qwen`).
     pub qwen_dir: PathBuf,
+    /// Cursor's `User` dir (per OS, see [`crate::providers::cursor`]).
+    pub cursor_user_dir: PathBuf,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -128,6 +130,13 @@ impl Paths {
                 .as_deref()
                 .map_or_else(|| home.join(".codex"), |p| expand_tilde_path(p, &home)),
             gemini_dir: home.join(".gemini"),
+            cursor_user_dir: if cfg!(target_os = "macos") {
+                home.join("Library/Application Support/Cursor/User")
+            } else if cfg!(windows) {
+                home.join("AppData/Roaming/Cursor/User")
+            } else {
+                config_base.join("Cursor/User")
+            },
             qwen_dir: env
                 .qwen_data_dir
                 .as_deref()

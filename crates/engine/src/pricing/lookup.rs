@@ -190,6 +190,10 @@ fn drop_word_segment(s: &str) -> Option<&str> {
 /// `claude-4.5-sonnet-thinking` -> `claude-sonnet-4-5-thinking`, `Claude Opus 4.6` ->
 /// `claude-opus-4-6`, `claude-haiku-4.5` -> `claude-haiku-4-5`.
 pub fn alias(s: &str) -> Cow<'_, str> {
+    // auto modes that route to a model the tool does not name: priced as its usual default
+    if s.eq_ignore_ascii_case("cursor-auto") || s.eq_ignore_ascii_case("cursor-agent-auto") {
+        return Cow::Borrowed("claude-sonnet-4-5");
+    }
     let lower = s.to_ascii_lowercase();
     let lower = lower.strip_prefix("anthropic--").unwrap_or(&lower);
     if !lower.starts_with("claude") {

@@ -18,6 +18,7 @@ use crate::paths::Paths;
 pub mod claude_code;
 pub mod codex;
 pub mod copilot;
+pub mod cursor;
 pub mod gemini;
 pub mod json;
 pub mod jsonl;
@@ -25,6 +26,7 @@ pub mod opencode;
 pub mod opencode_db;
 pub mod pi;
 pub mod qwen;
+mod sqlite;
 
 /// Where reading a file stopped, opaque to everything but the provider that wrote it.
 ///
@@ -107,6 +109,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(qwen::Qwen),
         Box::new(pi::Pi),
         Box::new(copilot::Copilot),
+        Box::new(cursor::CursorIde),
     ]
 }
 

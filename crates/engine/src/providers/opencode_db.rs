@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use super::opencode::{MessageFile, message_event};
 use super::{Batch, Cursor, Provider};
@@ -73,9 +73,7 @@ impl Provider for OpenCodeDb {
     }
 
     fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
-        let mut wal = file.as_os_str().to_os_string();
-        wal.push("-wal");
-        vec![file.to_path_buf(), PathBuf::from(wal)]
+        super::sqlite::identity_paths(file)
     }
 
     fn offset_cursor(&self) -> bool {
@@ -83,7 +81,7 @@ impl Provider for OpenCodeDb {
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let conn = open_read_only(file)?;
+        let conn = super::sqlite::open_read_only(file)?;
         let since = i64::try_from(cursor.offset).unwrap_or(0);
         let newest = read_messages(&conn, since, file, batch).map_err(|e| Error::store(file, e))?;
         Ok(Cursor {
@@ -98,27 +96,6 @@ fn is_db(name: &str) -> bool {
         && Path::new(name)
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("db"))
-}
-
-/// Opens `file` read-only; `immutable=1` when SQLite cannot open it that way.
-fn open_read_only(file: &Path) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_URI
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let uri = |extra: &str| format!("file:{}?mode=ro{extra}", file.to_string_lossy());
-    let conn = Connection::open_with_flags(uri(""), flags)
-        .and_then(|c| {
-            // opening is lazy: touch the schema to find out whether reading works
-            c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-                r.get::<_, i64>(0)
-            })?;
-            Ok(c)
-        })
-        .or_else(|_| Connection::open_with_flags(uri("&immutable=1"), flags))
-        .map_err(|e| Error::store(file, e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(2))
-        .map_err(|e| Error::store(file, e))?;
-    Ok(conn)
 }
 
 struct Session {

@@ -23,6 +23,7 @@ fn provider_name(p: ProviderId) -> &'static str {
         ProviderId::Qwen => "qwen",
         ProviderId::Pi => "pi",
         ProviderId::Copilot => "copilot",
+        ProviderId::Cursor => "cursor",
     }
 }
 

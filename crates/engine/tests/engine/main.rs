@@ -17,6 +17,7 @@ mod claude_code;
 mod codex;
 mod copilot;
 mod corpus;
+mod cursor;
 mod gemini;
 mod opencode;
 mod pricing;

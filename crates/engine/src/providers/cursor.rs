@@ -1,0 +1,231 @@
+//! Cursor (the IDE's chat), from its `state.vscdb` SQLite database.
+//!
+//! **Where:** `<Cursor user dir>/globalStorage/state.vscdb`, the user dir being
+//! `~/Library/Application Support/Cursor/User` on macOS, `~/AppData/Roaming/Cursor/User` on
+//! Windows and `$XDG_CONFIG_HOME/Cursor/User` (`~/.config/Cursor/User`) elsewhere. Opened
+//! read-only while Cursor has it open (see [`super::sqlite`]).
+//!
+//! **Record shape:** table `cursorDiskKV(key, value)`; rows `bubbleId:<composerId>:<bubbleId>`
+//! hold one chat bubble as JSON: `type` (1 = user, 2 = assistant), `text`,
+//! `tokenCount{inputTokens, outputTokens}`, `modelInfo.modelName`, `createdAt` (ISO). Keys whose
+//! composer segment contains a line break or NUL are tool sub-rows, not bubbles.
+//!
+//! **Tokens:** newer builds often write zero token counts. Per conversation (composer), never
+//! mixing sources: if any bubble has real counts, those counts are used; otherwise tokens are
+//! estimated from text length (4 characters a token): user text as input, assistant text as
+//! output. Every Cursor call is marked *estimated*: Cursor bills its own rates, which the logs
+//! do not show. A missing or `default` model is Cursor's auto mode (`cursor-auto`, priced as
+//! Claude Sonnet 4.5). Undated bubbles are skipped (they must not land on today).
+//!
+//! **Dedup key:** `cursor:bubble:<row key>` — never the token counts, which Cursor rewrites in
+//! place when a stream finishes. **Session:** the composer id. **Project:** `cursor` (mapping
+//! composers to workspace folders is not done yet). **Cursor:** none: the database is read
+//! again whenever it (or its WAL) changes; keys make that harmless.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::ValueRef;
+use serde::Deserialize;
+
+use super::json::{Count, Obj, Str};
+use super::{Batch, Cursor, Provider};
+use crate::error::{Error, Result, Warning, WarningKind};
+use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::paths::Paths;
+use crate::time::parse_timestamp_ms;
+
+/// The Cursor provider.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CursorIde;
+
+/// The model Cursor's auto mode is priced as.
+pub const AUTO_MODEL: &str = "cursor-auto";
+
+impl Provider for CursorIde {
+    fn id(&self) -> ProviderId {
+        ProviderId::Cursor
+    }
+
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        vec![paths.cursor_user_dir.join("globalStorage")]
+    }
+
+    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+        self.roots(paths)
+            .into_iter()
+            .map(|r| r.join("state.vscdb"))
+            .filter(|f| f.is_file())
+            .collect()
+    }
+
+    fn owns(&self, paths: &Paths, path: &Path) -> bool {
+        self.roots(paths)
+            .iter()
+            .any(|r| path.parent() == Some(r.as_path()))
+            && path
+                .file_name()
+                .is_some_and(|n| n == "state.vscdb" || n == "state.vscdb-wal")
+    }
+
+    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
+        self.owns(paths, changed)
+            .then(|| changed.with_file_name("state.vscdb"))
+    }
+
+    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
+        super::sqlite::identity_paths(file)
+    }
+
+    fn offset_cursor(&self) -> bool {
+        false
+    }
+
+    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        let conn = super::sqlite::open_read_only(file)?;
+        let bubbles = read_bubbles(&conn, file, batch).map_err(|e| Error::store(file, e))?;
+        for (composer, list) in &bubbles {
+            events(composer, list, batch);
+        }
+        Ok(Cursor::START)
+    }
+}
+
+struct Bubble {
+    key: String,
+    assistant: bool,
+    text_chars: u64,
+    input: u64,
+    output: u64,
+    model: Option<String>,
+    ts: i64,
+}
+
+/// Every dated bubble, by composer id.
+fn read_bubbles(
+    conn: &rusqlite::Connection,
+    file: &Path,
+    batch: &mut Batch,
+) -> rusqlite::Result<BTreeMap<String, Vec<Bubble>>> {
+    let mut out: BTreeMap<String, Vec<Bubble>> = BTreeMap::new();
+    let mut stmt =
+        conn.prepare("SELECT key, value FROM cursorDiskKV WHERE key LIKE 'bubbleId:%'")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let key: String = r.get(0)?;
+        let Some(composer) = key.split(':').nth(1) else {
+            continue;
+        };
+        if composer.contains(['\n', '\r', '\0']) {
+            continue; // a tool sub-row, not a bubble
+        }
+        let (ValueRef::Text(bytes) | ValueRef::Blob(bytes)) = r.get_ref(1)? else {
+            continue;
+        };
+        let raw = match serde_json::from_slice::<RawBubble>(bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                batch.warnings.push(Warning {
+                    provider: ProviderId::Cursor,
+                    path: file.to_path_buf(),
+                    line: 0,
+                    kind: WarningKind::MalformedLine,
+                    msg: format!("{key}: {e}"),
+                });
+                continue;
+            }
+        };
+        let Some(ts) = raw.created_at.get().and_then(parse_timestamp_ms) else {
+            continue; // undated: never guess today
+        };
+        let counts = raw.token_count.0.as_ref();
+        out.entry(composer.to_string()).or_default().push(Bubble {
+            assistant: raw.kind.0 == 2,
+            text_chars: raw.text.get().map_or(0, |t| t.chars().count() as u64),
+            input: counts.map_or(0, |c| c.input_tokens.0),
+            output: counts.map_or(0, |c| c.output_tokens.0),
+            model: raw
+                .model_info
+                .0
+                .as_ref()
+                .and_then(|m| m.model_name.non_empty())
+                .map(str::to_string),
+            ts,
+            key,
+        });
+    }
+    Ok(out)
+}
+
+/// One conversation's calls, by the token policy in the module docs.
+fn events(composer: &str, bubbles: &[Bubble], batch: &mut Batch) {
+    let measured = bubbles.iter().any(|b| b.input + b.output > 0);
+    for b in bubbles {
+        let tokens = if measured {
+            Tokens {
+                input: b.input,
+                output: b.output,
+                ..Tokens::default()
+            }
+        } else {
+            let estimate = b.text_chars.div_ceil(4);
+            Tokens {
+                input: if b.assistant { 0 } else { estimate },
+                output: if b.assistant { estimate } else { 0 },
+                ..Tokens::default()
+            }
+        };
+        if tokens.input + tokens.output == 0 {
+            continue;
+        }
+        let model = b
+            .model
+            .as_deref()
+            .filter(|m| *m != "default")
+            .unwrap_or(AUTO_MODEL);
+        batch.events.push(UsageEvent {
+            provider: ProviderId::Cursor,
+            key: format!("cursor:bubble:{}", b.key),
+            timestamp_ms: b.ts,
+            model: model.to_string(),
+            session_id: composer.to_string(),
+            project: "cursor".to_string(),
+            tokens,
+            fast: false,
+            reasoning_in_output: true,
+            openai_cache_semantics: false,
+            reported_cost: None,
+            estimated: true,
+            is_final: measured,
+            supplementary: false,
+        });
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawBubble<'a> {
+    #[serde(rename = "type")]
+    kind: Count,
+    #[serde(borrow)]
+    text: Str<'a>,
+    token_count: Obj<TokenCount>,
+    #[serde(borrow)]
+    model_info: Obj<ModelInfo<'a>>,
+    #[serde(borrow)]
+    created_at: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct TokenCount {
+    input_tokens: Count,
+    output_tokens: Count,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ModelInfo<'a> {
+    #[serde(borrow)]
+    model_name: Str<'a>,
+}

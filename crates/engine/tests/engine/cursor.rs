@@ -1,0 +1,150 @@
+//! Cursor: bubbles from `state.vscdb`, the per-conversation token policy (behaviour.md §2.3,
+//! §9 items 15–16).
+
+use burnbar_engine::{CostSource, ProviderId};
+use chrono_tz::Tz;
+use serde_json::json;
+
+use crate::support::{Home, calls_of};
+
+fn state_db(home: &Home) -> rusqlite::Connection {
+    let dir = home.path().join(".config/Cursor/User/globalStorage");
+    std::fs::create_dir_all(&dir).unwrap();
+    let conn = rusqlite::Connection::open(dir.join("state.vscdb")).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE cursorDiskKV (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);",
+    )
+    .unwrap();
+    conn
+}
+
+fn put(conn: &rusqlite::Connection, key: &str, v: &serde_json::Value) {
+    conn.execute(
+        "INSERT INTO cursorDiskKV (key, value) VALUES (?1, ?2)",
+        rusqlite::params![key, v.to_string().into_bytes()],
+    )
+    .unwrap();
+}
+
+fn bubble(
+    kind: u8,
+    text: &str,
+    tokens: (u64, u64),
+    model: Option<&str>,
+    at: Option<&str>,
+) -> serde_json::Value {
+    let mut b = json!({"type": kind, "text": text,
+        "tokenCount": {"inputTokens": tokens.0, "outputTokens": tokens.1}});
+    if let Some(m) = model {
+        b["modelInfo"] = json!({"modelName": m});
+    }
+    if let Some(at) = at {
+        b["createdAt"] = json!(at);
+    }
+    b
+}
+
+#[test]
+fn pitfalls_15_16_cursor_bubbles_use_real_counts_or_estimates_never_both() {
+    let home = Home::new();
+    let db = state_db(&home);
+    let at = Some("2026-05-01T10:00:00.000Z");
+    // conversation A has real token counts on its assistant bubble
+    put(
+        &db,
+        "bubbleId:cA:b1",
+        &bubble(1, "fix the bug", (0, 0), None, at),
+    );
+    put(
+        &db,
+        "bubbleId:cA:b2",
+        &bubble(2, "done", (1200, 300), Some("claude-4.5-sonnet"), at),
+    );
+    // conversation B has none (newer builds): estimated from text, 4 characters a token
+    put(
+        &db,
+        "bubbleId:cB:b1",
+        &bubble(1, &"x".repeat(400), (0, 0), None, at),
+    );
+    put(
+        &db,
+        "bubbleId:cB:b2",
+        &bubble(2, &"y".repeat(81), (0, 0), Some("default"), at),
+    );
+    // a tool sub-row and an undated bubble are not calls
+    put(
+        &db,
+        "bubbleId:cA\ntool:b3",
+        &bubble(2, "tool", (50, 50), None, at),
+    );
+    put(
+        &db,
+        "bubbleId:cA:b4",
+        &bubble(2, "undated", (10, 10), None, None),
+    );
+    let data = home.load();
+    let calls = calls_of(&data, ProviderId::Cursor);
+    let got: Vec<(&str, &str, u64, u64)> = calls
+        .iter()
+        .map(|c| {
+            let e = &c.event;
+            (
+                e.key.as_str(),
+                e.model.as_str(),
+                e.tokens.input,
+                e.tokens.output,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "cursor:bubble:bubbleId:cA:b2",
+                "claude-4.5-sonnet",
+                1200,
+                300
+            ),
+            ("cursor:bubble:bubbleId:cB:b1", "cursor-auto", 100, 0),
+            ("cursor:bubble:bubbleId:cB:b2", "cursor-auto", 0, 21),
+        ]
+    );
+    assert!(calls.iter().all(|c| c.cost_source == CostSource::Estimated));
+    // cursor-auto is priced as Sonnet 4.5: 100 x $3/M
+    let b1 = calls
+        .iter()
+        .find(|c| c.event.key.ends_with("cB:b1"))
+        .unwrap();
+    assert_eq!(b1.cost.unwrap().micros(), 300);
+}
+
+#[test]
+fn pitfall_15_token_counts_rewritten_in_place_update_the_same_call() {
+    let home = Home::new();
+    let db = state_db(&home);
+    let at = Some("2026-05-01T10:00:00.000Z");
+    put(
+        &db,
+        "bubbleId:cA:b2",
+        &bubble(2, "streaming", (1200, 3), Some("claude-4.5-sonnet"), at),
+    );
+    let mut engine = home.engine();
+    engine.sync(Tz::UTC, None).unwrap();
+    // Cursor rewrites the row when the stream finishes; the writer keeps the database open
+    put(
+        &db,
+        "bubbleId:cA:b2",
+        &bubble(
+            2,
+            "streaming done",
+            (1200, 450),
+            Some("claude-4.5-sonnet"),
+            at,
+        ),
+    );
+    engine.sync(Tz::UTC, None).unwrap();
+    let calls = engine.calls().unwrap();
+    assert_eq!(calls.len(), 1, "the key never includes the counts");
+    assert_eq!(calls[0].event.tokens.output, 450);
+}
