@@ -23,7 +23,7 @@ pub struct Paths {
     pub claude_dirs: Vec<PathBuf>,
     /// Codex home (`CODEX_HOME`, else `~/.codex`).
     pub codex_home: PathBuf,
-    /// Gemini CLI dir (`~/.gemini`; the CLI has no override).
+    /// Gemini CLI dir (`GEMINI_DATA_DIR`, else `~/.gemini`).
     pub gemini_dir: PathBuf,
     /// Qwen Code dir (`QWEN_DATA_DIR`, else `~/.qwen`).
     pub qwen_dir: PathBuf,
@@ -57,6 +57,8 @@ pub struct Env {
     pub opencode_data_dir: Option<PathBuf>,
     /// `QWEN_DATA_DIR`.
     pub qwen_data_dir: Option<PathBuf>,
+    /// `GEMINI_DATA_DIR`.
+    pub gemini_data_dir: Option<PathBuf>,
     /// `BURNBAR_PRICES`.
     pub burnbar_prices: Option<PathBuf>,
     /// `BURNBAR_DATA_DIR`: where the index lives, without moving other tools' XDG data.
@@ -84,6 +86,7 @@ impl Env {
             codex_home: path("CODEX_HOME"),
             opencode_data_dir: path("OPENCODE_DATA_DIR"),
             qwen_data_dir: path("QWEN_DATA_DIR"),
+            gemini_data_dir: path("GEMINI_DATA_DIR"),
             burnbar_prices: path("BURNBAR_PRICES"),
             burnbar_data_dir: path("BURNBAR_DATA_DIR"),
             tz: string("TZ"),
@@ -129,7 +132,10 @@ impl Paths {
                 .codex_home
                 .as_deref()
                 .map_or_else(|| home.join(".codex"), |p| expand_tilde_path(p, &home)),
-            gemini_dir: home.join(".gemini"),
+            gemini_dir: env
+                .gemini_data_dir
+                .as_deref()
+                .map_or_else(|| home.join(".gemini"), |p| expand_tilde_path(p, &home)),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")
             } else if cfg!(windows) {

@@ -1,8 +1,8 @@
 //! Gemini CLI chats.
 //!
 //! **Where:** `~/.gemini/tmp/<project>/chats/session-*.json` (one JSON document per session,
-//! CLI ≤ 0.38) or `session-*.jsonl` (newer). The same path on Linux, macOS and Windows; the
-//! CLI has no override. `<project>` is the SHA-256 of the project directory.
+//! CLI ≤ 0.38) or `session-*.jsonl` (newer). The same path on Linux, macOS and Windows;
+//! `GEMINI_DATA_DIR` replaces `~/.gemini`. `<project>` is the SHA-256 of the project directory.
 //!
 //! **Record shape:** the JSON document is `{sessionId, projectHash, startTime, lastUpdated,
 //! messages[]}`; the JSONL form has a header line carrying `sessionId`, then one message per
