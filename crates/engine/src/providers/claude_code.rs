@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::json::{Count, List, Obj, Str};
-use super::jsonl::{self, RawLine, Shape};
+use super::jsonl::{self, RawLine};
 use super::{Batch, Cursor, Provider, walk_files};
 use crate::error::{Result, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -104,19 +104,9 @@ impl FileContext {
     fn line(&self, file: &Path, line: &RawLine<'_>, batch: &mut Batch) {
         let warn =
             |kind, msg: String| jsonl::line_warning(ProviderId::ClaudeCode, file, line, kind, msg);
-        let bytes = match jsonl::shape(line.bytes) {
-            Shape::Object(b) => b,
-            Shape::Blank => return,
-            Shape::Nul => {
-                return batch
-                    .warnings
-                    .push(warn(WarningKind::NulPadding, "NUL bytes".into()));
-            }
-            Shape::Malformed => {
-                return batch
-                    .warnings
-                    .push(warn(WarningKind::MalformedLine, "not a JSON object".into()));
-            }
+        let Some(bytes) = jsonl::object(ProviderId::ClaudeCode, file, line, &mut batch.warnings)
+        else {
+            return;
         };
         // Only records with a `usage` key can be calls: skip the rest (tool results, user
         // prompts, snapshots; most of the bytes) without parsing them.

@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::json::{Count, Obj, Str};
-use super::jsonl::{self, RawLine, Shape};
+use super::jsonl::{self, RawLine};
 use super::{Batch, Cursor, Provider, walk_files};
 use crate::error::{Error, Result, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -180,13 +180,10 @@ impl Decoder<'_> {
     }
 
     fn line(&mut self, line: &RawLine<'_>) {
-        let bytes = match jsonl::shape(line.bytes) {
-            Shape::Object(b) => b,
-            Shape::Blank => return,
-            Shape::Nul => return self.warn(line, WarningKind::NulPadding, "NUL bytes"),
-            Shape::Malformed => {
-                return self.warn(line, WarningKind::MalformedLine, "not a JSON object");
-            }
+        let Some(bytes) =
+            jsonl::object(ProviderId::Codex, self.file, line, &mut self.batch.warnings)
+        else {
+            return;
         };
         let interesting = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
         let admitted = self.admitted();

@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::json::{Count, Obj, Str};
-use super::jsonl::{self, Shape};
-use super::{Batch, Cursor, Provider, walk_files};
+use super::jsonl;
+use super::{Batch, Cursor, Provider, discover_under, owned_under};
 use crate::error::{Result, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
@@ -59,15 +59,11 @@ impl Provider for Copilot {
     }
 
     fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
-        self.roots(paths)
-            .iter()
-            .flat_map(|root| walk_files(root, 2, |n| n == "events.jsonl"))
-            .collect()
+        discover_under(&self.roots(paths), 2, is_events)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name().is_some_and(|n| n == "events.jsonl")
-            && self.roots(paths).iter().any(|r| path.starts_with(r))
+        owned_under(&self.roots(paths), path, is_events)
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
@@ -100,16 +96,8 @@ impl Provider for Copilot {
             if !line.terminated {
                 before_tail = Some(st.clone());
             }
-            let Shape::Object(bytes) = jsonl::shape(line.bytes) else {
-                if matches!(jsonl::shape(line.bytes), Shape::Malformed) {
-                    batch.warnings.push(jsonl::line_warning(
-                        ProviderId::Copilot,
-                        file,
-                        &line,
-                        WarningKind::MalformedLine,
-                        "not a JSON object",
-                    ));
-                }
+            let Some(bytes) = jsonl::object(ProviderId::Copilot, file, &line, &mut batch.warnings)
+            else {
                 return;
             };
             match serde_json::from_slice::<Event>(bytes) {
@@ -233,6 +221,10 @@ fn call(
         is_final: true,
         supplementary,
     }
+}
+
+fn is_events(name: &str) -> bool {
+    name == "events.jsonl"
 }
 
 #[derive(Deserialize, Default)]

@@ -27,8 +27,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::json::{Count, List, Obj, Str};
-use super::jsonl::{self, Shape};
-use super::{Batch, Cursor, Provider, walk_files};
+use super::jsonl;
+use super::{Batch, Cursor, Provider, discover_under, owned_under};
 use crate::error::{Error, Result, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
@@ -51,17 +51,11 @@ impl Provider for Gemini {
     }
 
     fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
-        self.roots(paths)
-            .iter()
-            .flat_map(|root| walk_files(root, 3, is_session_name))
-            .collect()
+        discover_under(&self.roots(paths), 3, is_session_name)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_session_name)
-            && self.roots(paths).iter().any(|r| path.starts_with(r))
+        owned_under(&self.roots(paths), path, is_session_name)
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
@@ -106,16 +100,8 @@ fn read_jsonl(file: &Path, cursor: &Cursor, project: &str, batch: &mut Batch) ->
         .filter(|_| cursor.offset > 0);
     let from = if session.is_some() { cursor.offset } else { 0 };
     let end = jsonl::read_lines(file, from, |line| {
-        let Shape::Object(bytes) = jsonl::shape(line.bytes) else {
-            if matches!(jsonl::shape(line.bytes), Shape::Malformed) {
-                batch.warnings.push(jsonl::line_warning(
-                    ProviderId::Gemini,
-                    file,
-                    &line,
-                    WarningKind::MalformedLine,
-                    "not a JSON object",
-                ));
-            }
+        let Some(bytes) = jsonl::object(ProviderId::Gemini, file, &line, &mut batch.warnings)
+        else {
             return;
         };
         match serde_json::from_slice::<Message>(bytes) {

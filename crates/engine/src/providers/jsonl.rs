@@ -143,6 +143,24 @@ pub fn shape(bytes: &[u8]) -> Shape<'_> {
     }
 }
 
+/// The JSON object on `line`, or `None` after recording why the line was skipped (blank lines
+/// are skipped silently).
+pub fn object<'l>(
+    provider: ProviderId,
+    path: &Path,
+    line: &RawLine<'l>,
+    warnings: &mut Vec<Warning>,
+) -> Option<&'l [u8]> {
+    let (kind, msg) = match shape(line.bytes) {
+        Shape::Object(bytes) => return Some(bytes),
+        Shape::Blank => return None,
+        Shape::Nul => (WarningKind::NulPadding, "NUL bytes"),
+        Shape::Malformed => (WarningKind::MalformedLine, "not a JSON object"),
+    };
+    warnings.push(line_warning(provider, path, line, kind, msg));
+    None
+}
+
 /// Builds the warning for a line that is skipped.
 pub fn line_warning(
     provider: ProviderId,

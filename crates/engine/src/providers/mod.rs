@@ -113,6 +113,24 @@ pub fn all() -> Vec<Box<dyn Provider>> {
     ]
 }
 
+/// Every file under `roots` (at most `depth` deep) whose name satisfies `keep`.
+pub(crate) fn discover_under(
+    roots: &[PathBuf],
+    depth: usize,
+    keep: impl Fn(&str) -> bool + Sync + Copy,
+) -> Vec<PathBuf> {
+    roots
+        .iter()
+        .flat_map(|root| walk_files(root, depth, keep))
+        .collect()
+}
+
+/// True when `path` lies under one of `roots` and its name satisfies `keep`.
+pub(crate) fn owned_under(roots: &[PathBuf], path: &Path, keep: impl Fn(&str) -> bool) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(keep)
+        && roots.iter().any(|r| path.starts_with(r))
+}
+
 /// True for `*.jsonl` names (any case).
 pub(crate) fn is_jsonl(name: &str) -> bool {
     Path::new(name)

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::json::{Count, Obj, Str};
-use super::{Batch, Cursor, Provider, walk_files};
+use super::{Batch, Cursor, Provider, discover_under, owned_under, walk_files};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
@@ -53,16 +53,21 @@ impl OpenCode {
         // a session without a session file is its own root; remember that so its next
         // message does not trigger another scan
         map.entry(session.to_string()).or_default();
-        let mut current = session;
-        // parent chains are short; the bound guards against a cycle in corrupt data
-        for _ in 0..64 {
-            match map.get(current).filter(|p| !p.is_empty()) {
-                Some(parent) => current = parent,
-                None => break,
-            }
-        }
-        current.to_string()
+        root_session(session, |id| map.get(id).filter(|p| !p.is_empty()).cloned())
     }
+}
+
+/// Follows `parent` links from `session` to the root of its chain (bounded: corrupt data
+/// could hold a cycle).
+pub(crate) fn root_session(session: &str, parent: impl Fn(&str) -> Option<String>) -> String {
+    let mut current = session.to_string();
+    for _ in 0..64 {
+        match parent(&current) {
+            Some(p) => current = p,
+            None => break,
+        }
+    }
+    current
 }
 
 /// Reads every session file's `parentID` (sessions without one map to "").
@@ -106,17 +111,11 @@ impl Provider for OpenCode {
     }
 
     fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
-        self.roots(paths)
-            .iter()
-            .flat_map(|root| walk_files(root, 2, is_json))
-            .collect()
+        discover_under(&self.roots(paths), 2, is_json)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_json)
-            && self.roots(paths).iter().any(|r| path.starts_with(r))
+        owned_under(&self.roots(paths), path, is_json)
     }
 
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {

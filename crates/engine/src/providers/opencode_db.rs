@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use super::opencode::{MessageFile, message_event};
+use super::opencode::{MessageFile, message_event, root_session};
 use super::{Batch, Cursor, Provider};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::ProviderId;
@@ -128,15 +128,13 @@ fn read_messages(
         let (id, s) = row?;
         sessions.insert(id, s);
     }
-    let root = |start: &str| -> String {
-        let mut id = start.to_string();
-        for _ in 0..64 {
-            match sessions.get(&id).and_then(|s| s.parent.clone()) {
-                Some(parent) if sessions.contains_key(&parent) => id = parent,
-                _ => break,
-            }
-        }
-        id
+    let root = |start: &str| {
+        root_session(start, |id| {
+            sessions
+                .get(id)
+                .and_then(|s| s.parent.clone())
+                .filter(|p| sessions.contains_key(p))
+        })
     };
     let mut newest = since;
     let mut stmt = conn.prepare(

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::json::{Count, Obj, Str};
-use super::jsonl::{self, Shape};
-use super::{Batch, Cursor, Provider, is_jsonl, walk_files};
+use super::jsonl;
+use super::{Batch, Cursor, Provider, discover_under, is_jsonl, owned_under};
 use crate::error::{Result, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
@@ -40,17 +40,11 @@ impl Provider for Qwen {
     }
 
     fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
-        self.roots(paths)
-            .iter()
-            .flat_map(|root| walk_files(root, 3, is_jsonl))
-            .collect()
+        discover_under(&self.roots(paths), 3, is_jsonl)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_jsonl)
-            && self.roots(paths).iter().any(|r| path.starts_with(r))
+        owned_under(&self.roots(paths), path, is_jsonl)
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
@@ -61,18 +55,9 @@ impl Provider for Qwen {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let end = jsonl::read_lines(file, cursor.offset, |line| {
-            let bytes = match jsonl::shape(line.bytes) {
-                Shape::Object(b) => b,
-                Shape::Blank => return,
-                Shape::Nul | Shape::Malformed => {
-                    return batch.warnings.push(jsonl::line_warning(
-                        ProviderId::Qwen,
-                        file,
-                        &line,
-                        WarningKind::MalformedLine,
-                        "not a JSON object",
-                    ));
-                }
+            let Some(bytes) = jsonl::object(ProviderId::Qwen, file, &line, &mut batch.warnings)
+            else {
+                return;
             };
             if memchr::memmem::find(bytes, b"\"usageMetadata\"").is_none() {
                 return;
