@@ -109,3 +109,21 @@ pub struct Warning {
     /// Detail for `--verbose`.
     pub msg: String,
 }
+
+impl Warning {
+    /// A problem with a whole file (a JSON document or database row that did not parse).
+    pub fn whole_file(
+        provider: ProviderId,
+        path: &Path,
+        kind: WarningKind,
+        msg: impl Into<String>,
+    ) -> Warning {
+        Warning {
+            provider,
+            path: path.to_path_buf(),
+            line: 0,
+            kind,
+            msg: msg.into(),
+        }
+    }
+}

@@ -308,6 +308,36 @@ pub struct UsageEvent {
 }
 
 impl UsageEvent {
+    /// A final, priced-by-table call with no extras: reasoning inside output, Anthropic cache
+    /// semantics, not fast, not estimated, not supplementary. Providers override the fields that
+    /// differ with struct-update syntax.
+    pub fn new(
+        provider: ProviderId,
+        key: String,
+        timestamp_ms: i64,
+        model: String,
+        session_id: String,
+        project: String,
+        tokens: Tokens,
+    ) -> UsageEvent {
+        UsageEvent {
+            provider,
+            key,
+            timestamp_ms,
+            model,
+            session_id,
+            project,
+            tokens,
+            fast: false,
+            reasoning_in_output: true,
+            openai_cache_semantics: false,
+            reported_cost: None,
+            estimated: false,
+            is_final: true,
+            supplementary: false,
+        }
+    }
+
     /// The ordering used to pick the most complete copy of a streamed or replayed call:
     /// a final record beats a partial one, then more output, then more of everything else.
     /// It is a total order on usage, so merging copies is commutative and associative.

@@ -206,20 +206,16 @@ fn call(
     supplementary: bool,
 ) -> UsageEvent {
     UsageEvent {
-        provider: ProviderId::Copilot,
-        key,
-        timestamp_ms: ts,
-        model,
-        session_id: session.to_string(),
-        project: project.to_string(),
-        tokens,
-        fast: false,
-        reasoning_in_output: true,
-        openai_cache_semantics: false,
-        reported_cost: None,
-        estimated: false,
-        is_final: true,
         supplementary,
+        ..UsageEvent::new(
+            ProviderId::Copilot,
+            key,
+            ts,
+            model,
+            session.to_string(),
+            project.to_string(),
+            tokens,
+        )
     }
 }
 

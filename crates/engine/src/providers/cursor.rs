@@ -125,13 +125,12 @@ fn read_bubbles(
         let raw = match serde_json::from_slice::<RawBubble>(bytes) {
             Ok(b) => b,
             Err(e) => {
-                batch.warnings.push(Warning {
-                    provider: ProviderId::Cursor,
-                    path: file.to_path_buf(),
-                    line: 0,
-                    kind: WarningKind::MalformedLine,
-                    msg: format!("{key}: {e}"),
-                });
+                batch.warnings.push(Warning::whole_file(
+                    ProviderId::Cursor,
+                    file,
+                    WarningKind::MalformedLine,
+                    format!("{key}: {e}"),
+                ));
                 continue;
             }
         };
@@ -184,20 +183,17 @@ fn events(composer: &str, bubbles: &[Bubble], batch: &mut Batch) {
             .filter(|m| *m != "default")
             .unwrap_or(AUTO_MODEL);
         batch.events.push(UsageEvent {
-            provider: ProviderId::Cursor,
-            key: format!("cursor:bubble:{}", b.key),
-            timestamp_ms: b.ts,
-            model: model.to_string(),
-            session_id: composer.to_string(),
-            project: "cursor".to_string(),
-            tokens,
-            fast: false,
-            reasoning_in_output: true,
-            openai_cache_semantics: false,
-            reported_cost: None,
             estimated: true,
             is_final: measured,
-            supplementary: false,
+            ..UsageEvent::new(
+                ProviderId::Cursor,
+                format!("cursor:bubble:{}", b.key),
+                b.ts,
+                model.to_string(),
+                composer.to_string(),
+                "cursor".to_string(),
+                tokens,
+            )
         });
     }
 }

@@ -78,13 +78,12 @@ impl Provider for Gemini {
                 }
             }
             // A document caught mid-rewrite: read it again when it changes.
-            Err(e) => batch.warnings.push(crate::error::Warning {
-                provider: ProviderId::Gemini,
-                path: file.to_path_buf(),
-                line: 0,
-                kind: WarningKind::MalformedLine,
-                msg: e.to_string(),
-            }),
+            Err(e) => batch.warnings.push(crate::error::Warning::whole_file(
+                ProviderId::Gemini,
+                file,
+                WarningKind::MalformedLine,
+                e.to_string(),
+            )),
         }
         Ok(Cursor::START)
     }
@@ -152,26 +151,23 @@ fn push(m: &Message<'_>, session: &str, project: &str, batch: &mut Batch) {
         m.id.non_empty()
             .map_or_else(|| format!("at:{ts}"), str::to_string);
     batch.events.push(UsageEvent {
-        provider: ProviderId::Gemini,
-        key: format!("gemini:{session}:{id}"),
-        timestamp_ms: ts,
-        model: model.to_string(),
-        session_id: session.to_string(),
-        project: project.to_string(),
-        tokens: Tokens {
-            input: tokens.input.0.saturating_sub(tokens.cached.0),
-            output: tokens.output.0,
-            cache_read: tokens.cached.0.min(tokens.input.0),
-            reasoning: tokens.thoughts.0,
-            ..Tokens::default()
-        },
-        fast: false,
         reasoning_in_output: false,
         openai_cache_semantics: true,
-        reported_cost: None,
-        estimated: false,
-        is_final: true,
-        supplementary: false,
+        ..UsageEvent::new(
+            ProviderId::Gemini,
+            format!("gemini:{session}:{id}"),
+            ts,
+            model.to_string(),
+            session.to_string(),
+            project.to_string(),
+            Tokens {
+                input: tokens.input.0.saturating_sub(tokens.cached.0),
+                output: tokens.output.0,
+                cache_read: tokens.cached.0.min(tokens.input.0),
+                reasoning: tokens.thoughts.0,
+                ..Tokens::default()
+            },
+        )
     });
 }
 

@@ -132,13 +132,12 @@ impl Provider for OpenCode {
                     batch.events.push(e);
                 }
             }
-            Err(e) => batch.warnings.push(Warning {
-                provider: ProviderId::OpenCode,
-                path: file.to_path_buf(),
-                line: 0,
-                kind: WarningKind::MalformedLine,
-                msg: e.to_string(),
-            }),
+            Err(e) => batch.warnings.push(Warning::whole_file(
+                ProviderId::OpenCode,
+                file,
+                WarningKind::MalformedLine,
+                e.to_string(),
+            )),
         }
         Ok(Cursor::START)
     }
@@ -216,20 +215,19 @@ pub(crate) fn message_event(
         .filter(|c| c.is_finite() && *c > 0.0)
         .map(|c| Usd((c * 1e6).round() as i64));
     Some(UsageEvent {
-        provider: ProviderId::OpenCode,
-        key: format!("opencode:{session}:{id}"),
-        timestamp_ms: ts,
-        model: model.to_string(),
-        session_id: session,
-        project: project.to_string(),
-        tokens,
-        fast: false,
         reasoning_in_output: false,
         openai_cache_semantics: m.provider_id.get() == Some("openai"),
         reported_cost: reported,
-        estimated: false,
         is_final: m.time.0.as_ref().is_some_and(|t| t.completed.0 > 0),
-        supplementary: false,
+        ..UsageEvent::new(
+            ProviderId::OpenCode,
+            format!("opencode:{session}:{id}"),
+            ts,
+            model.to_string(),
+            session,
+            project.to_string(),
+            tokens,
+        )
     })
 }
 

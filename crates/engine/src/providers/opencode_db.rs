@@ -162,13 +162,12 @@ fn read_messages(
                     batch.events.push(e);
                 }
             }
-            Err(e) => batch.warnings.push(Warning {
-                provider: ProviderId::OpenCode,
-                path: file.to_path_buf(),
-                line: 0,
-                kind: WarningKind::MalformedLine,
-                msg: format!("message {id}: {e}"),
-            }),
+            Err(e) => batch.warnings.push(Warning::whole_file(
+                ProviderId::OpenCode,
+                file,
+                WarningKind::MalformedLine,
+                format!("message {id}: {e}"),
+            )),
         }
     }
     Ok(newest)

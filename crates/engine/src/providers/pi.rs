@@ -122,26 +122,23 @@ fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
         .map_or_else(|| format!("at:{ts}"), str::to_string);
     let model = m.model.non_empty();
     Some(UsageEvent {
-        provider: ProviderId::Pi,
-        key: format!("pi:{}:{id}", st.session),
-        timestamp_ms: ts,
-        model: model.unwrap_or("gpt-5").to_string(),
-        session_id: st.session.clone(),
-        project: st.cwd.clone(),
-        tokens: Tokens {
-            input: u.input.0,
-            output: u.output.0,
-            cache_read: u.cache_read.0,
-            cache_write_5m: u.cache_write.0,
-            ..Tokens::default()
-        },
-        fast: false,
-        reasoning_in_output: true,
         openai_cache_semantics: m.provider.get().is_some_and(|p| p.contains("openai")),
-        reported_cost: None,
         estimated: model.is_none(),
-        is_final: true,
-        supplementary: false,
+        ..UsageEvent::new(
+            ProviderId::Pi,
+            format!("pi:{}:{id}", st.session),
+            ts,
+            model.unwrap_or("gpt-5").to_string(),
+            st.session.clone(),
+            st.cwd.clone(),
+            Tokens {
+                input: u.input.0,
+                output: u.output.0,
+                cache_read: u.cache_read.0,
+                cache_write_5m: u.cache_write.0,
+                ..Tokens::default()
+            },
+        )
     })
 }
 

@@ -98,26 +98,23 @@ fn event(r: &Record<'_>, project_dir: &str) -> Option<UsageEvent> {
     let prompt = u.prompt_token_count.0;
     let cached = u.cached_content_token_count.0.min(prompt);
     Some(UsageEvent {
-        provider: ProviderId::Qwen,
-        key: format!("qwen:{session}:{id}"),
-        timestamp_ms: ts,
-        model: r.model.non_empty().unwrap_or("unknown").to_string(),
-        session_id: session.to_string(),
-        project: r.cwd.non_empty().unwrap_or(project_dir).to_string(),
-        tokens: Tokens {
-            input: prompt - cached,
-            output: u.candidates_token_count.0,
-            cache_read: cached,
-            reasoning: u.thoughts_token_count.0,
-            ..Tokens::default()
-        },
-        fast: false,
         reasoning_in_output: false,
         openai_cache_semantics: true,
-        reported_cost: None,
-        estimated: false,
-        is_final: true,
-        supplementary: false,
+        ..UsageEvent::new(
+            ProviderId::Qwen,
+            format!("qwen:{session}:{id}"),
+            ts,
+            r.model.non_empty().unwrap_or("unknown").to_string(),
+            session.to_string(),
+            r.cwd.non_empty().unwrap_or(project_dir).to_string(),
+            Tokens {
+                input: prompt - cached,
+                output: u.candidates_token_count.0,
+                cache_read: cached,
+                reasoning: u.thoughts_token_count.0,
+                ..Tokens::default()
+            },
+        )
     })
 }
 
