@@ -64,7 +64,8 @@ pub enum PriceSource {
 #[derive(Debug)]
 pub struct Pricer {
     table: PriceTable,
-    index: lookup::Index,
+    /// Built on first lookup: most runs price a handful of distinct models.
+    index: std::sync::OnceLock<lookup::Index>,
     source: PriceSource,
     version: String,
 }
@@ -72,7 +73,7 @@ pub struct Pricer {
 impl Pricer {
     /// A pricer over `table`.
     pub fn new(table: PriceTable, source: PriceSource) -> Pricer {
-        let index = lookup::Index::new(&table);
+        let index = std::sync::OnceLock::new();
         let version = table.fingerprint();
         Pricer {
             table,
@@ -106,9 +107,7 @@ impl Pricer {
     /// alone when there is no valid cache.
     pub fn cached_or_embedded(cache_dir: &Path) -> Pricer {
         let path = cache_dir.join(CACHE_FILE);
-        let cached = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| PriceTable::from_litellm_json(&t).ok());
+        let cached = load_cached(cache_dir);
         match cached {
             Some(mut table) => {
                 table.fill_from(&embedded_table());
@@ -136,7 +135,8 @@ impl Pricer {
 
     /// The row for a logged model id: `(table key, price)`.
     pub fn find(&self, model: &str) -> Option<(&str, ModelPrice)> {
-        lookup::find(&self.table, &self.index, model)
+        let index = self.index.get_or_init(|| lookup::Index::new(&self.table));
+        lookup::find(&self.table, index, model)
     }
 
     /// Prices many events, looking each distinct model up once.
@@ -175,6 +175,40 @@ pub(crate) fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<
         (None, Some(reported)) => (Some(reported), CostSource::Reported),
         (None, None) => (None, CostSource::Unpriced),
     }
+}
+
+/// The compact copy of the cached table: the rate fields only, with the size and mtime of the
+/// full file it was made from, so every run need not parse a megabyte or more of JSON.
+const COMPACT_FILE: &str = "litellm-prices.compact.json";
+
+/// Loads the cached LiteLLM table, through its compact copy when that is current (and
+/// writing the copy when it is not; best effort).
+fn load_cached(cache_dir: &Path) -> Option<PriceTable> {
+    let full = cache_dir.join(CACHE_FILE);
+    let meta = std::fs::metadata(&full).ok()?;
+    let stamp = format!(
+        "{}:{:?}",
+        meta.len(),
+        meta.modified()
+            .ok()
+            .map(|t| t.duration_since(std::time::UNIX_EPOCH))
+    );
+    let compact = cache_dir.join(COMPACT_FILE);
+    if let Ok(text) = std::fs::read_to_string(&compact) {
+        if let Some((head, body)) = text.split_once('\n') {
+            if head == stamp {
+                if let Ok(t) = PriceTable::from_litellm_json(body) {
+                    return Some(t);
+                }
+            }
+        }
+    }
+    let table = PriceTable::from_litellm_json(&std::fs::read_to_string(&full).ok()?).ok()?;
+    let tmp = cache_dir.join(format!("{COMPACT_FILE}.tmp"));
+    if std::fs::write(&tmp, format!("{stamp}\n{}", table.to_litellm_json())).is_ok() {
+        let _ = std::fs::rename(&tmp, &compact);
+    }
+    Some(table)
 }
 
 /// The embedded table.

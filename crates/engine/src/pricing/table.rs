@@ -8,7 +8,11 @@
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::providers::json::{Num, Obj};
 
 /// Pico-USD per token.
 pub type Rate = u64;
@@ -59,20 +63,20 @@ impl PriceTable {
     /// Parses LiteLLM JSON. Keys `provider/name` are also indexed under `name` when no direct
     /// `name` row exists ("direct provider entries win over re-hosters").
     pub fn from_litellm_json(text: &str) -> Result<PriceTable, String> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let obj = doc
-            .as_object()
-            .ok_or_else(|| "expected a JSON object of model rows".to_string())?;
-        let mut rows = HashMap::with_capacity(obj.len() * 2);
+        // Typed and borrowed: the cached LiteLLM table is parsed on every run, so this is on
+        // the warm path. Every field is lenient: one odd row never rejects the table.
+        let doc: HashMap<Cow<'_, str>, Obj<RawRow>> =
+            serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut rows = HashMap::with_capacity(doc.len() * 2);
         let mut stripped = Vec::new();
-        for (key, row) in obj {
-            let Some(price) = row.as_object().and_then(parse_row) else {
+        for (key, row) in doc {
+            let Some(price) = row.0.as_ref().and_then(RawRow::price) else {
                 continue;
             };
             if let Some((_, name)) = key.rsplit_once('/') {
                 stripped.push((name.to_string(), price));
             }
-            rows.insert(key.clone(), price);
+            rows.insert(key.into_owned(), price);
         }
         stripped.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, price) in stripped {
@@ -111,18 +115,86 @@ impl PriceTable {
         self.rows.is_empty()
     }
 
-    /// A stable fingerprint of every row (FNV-1a over the sorted rows), as 16 hex digits.
+    /// A stable fingerprint of every row (FNV-1a over the sorted keys and their rates), as
+    /// 16 hex digits.
     pub fn fingerprint(&self) -> String {
         let mut rows: Vec<(&String, &ModelPrice)> = self.rows.iter().collect();
-        rows.sort_by(|a, b| a.0.cmp(b.0));
+        rows.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for (k, v) in rows {
-            for b in format!("{k}={v:?};").bytes() {
-                h ^= u64::from(b);
+        let mut eat = |bytes: &[u8]| {
+            for b in bytes {
+                h ^= u64::from(*b);
                 h = h.wrapping_mul(0x0000_0100_0000_01b3);
             }
+        };
+        let rates = |r: &Rates| {
+            [
+                r.input,
+                r.output,
+                r.cache_write.unwrap_or(u64::MAX),
+                r.cache_write_1h.unwrap_or(u64::MAX),
+                r.cache_read.unwrap_or(u64::MAX),
+            ]
+        };
+        for (k, v) in rows {
+            eat(k.as_bytes());
+            let tier = v.above_200k.as_ref().map_or([u64::MAX - 1; 5], rates);
+            for n in rates(&v.base).into_iter().chain(tier) {
+                eat(&n.to_le_bytes());
+            }
+            eat(&v.fast_milli.unwrap_or(0).to_le_bytes());
         }
         format!("{h:016x}")
+    }
+
+    /// The table in LiteLLM's format with only the fields we read (a compact copy to parse
+    /// quickly; rates round-trip exactly).
+    pub fn to_litellm_json(&self) -> String {
+        let usd = |r: Rate| serde_json::Value::from(r as f64 / PICO_PER_USD);
+        let mut doc = serde_json::Map::new();
+        let mut keys: Vec<&String> = self.rows.keys().collect();
+        keys.sort_unstable();
+        for k in keys {
+            let p = &self.rows[k];
+            let mut row = serde_json::Map::new();
+            let mut put = |name: &str, r: Option<Rate>| {
+                if let Some(r) = r {
+                    row.insert(name.to_string(), usd(r));
+                }
+            };
+            put("input_cost_per_token", Some(p.base.input));
+            put("output_cost_per_token", Some(p.base.output));
+            put("cache_creation_input_token_cost", p.base.cache_write);
+            put(
+                "cache_creation_input_token_cost_above_1hr",
+                p.base.cache_write_1h,
+            );
+            put("cache_read_input_token_cost", p.base.cache_read);
+            if let Some(t) = &p.above_200k {
+                put("input_cost_per_token_above_200k_tokens", Some(t.input));
+                put("output_cost_per_token_above_200k_tokens", Some(t.output));
+                put(
+                    "cache_creation_input_token_cost_above_200k_tokens",
+                    t.cache_write,
+                );
+                put(
+                    "cache_creation_input_token_cost_above_1hr_above_200k_tokens",
+                    t.cache_write_1h,
+                );
+                put(
+                    "cache_read_input_token_cost_above_200k_tokens",
+                    t.cache_read,
+                );
+            }
+            if let Some(m) = p.fast_milli {
+                row.insert(
+                    "provider_specific_entry".to_string(),
+                    serde_json::json!({ "fast": m as f64 / 1000.0 }),
+                );
+            }
+            doc.insert(k.clone(), serde_json::Value::Object(row));
+        }
+        serde_json::Value::Object(doc).to_string()
     }
 
     /// Iterates `(key, price)`.
@@ -131,33 +203,62 @@ impl PriceTable {
     }
 }
 
-fn parse_row(row: &Map<String, Value>) -> Option<ModelPrice> {
-    let rate = |k: &str| row.get(k).and_then(Value::as_f64).and_then(to_rate);
-    let base = Rates {
-        input: rate("input_cost_per_token")?,
-        output: rate("output_cost_per_token")?,
-        cache_write: rate("cache_creation_input_token_cost"),
-        cache_write_1h: rate("cache_creation_input_token_cost_above_1hr"),
-        cache_read: rate("cache_read_input_token_cost"),
-    };
-    let above_200k = rate("input_cost_per_token_above_200k_tokens").map(|input| Rates {
-        input,
-        output: rate("output_cost_per_token_above_200k_tokens").unwrap_or(base.output),
-        cache_write: rate("cache_creation_input_token_cost_above_200k_tokens"),
-        cache_write_1h: rate("cache_creation_input_token_cost_above_1hr_above_200k_tokens"),
-        cache_read: rate("cache_read_input_token_cost_above_200k_tokens"),
-    });
-    let fast_milli = row
-        .get("provider_specific_entry")
-        .and_then(|p| p.get("fast"))
-        .and_then(Value::as_f64)
-        .filter(|m| m.is_finite() && *m > 0.0 && *m <= 1000.0)
-        .map(|m| to_u64((m * 1000.0).round()));
-    Some(ModelPrice {
-        base,
-        above_200k,
-        fast_milli,
-    })
+/// The LiteLLM fields we read; everything else is skipped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawRow {
+    input_cost_per_token: Num,
+    output_cost_per_token: Num,
+    cache_creation_input_token_cost: Num,
+    cache_creation_input_token_cost_above_1hr: Num,
+    cache_read_input_token_cost: Num,
+    input_cost_per_token_above_200k_tokens: Num,
+    output_cost_per_token_above_200k_tokens: Num,
+    cache_creation_input_token_cost_above_200k_tokens: Num,
+    cache_creation_input_token_cost_above_1hr_above_200k_tokens: Num,
+    cache_read_input_token_cost_above_200k_tokens: Num,
+    provider_specific_entry: Obj<SpecificEntry>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SpecificEntry {
+    fast: Num,
+}
+
+impl RawRow {
+    fn price(&self) -> Option<ModelPrice> {
+        let base = Rates {
+            input: to_rate(self.input_cost_per_token.0?)?,
+            output: to_rate(self.output_cost_per_token.0?)?,
+            cache_write: rate(self.cache_creation_input_token_cost),
+            cache_write_1h: rate(self.cache_creation_input_token_cost_above_1hr),
+            cache_read: rate(self.cache_read_input_token_cost),
+        };
+        let above_200k = rate(self.input_cost_per_token_above_200k_tokens).map(|input| Rates {
+            input,
+            output: rate(self.output_cost_per_token_above_200k_tokens).unwrap_or(base.output),
+            cache_write: rate(self.cache_creation_input_token_cost_above_200k_tokens),
+            cache_write_1h: rate(self.cache_creation_input_token_cost_above_1hr_above_200k_tokens),
+            cache_read: rate(self.cache_read_input_token_cost_above_200k_tokens),
+        });
+        let fast_milli = self
+            .provider_specific_entry
+            .0
+            .as_ref()
+            .and_then(|p| p.fast.0)
+            .filter(|m| m.is_finite() && *m > 0.0 && *m <= 1000.0)
+            .map(|m| to_u64((m * 1000.0).round()));
+        Some(ModelPrice {
+            base,
+            above_200k,
+            fast_milli,
+        })
+    }
+}
+
+fn rate(n: Num) -> Option<Rate> {
+    n.0.and_then(to_rate)
 }
 
 /// USD per token -> pico-USD per token. Negative/NaN -> missing; above $1/token -> $1.
@@ -177,6 +278,22 @@ fn to_u64(x: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_compact_copy_round_trips_every_rate_exactly() {
+        let t = PriceTable::from_litellm_json(
+            r#"{"a/m":{"input_cost_per_token":2.5e-08,"output_cost_per_token":1.5e-05,
+                "cache_read_input_token_cost":1.25e-07,"cache_creation_input_token_cost":3.75e-6,
+                "input_cost_per_token_above_200k_tokens":6e-6,
+                "provider_specific_entry":{"fast":6}},
+               "n":{"input_cost_per_token":1.75e-06,"output_cost_per_token":1.4e-05}}"#,
+        )
+        .unwrap();
+        let back = PriceTable::from_litellm_json(&t.to_litellm_json()).unwrap();
+        assert_eq!(back.fingerprint(), t.fingerprint());
+        assert_eq!(back.get("m"), t.get("m"));
+        assert_eq!(back.get("a/m").unwrap().fast_milli, Some(6000));
+    }
 
     #[test]
     fn rates_become_exact_pico_integers() {

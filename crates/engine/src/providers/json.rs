@@ -135,6 +135,39 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
+/// A number field (a rate); any other JSON type reads as `None`.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Num(pub Option<f64>);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            #[allow(clippy::cast_precision_loss)] // prices are far below 2^53
+            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
+                Ok(Num(Some(v)))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Num, E> {
+                Ok(Num(None))
+            }
+            bool_and_null_are!(Num(None));
+            containers_are!(Num(None));
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// An object field of type `T`; a non-object value reads as `None`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Obj<T>(pub Option<T>);
