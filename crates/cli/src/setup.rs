@@ -89,8 +89,21 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         providers,
         projects: common.project.clone(),
     };
+    let engine = match Engine::open(paths.clone(), pricer) {
+        Ok(engine) => engine,
+        Err(e) => {
+            // A report is still possible without the index: read everything into memory.
+            eprintln!("burnbar: warning: {e}; using a temporary in-memory index for this run");
+            let pinned = common.prices.clone().or_else(|| paths.prices_file.clone());
+            let pricer = match pinned {
+                Some(file) => Pricer::pinned(&file)?,
+                None => Pricer::cached_or_embedded(&paths.cache),
+            };
+            Engine::in_memory(paths, pricer)?
+        }
+    };
     Ok(Setup {
-        engine: Engine::open(paths, pricer)?,
+        engine,
         clock,
         filter,
         span,

@@ -307,3 +307,26 @@ fn help_explains_the_commands_and_options() {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
 }
+
+#[test]
+fn an_unusable_index_falls_back_to_memory_with_a_warning() {
+    let repo = repo();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("index-is-a-file");
+    std::fs::write(&bad, "not a directory").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_burnbar"))
+        .args([
+            "report", "-f", "json", "--period", "all", "--tz", "UTC", "--prices",
+        ])
+        .arg(repo.join("tests/fixtures/prices.json"))
+        .env_clear()
+        .env("HOME", repo.join("tests/fixtures/home"))
+        .env("BURNBAR_DATA_DIR", &bad)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("temporary in-memory index"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["overview"]["calls"], 14);
+}
