@@ -19,6 +19,8 @@
 //!   parallel, and upserts calls into the [`store`] (one SQLite file) in one transaction.
 //! - [`merge`]: copies of one call (streamed lines, replays, mirrors) become one, by an
 //!   order-independent rule; [`project`] canonicalises working directories.
+//! - [`classify`]: deterministic activity categories, retries and one-shot per turn (the
+//!   rules exist; wiring them to providers' tool calls and prompts is the next step).
 //! - [`pricing`]: LiteLLM-format tables, model-id normalisation, the exact cost formula in
 //!   integer pico-USD; unknown models stay *unpriced*, never $0.
 //! - [`aggregate`]: filters and exact rollups; [`report`] and [`export`] shape the output.
@@ -33,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod classify;
 pub mod clock;
 pub mod engine;
 pub mod error;

@@ -1,0 +1,389 @@
+//! Deterministic activity classification of a turn (a user prompt and every assistant call
+//! until the next prompt): no model calls, only the tools the turn used and keywords in the
+//! prompt (behaviour.md §4, with CodeBurn's quirks fixed; see [`rules`]).
+//!
+//! The prompt text is used in memory only, to classify; it is never stored.
+//!
+//! Decision, first match wins:
+//! 1. no tools: the conversation rules (4);
+//! 2. plan mode -> planning; a sub-agent spawn -> delegation; shell without edits -> testing,
+//!    git, or build/deploy when the prompt says so; edits -> coding; shell + reads ->
+//!    exploration; shell -> coding; web search or MCP -> exploration; reads -> exploration;
+//!    task lists -> planning; skills -> general; anything else -> the conversation rules;
+//! 3. coding is refined to whichever of refactoring / feature / debugging matches earliest in
+//!    the prompt (ties in that order); exploration becomes debugging when the prompt is about a
+//!    bug and asks no question;
+//! 4. conversation rules: brainstorming, exploration (questions), the earliest of feature /
+//!    debugging, coding when a code file or a script is named, exploration for a URL, else
+//!    conversation.
+//!
+//! Edit turns, retries and one-shot: an edit turn uses an edit tool; a retry is editing a file
+//! again after a shell command that is not read-shaped ran since its previous edit (edit F, run
+//! the tests, edit F again); a one-shot turn is an edit turn without retries.
+
+pub mod rules;
+pub mod shell;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use rules::Prompt;
+
+/// The 13 activity categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Writing code without a clearer intent.
+    Coding,
+    /// Fixing something.
+    Debugging,
+    /// Building something new.
+    Feature,
+    /// Restructuring code.
+    Refactoring,
+    /// Running or writing tests.
+    Testing,
+    /// Reading and searching.
+    Exploration,
+    /// Plans and task lists.
+    Planning,
+    /// Handing work to sub-agents.
+    Delegation,
+    /// Git operations.
+    Git,
+    /// Builds, installs, deploys.
+    BuildDeploy,
+    /// Talk without tools.
+    Conversation,
+    /// Ideas and approaches.
+    Brainstorming,
+    /// Skills and everything else.
+    General,
+}
+
+impl Category {
+    /// The label shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Coding => "Coding",
+            Category::Debugging => "Debugging",
+            Category::Feature => "Feature Dev",
+            Category::Refactoring => "Refactoring",
+            Category::Testing => "Testing",
+            Category::Exploration => "Exploration",
+            Category::Planning => "Planning",
+            Category::Delegation => "Delegation",
+            Category::Git => "Git Ops",
+            Category::BuildDeploy => "Build/Deploy",
+            Category::Conversation => "Conversation",
+            Category::Brainstorming => "Brainstorming",
+            Category::General => "General",
+        }
+    }
+}
+
+/// One tool use within a turn, in call order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Step {
+    /// The tool's name as the provider reports it (`Edit`, `Bash`, `mcp__github__get_issue`).
+    pub tool: String,
+    /// The file it touched, when known.
+    pub file: Option<String>,
+    /// The shell command, for shell tools.
+    pub command: Option<String>,
+}
+
+/// What the classifier says about one turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TurnVerdict {
+    /// The activity.
+    pub category: Category,
+    /// The turn edited files.
+    pub edit_turn: bool,
+    /// Edits of a file repeated after running something in between.
+    pub retries: u32,
+}
+
+impl TurnVerdict {
+    /// An edit turn without retries.
+    pub fn one_shot(&self) -> bool {
+        self.edit_turn && self.retries == 0
+    }
+}
+
+fn in_set(tool: &str, set: &[&str]) -> bool {
+    set.iter().any(|t| tool.eq_ignore_ascii_case(t))
+}
+
+/// True for tools that change files.
+pub fn is_edit(tool: &str) -> bool {
+    in_set(tool, rules::EDIT)
+}
+
+fn is_mcp(tool: &str) -> bool {
+    tool.starts_with("mcp__")
+}
+
+/// Classifies a turn and counts its retries.
+pub fn classify_turn(prompt: &str, steps: &[Step]) -> TurnVerdict {
+    let tools: Vec<&str> = steps.iter().map(|s| s.tool.as_str()).collect();
+    let edit_turn = tools.iter().any(|t| is_edit(t));
+    TurnVerdict {
+        category: category(prompt, &tools),
+        edit_turn,
+        retries: if edit_turn { retries(steps) } else { 0 },
+    }
+}
+
+/// The category of a turn with these tools and this prompt.
+pub fn category(prompt: &str, tools: &[&str]) -> Category {
+    let p = Prompt::new(prompt);
+    let has = |set: &[&str]| tools.iter().any(|t| in_set(t, set));
+    let (edit, bash, read) = (has(rules::EDIT), has(rules::BASH), has(rules::READ));
+    let by_tools = if tools.is_empty() {
+        None
+    } else if has(rules::PLAN) {
+        Some(Category::Planning)
+    } else if has(rules::AGENT) {
+        Some(Category::Delegation)
+    } else if bash && !edit && p.any(rules::TEST) {
+        Some(Category::Testing)
+    } else if bash && !edit && p.any(rules::GIT) {
+        Some(Category::Git)
+    } else if bash && !edit && (p.any(rules::BUILD) || p.any(rules::INSTALL)) {
+        Some(Category::BuildDeploy)
+    } else if edit {
+        Some(Category::Coding)
+    } else if bash && read {
+        Some(Category::Exploration)
+    } else if bash {
+        Some(Category::Coding)
+    } else if has(rules::SEARCH) || tools.iter().any(|t| is_mcp(t)) || read {
+        Some(Category::Exploration)
+    } else if has(rules::TASK) {
+        Some(Category::Planning)
+    } else if tools.iter().any(|t| t.eq_ignore_ascii_case("skill")) {
+        Some(Category::General)
+    } else {
+        None
+    };
+    match by_tools {
+        Some(Category::Coding) => refine_coding(&p).unwrap_or(Category::Coding),
+        Some(Category::Exploration) if !p.any(rules::RESEARCH) && p.any(rules::DEBUG) => {
+            Category::Debugging
+        }
+        Some(c) => c,
+        None => conversation(&p),
+    }
+}
+
+/// The earliest of refactoring / feature / debugging in the prompt (ties in that order).
+fn refine_coding(p: &Prompt) -> Option<Category> {
+    [
+        (rules::REFACTOR, Category::Refactoring),
+        (rules::FEATURE, Category::Feature),
+        (rules::DEBUG, Category::Debugging),
+    ]
+    .into_iter()
+    .filter_map(|(set, c)| p.earliest(set).map(|at| (at, c)))
+    .min_by_key(|(at, _)| *at)
+    .map(|(_, c)| c)
+}
+
+fn conversation(p: &Prompt) -> Category {
+    if p.any(rules::BRAINSTORM) {
+        return Category::Brainstorming;
+    }
+    if p.any(rules::RESEARCH) {
+        return Category::Exploration;
+    }
+    match (p.earliest(rules::FEATURE), p.earliest(rules::DEBUG)) {
+        (Some(f), Some(d)) => {
+            return if f <= d {
+                Category::Feature
+            } else {
+                Category::Debugging
+            };
+        }
+        (Some(_), None) => return Category::Feature,
+        (None, Some(_)) => return Category::Debugging,
+        (None, None) => {}
+    }
+    if p.mentions_file() || p.mentions_script() {
+        Category::Coding
+    } else if p.mentions_url() {
+        Category::Exploration
+    } else {
+        Category::Conversation
+    }
+}
+
+/// Counts retries: an edit of file F counts when F was edited at an earlier step `p` and a
+/// shell command that is not read-shaped (or whose command is unknown) ran at a step between
+/// `p` and now. Edits without a file share one key.
+pub fn retries(steps: &[Step]) -> u32 {
+    let mut last_edit: HashMap<&str, usize> = HashMap::new();
+    let mut last_verify: Option<usize> = None;
+    let mut count = 0;
+    for (i, s) in steps.iter().enumerate() {
+        if in_set(&s.tool, rules::BASH) {
+            if s.command
+                .as_deref()
+                .is_none_or(|c| !shell::is_read_shaped(c))
+            {
+                last_verify = Some(i);
+            }
+        } else if is_edit(&s.tool) {
+            let file = s.file.as_deref().unwrap_or("");
+            if let (Some(&p), Some(v)) = (last_edit.get(file), last_verify) {
+                if p < v && v < i {
+                    count += 1;
+                }
+            }
+            last_edit.insert(file, i);
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(tool: &str, file: Option<&str>, command: Option<&str>) -> Step {
+        Step {
+            tool: tool.into(),
+            file: file.map(Into::into),
+            command: command.map(Into::into),
+        }
+    }
+
+    fn cat(prompt: &str, tools: &[&str]) -> Category {
+        category(prompt, tools)
+    }
+
+    #[test]
+    fn tool_rules_in_precedence_order() {
+        assert_eq!(
+            cat("fix it", &["EnterPlanMode", "Edit"]),
+            Category::Planning
+        );
+        assert_eq!(cat("look around", &["Agent"]), Category::Delegation);
+        assert_eq!(
+            cat("spawn", &["Task"]),
+            Category::Delegation,
+            "Claude's older spawn name"
+        );
+        assert_eq!(cat("run the tests", &["Bash"]), Category::Testing);
+        assert_eq!(cat("git commit this", &["Bash"]), Category::Git);
+        assert_eq!(cat("deploy to staging", &["Bash"]), Category::BuildDeploy);
+        assert_eq!(cat("cargo add serde", &["Bash"]), Category::BuildDeploy);
+        assert_eq!(cat("do it", &["Edit", "Bash"]), Category::Coding);
+        assert_eq!(cat("do it", &["Bash", "Read"]), Category::Exploration);
+        assert_eq!(cat("do it", &["Bash"]), Category::Coding);
+        assert_eq!(cat("do it", &["WebSearch"]), Category::Exploration);
+        assert_eq!(
+            cat("do it", &["mcp__github__get_issue"]),
+            Category::Exploration
+        );
+        assert_eq!(cat("do it", &["Grep"]), Category::Exploration);
+        assert_eq!(cat("do it", &["TodoWrite"]), Category::Planning);
+        assert_eq!(cat("do it", &["Skill"]), Category::General);
+        assert_eq!(cat("hello", &["SomethingElse"]), Category::Conversation);
+    }
+
+    #[test]
+    fn pitfall_48_the_earliest_keyword_refines_coding() {
+        assert_eq!(
+            cat("add error handling to the parser", &["Edit"]),
+            Category::Feature
+        );
+        assert_eq!(
+            cat("fix the layout for the new feature", &["Edit"]),
+            Category::Debugging
+        );
+        assert_eq!(cat("refactor and fix", &["Edit"]), Category::Refactoring);
+        assert_eq!(
+            cat("rename x", &["MultiEdit"]),
+            Category::Refactoring,
+            "MultiEdit edits"
+        );
+        assert_eq!(
+            cat("please", &["patch"]),
+            Category::Coding,
+            "OpenCode's patch edits"
+        );
+    }
+
+    #[test]
+    fn exploration_becomes_debugging_only_for_bugs_without_questions() {
+        assert_eq!(cat("why is this broken", &["Read"]), Category::Debugging);
+        assert_eq!(
+            cat("explain why this is broken", &["Read"]),
+            Category::Exploration
+        );
+    }
+
+    #[test]
+    fn conversation_rules() {
+        assert_eq!(cat("what if we used sqlite", &[]), Category::Brainstorming);
+        assert_eq!(cat("how does the cache work", &[]), Category::Exploration);
+        assert_eq!(cat("add a flag", &[]), Category::Feature);
+        assert_eq!(cat("the page is broken", &[]), Category::Debugging);
+        assert_eq!(
+            cat("new crash", &[]),
+            Category::Feature,
+            "feature wins a tie by position"
+        );
+        assert_eq!(cat("crash on new input", &[]), Category::Debugging);
+        assert_eq!(cat("main.rs please", &[]), Category::Coding);
+        assert_eq!(cat("curl it", &[]), Category::Coding);
+        assert_eq!(cat("https://example.com", &[]), Category::Exploration);
+        assert_eq!(cat("thanks!", &[]), Category::Conversation);
+    }
+
+    #[test]
+    fn a_retry_is_an_edit_after_running_something() {
+        let steps = [
+            step("Edit", Some("a.rs"), None),
+            step("Bash", None, Some("cargo test")),
+            step("Edit", Some("a.rs"), None),
+        ];
+        let v = classify_turn("fix the test", &steps);
+        assert_eq!((v.edit_turn, v.retries, v.one_shot()), (true, 1, false));
+    }
+
+    #[test]
+    fn pitfall_47_read_shaped_commands_between_edits_are_not_retries() {
+        let steps = [
+            step("Edit", Some("a.rs"), None),
+            step("Bash", None, Some("rg -n foo src | head")),
+            step("Edit", Some("a.rs"), None),
+            step("Edit", Some("b.rs"), None),
+            step("Bash", None, Some("cargo test")),
+            step("Edit", Some("c.rs"), None),
+        ];
+        let v = classify_turn("implement it", &steps);
+        assert_eq!(
+            (v.retries, v.one_shot()),
+            (0, true),
+            "other files after a run are not retries"
+        );
+    }
+
+    #[test]
+    fn a_turn_without_edits_is_not_an_edit_turn() {
+        let v = classify_turn("look", &[step("Read", Some("a.rs"), None)]);
+        assert_eq!((v.edit_turn, v.one_shot()), (false, false));
+    }
+
+    #[test]
+    fn every_category_has_a_label() {
+        assert_eq!(Category::BuildDeploy.label(), "Build/Deploy");
+        assert_eq!(
+            serde_json::to_string(&Category::BuildDeploy).unwrap(),
+            "\"build-deploy\""
+        );
+    }
+}
