@@ -197,3 +197,64 @@ fn assert_only_torn_tails(batch: &Batch) {
         assert_eq!(w.kind, burnbar_engine::WarningKind::MalformedLine, "{w:?}");
     }
 }
+
+/// Valid-looking lines of every line-based format, to mutate.
+fn seed_lines() -> Vec<String> {
+    vec![
+        assistant("2026-05-01T10:00:00.000Z", "a", "claude-haiku-4-5", &usage(3, 9, 100, 10, 5), true),
+        codex_meta("2026-05-01T10:00:00.000Z", "s", &serde_json::json!("/w"), &serde_json::json!({})),
+        codex_tokens("2026-05-01T10:00:01.000Z", Some([10, 2, 1, 0]), Some([10, 2, 1, 0])),
+        r#"{"type":"session","id":"p","timestamp":"2026-05-01T10:00:00Z","cwd":"/w"}"#.into(),
+        r#"{"type":"message","timestamp":"2026-05-01T10:00:00Z","message":{"role":"assistant","model":"m","usage":{"input":1,"output":2}}}"#.into(),
+        r#"{"uuid":"u","sessionId":"q","timestamp":"2026-05-01T10:00:00Z","type":"assistant","usageMetadata":{"promptTokenCount":5}}"#.into(),
+        r#"{"type":"session.shutdown","timestamp":"2026-05-01T10:00:00Z","data":{"modelMetrics":{"m":{"usage":{"inputTokens":5}}}}}"#.into(),
+        r#"{"sessionId":"g","messages":[{"id":"1","type":"gemini","timestamp":"2026-05-01T10:00:00Z","model":"m","tokens":{"input":3}}]}"#.into(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Bad input never crashes: random bytes, and valid lines cut, spliced and corrupted at
+    /// random, go through every provider without a panic or an error.
+    #[test]
+    fn no_provider_panics_on_mangled_input(
+        picks in prop::collection::vec((0usize..8, 0usize..2000, 0u8..4, any::<u8>()), 0..12),
+        noise in prop::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let seeds = seed_lines();
+        let mut bytes = Vec::new();
+        for (i, cut, how, b) in picks {
+            let line = seeds[i].as_bytes();
+            let at = cut % (line.len() + 1);
+            match how {
+                0 => bytes.extend_from_slice(&line[..at]),          // torn
+                1 => { bytes.extend_from_slice(line); if let Some(x) = bytes.get_mut(at) { *x = b; } }
+                2 => { bytes.extend_from_slice(&line[at..]); bytes.extend_from_slice(&line[..at]); }
+                _ => bytes.extend_from_slice(line),
+            }
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(&noise);
+        let home = Home::new();
+        let paths = burnbar_engine::Paths::for_home(home.path());
+        for (rel, p) in [
+            (".claude/projects/-w/s.jsonl", Box::new(ClaudeCode) as Box<dyn Provider>),
+            (".codex/sessions/2026/05/01/rollout-x.jsonl", Box::new(Codex)),
+            (".gemini/tmp/h/chats/session-x.jsonl", Box::new(burnbar_engine::providers::gemini::Gemini)),
+            (".gemini/tmp/h/chats/session-y.json", Box::new(burnbar_engine::providers::gemini::Gemini)),
+            (".qwen/projects/p/chats/x.jsonl", Box::new(burnbar_engine::providers::qwen::Qwen)),
+            (".pi/agent/sessions/d/x.jsonl", Box::new(burnbar_engine::providers::pi::Pi)),
+            (".copilot/session-state/s/events.jsonl", Box::new(burnbar_engine::providers::copilot::Copilot)),
+        ] {
+            let path = home.write_raw(rel, &bytes);
+            prop_assert!(p.owns(&paths, &path), "{rel}");
+            let mut batch = Batch::default();
+            let cursor = p.read(&path, &Cursor::START, &mut batch);
+            prop_assert!(cursor.is_ok(), "{rel}: {cursor:?}");
+            // and resuming from wherever it stopped is fine too
+            let again = p.read(&path, &cursor.unwrap(), &mut Batch::default());
+            prop_assert!(again.is_ok());
+        }
+    }
+}
