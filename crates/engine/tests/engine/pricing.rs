@@ -6,22 +6,15 @@ use burnbar_engine::{PriceSource, Pricer, ProviderId, Tokens, UsageEvent};
 use crate::support::pricer;
 
 fn event(model: &str, tokens: Tokens) -> UsageEvent {
-    UsageEvent {
-        provider: ProviderId::ClaudeCode,
-        key: "k".into(),
-        timestamp_ms: 0,
-        model: model.into(),
-        session_id: "s".into(),
-        project: "/p".into(),
+    UsageEvent::new(
+        ProviderId::ClaudeCode,
+        "k".into(),
+        0,
+        model.into(),
+        "s".into(),
+        "/p".into(),
         tokens,
-        fast: false,
-        reasoning_in_output: true,
-        openai_cache_semantics: false,
-        reported_cost: None,
-        estimated: false,
-        is_final: true,
-        supplementary: false,
-    }
+    )
 }
 
 fn micros(model: &str, tokens: Tokens) -> Option<i64> {

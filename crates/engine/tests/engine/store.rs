@@ -115,6 +115,15 @@ fn lines() -> Vec<(String, Vec<String>)> {
     ]
 }
 
+/// A home holding [`lines`], and an empty data dir for the index.
+fn seeded() -> (Home, tempfile::TempDir) {
+    let home = Home::new();
+    for (rel, l) in lines() {
+        home.write(&rel, &l);
+    }
+    (home, tempfile::tempdir().unwrap())
+}
+
 fn full_text(lines: &[String]) -> String {
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
@@ -160,11 +169,7 @@ proptest! {
 
 #[test]
 fn a_warm_sync_reads_nothing_and_an_append_reads_only_the_tail() {
-    let home = Home::new();
-    let data = tempfile::tempdir().unwrap();
-    for (rel, l) in lines() {
-        home.write(&rel, &l);
-    }
+    let (home, data) = seeded();
     let mut engine = engine_at(home.path(), data.path());
     let first = engine.sync(Tz::UTC, None).unwrap();
     assert_eq!(first.files_read, 3);
@@ -255,11 +260,7 @@ fn a_torn_tail_is_not_consumed_until_it_is_complete() {
 
 #[test]
 fn calls_stay_when_their_logs_are_deleted_and_the_report_says_so() {
-    let home = Home::new();
-    let data = tempfile::tempdir().unwrap();
-    for (rel, l) in lines() {
-        home.write(&rel, &l);
-    }
+    let (home, data) = seeded();
     let mut engine = engine_at(home.path(), data.path());
     engine.sync(Tz::UTC, None).unwrap();
     let before = engine.calls().unwrap().len();
@@ -326,11 +327,7 @@ fn costs_are_recomputed_when_the_price_table_changes() {
 
 #[test]
 fn changing_the_time_zone_re_buckets_days_exactly() {
-    let home = Home::new();
-    let data = tempfile::tempdir().unwrap();
-    for (rel, l) in lines() {
-        home.write(&rel, &l);
-    }
+    let (home, data) = seeded();
     let kolkata: Tz = "Asia/Kolkata".parse().unwrap();
     let mut engine = engine_at(home.path(), data.path());
     engine.sync(Tz::UTC, None).unwrap();
@@ -340,11 +337,7 @@ fn changing_the_time_zone_re_buckets_days_exactly() {
 
 #[test]
 fn two_engines_can_share_one_index_file() {
-    let home = Home::new();
-    let data = tempfile::tempdir().unwrap();
-    for (rel, l) in lines() {
-        home.write(&rel, &l);
-    }
+    let (home, data) = seeded();
     let mut a = engine_at(home.path(), data.path());
     let mut b = engine_at(home.path(), data.path());
     a.sync(Tz::UTC, None).unwrap();
@@ -393,11 +386,7 @@ fn the_committed_corpus_through_an_on_disk_index_twice_is_stable() {
 
 #[test]
 fn reporting_in_a_zone_the_index_was_not_synced_in_is_an_error_not_a_shifted_answer() {
-    let home = Home::new();
-    let data = tempfile::tempdir().unwrap();
-    for (rel, l) in lines() {
-        home.write(&rel, &l);
-    }
+    let (home, data) = seeded();
     let mut engine = engine_at(home.path(), data.path());
     engine.sync(Tz::UTC, None).unwrap();
     let tokyo: Tz = "Asia/Tokyo".parse().unwrap();
