@@ -113,15 +113,17 @@ impl FileContext {
         if memchr::memmem::find(bytes, b"\"usage\":").is_none() {
             return;
         }
-        match serde_json::from_slice::<Record>(bytes) {
-            Ok(rec) => {
-                if let Err(msg) = self.events(&rec, &mut batch.events) {
-                    batch.warnings.push(warn(WarningKind::InvalidRecord, msg));
-                }
-            }
-            Err(e) => batch
-                .warnings
-                .push(warn(WarningKind::MalformedLine, e.to_string())),
+        let Some(rec) = jsonl::parse::<Record>(
+            ProviderId::ClaudeCode,
+            file,
+            line,
+            bytes,
+            &mut batch.warnings,
+        ) else {
+            return;
+        };
+        if let Err(msg) = self.events(&rec, &mut batch.events) {
+            batch.warnings.push(warn(WarningKind::InvalidRecord, msg));
         }
     }
 

@@ -194,9 +194,14 @@ impl Decoder<'_> {
         {
             return; // response items, reasoning, tool output: not usage
         }
-        let rec = match serde_json::from_slice::<Record>(bytes) {
-            Ok(r) => r,
-            Err(e) => return self.warn(line, WarningKind::MalformedLine, e.to_string()),
+        let Some(rec) = jsonl::parse::<Record>(
+            ProviderId::Codex,
+            self.file,
+            line,
+            bytes,
+            &mut self.batch.warnings,
+        ) else {
+            return;
         };
         match (rec.kind.get(), &rec.payload.0) {
             (Some("session_meta"), Some(p)) => self.session_meta(&rec, p),

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::json::{Count, Obj, Str};
 use super::jsonl;
 use super::{Batch, Cursor, Provider, discover_under, owned_under};
-use crate::error::{Result, WarningKind};
+use crate::error::Result;
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
@@ -100,15 +100,10 @@ impl Provider for Copilot {
             else {
                 return;
             };
-            match serde_json::from_slice::<Event>(bytes) {
-                Ok(e) => st.apply(&e, &session, &project, batch),
-                Err(err) => batch.warnings.push(jsonl::line_warning(
-                    ProviderId::Copilot,
-                    file,
-                    &line,
-                    WarningKind::MalformedLine,
-                    err.to_string(),
-                )),
+            if let Some(e) =
+                jsonl::parse::<Event>(ProviderId::Copilot, file, &line, bytes, &mut batch.warnings)
+            {
+                st.apply(&e, &session, &project, batch);
             }
         })?;
         let saved = before_tail.unwrap_or(st);

@@ -103,22 +103,18 @@ fn read_jsonl(file: &Path, cursor: &Cursor, project: &str, batch: &mut Batch) ->
         else {
             return;
         };
-        match serde_json::from_slice::<Message>(bytes) {
-            Ok(m) if m.set.0.is_some() => {}
-            Ok(m) if m.kind.get().is_none() && m.session_id.non_empty().is_some() => {
-                session = m.session_id.non_empty().map(str::to_string);
-            }
-            Ok(m) => {
-                let s = session.clone().unwrap_or_else(|| stem(file));
-                push(&m, &s, project, batch);
-            }
-            Err(e) => batch.warnings.push(jsonl::line_warning(
-                ProviderId::Gemini,
-                file,
-                &line,
-                WarningKind::MalformedLine,
-                e.to_string(),
-            )),
+        let Some(m) =
+            jsonl::parse::<Message>(ProviderId::Gemini, file, &line, bytes, &mut batch.warnings)
+        else {
+            return;
+        };
+        if m.set.0.is_some() {
+            // a `$set` metadata update
+        } else if m.kind.get().is_none() && m.session_id.non_empty().is_some() {
+            session = m.session_id.non_empty().map(str::to_string);
+        } else {
+            let s = session.clone().unwrap_or_else(|| stem(file));
+            push(&m, &s, project, batch);
         }
     })?;
     Ok(Cursor {

@@ -161,6 +161,30 @@ pub fn object<'l>(
     None
 }
 
+/// `bytes` (an object from [`object`]) parsed as `T`, or `None` after recording the line as
+/// malformed.
+pub fn parse<'b, T: serde::Deserialize<'b>>(
+    provider: ProviderId,
+    path: &Path,
+    line: &RawLine<'_>,
+    bytes: &'b [u8],
+    warnings: &mut Vec<Warning>,
+) -> Option<T> {
+    match serde_json::from_slice(bytes) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            warnings.push(line_warning(
+                provider,
+                path,
+                line,
+                WarningKind::MalformedLine,
+                e.to_string(),
+            ));
+            None
+        }
+    }
+}
+
 /// Builds the warning for a line that is skipped.
 pub fn line_warning(
     provider: ProviderId,

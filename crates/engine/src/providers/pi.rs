@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::json::{Count, Obj, Str};
 use super::jsonl;
 use super::{Batch, Cursor, Provider, discover_under, is_jsonl, owned_under};
-use crate::error::{Result, WarningKind};
+use crate::error::Result;
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
@@ -67,29 +67,24 @@ impl Provider for Pi {
             else {
                 return;
             };
-            match serde_json::from_slice::<Record>(bytes) {
-                Ok(r) if r.kind.get() == Some("session") => {
-                    state = Some(State {
-                        session: r.id.non_empty().unwrap_or(&stem).to_string(),
-                        cwd: r.cwd.non_empty().unwrap_or("unknown").to_string(),
-                    });
+            let Some(r) =
+                jsonl::parse::<Record>(ProviderId::Pi, file, &line, bytes, &mut batch.warnings)
+            else {
+                return;
+            };
+            if r.kind.get() == Some("session") {
+                state = Some(State {
+                    session: r.id.non_empty().unwrap_or(&stem).to_string(),
+                    cwd: r.cwd.non_empty().unwrap_or("unknown").to_string(),
+                });
+            } else {
+                let st = state.get_or_insert_with(|| State {
+                    session: stem.clone(),
+                    cwd: "unknown".to_string(),
+                });
+                if let Some(e) = event(&r, st) {
+                    batch.events.push(e);
                 }
-                Ok(r) => {
-                    let st = state.get_or_insert_with(|| State {
-                        session: stem.clone(),
-                        cwd: "unknown".to_string(),
-                    });
-                    if let Some(e) = event(&r, st) {
-                        batch.events.push(e);
-                    }
-                }
-                Err(e) => batch.warnings.push(jsonl::line_warning(
-                    ProviderId::Pi,
-                    file,
-                    &line,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                )),
             }
         })?;
         Ok(Cursor {

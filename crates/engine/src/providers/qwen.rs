@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::json::{Count, Obj, Str};
 use super::jsonl;
 use super::{Batch, Cursor, Provider, discover_under, is_jsonl, owned_under};
-use crate::error::{Result, WarningKind};
+use crate::error::Result;
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
@@ -62,19 +62,13 @@ impl Provider for Qwen {
             if memchr::memmem::find(bytes, b"\"usageMetadata\"").is_none() {
                 return;
             }
-            match serde_json::from_slice::<Record>(bytes) {
-                Ok(r) => {
-                    if let Some(e) = event(&r, &project_dir) {
-                        batch.events.push(e);
-                    }
-                }
-                Err(e) => batch.warnings.push(jsonl::line_warning(
-                    ProviderId::Qwen,
-                    file,
-                    &line,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                )),
+            let Some(r) =
+                jsonl::parse::<Record>(ProviderId::Qwen, file, &line, bytes, &mut batch.warnings)
+            else {
+                return;
+            };
+            if let Some(e) = event(&r, &project_dir) {
+                batch.events.push(e);
             }
         })?;
         Ok(Cursor {
