@@ -32,7 +32,7 @@ impl Cli {
         match &self.command {
             Some(Command::Report(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
-            Some(Command::Watch(a) | Command::Reprice(a)) => a,
+            Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
             None => &self.report.common,
         }
     }
@@ -49,6 +49,9 @@ pub enum Command {
     Watch(Common),
     /// Recompute every stored cost with the price table in force and say what changed.
     Reprice(Common),
+    /// Print the tray popover's payload as JSON: the report for --period (default today)
+    /// and at most one --provider, plus today's headline and a 30-day trend.
+    Snapshot(Common),
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ use crate::paths::Paths;
 use crate::pricing::{PriceSource, Pricer};
 use crate::providers::{self, Provider};
 use crate::report::{Diagnostics, Report, ReportContext, SkippedCount};
+use crate::snapshot::SnapshotData;
 use crate::store::{self, Store};
 use crate::time::{DayRange, Span};
 
@@ -55,6 +56,11 @@ impl Engine {
     pub fn with_project_probing(mut self, on: bool) -> Engine {
         self.probe_projects = on;
         self
+    }
+
+    /// Whether project canonicalisation may probe the file system.
+    pub fn probes_projects(&self) -> bool {
+        self.probe_projects
     }
 
     /// The paths in use.
@@ -141,16 +147,18 @@ impl Engine {
         )?)
     }
 
-    /// The report for `filter` from the index. `last` is the sync that preceded it (for the
-    /// sources it searched and the files it could not read). Sync with `filter.tz` first.
-    pub fn report(
-        &self,
-        filter: &Filter,
-        span: Span,
-        now: DateTime<Utc>,
-        last: &SyncReport,
-    ) -> Result<Report> {
-        let slices = self.slices(filter.range, filter.tz)?;
+    /// Everything the tray needs to answer any view in memory: every slice on record, with
+    /// days in `tz` (sync with `tz` first), and the report context of the sync `last`.
+    pub fn snapshot_data(&self, tz: Tz, last: &SyncReport) -> Result<SnapshotData> {
+        Ok(SnapshotData {
+            slices: self.slices(DayRange::default(), tz)?,
+            ctx: self.report_context(last)?,
+            tz,
+            display: crate::snapshot::Display::default(),
+        })
+    }
+
+    fn report_context(&self, last: &SyncReport) -> Result<ReportContext> {
         let conn = self.store.conn();
         let skipped = store::skipped_summary(conn)?
             .into_iter()
@@ -161,7 +169,7 @@ impl Engine {
                 files,
             })
             .collect();
-        let ctx = ReportContext {
+        Ok(ReportContext {
             sources: last.sources.clone(),
             diagnostics: Diagnostics {
                 skipped,
@@ -169,8 +177,26 @@ impl Engine {
             },
             prices: self.pricer.source().clone(),
             index_only_calls: store::index_only_calls(conn)?,
-        };
-        Ok(Report::build(&slices, filter, span, now, ctx))
+        })
+    }
+
+    /// The report for `filter` from the index. `last` is the sync that preceded it (for the
+    /// sources it searched and the files it could not read). Sync with `filter.tz` first.
+    pub fn report(
+        &self,
+        filter: &Filter,
+        span: Span,
+        now: DateTime<Utc>,
+        last: &SyncReport,
+    ) -> Result<Report> {
+        let slices = self.slices(filter.range, filter.tz)?;
+        Ok(Report::build(
+            &slices,
+            filter,
+            span,
+            now,
+            self.report_context(last)?,
+        ))
     }
 
     /// The export rows for `filter` from the index (sync with `filter.tz` first).

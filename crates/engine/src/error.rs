@@ -46,6 +46,14 @@ pub enum Error {
     /// An invalid date or date range.
     #[error("{0}")]
     Date(String),
+    /// The settings file could not be parsed or saved.
+    #[error("settings {}: {msg}", path.display())]
+    Settings {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        msg: String,
+    },
 }
 
 impl Error {

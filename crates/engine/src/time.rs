@@ -47,6 +47,27 @@ pub enum Period {
 }
 
 impl Period {
+    /// Every period, in the order the popover offers them.
+    pub const ALL: [Period; 5] = [
+        Period::Today,
+        Period::Week,
+        Period::ThirtyDays,
+        Period::Month,
+        Period::All,
+    ];
+
+    /// The period named `s` (`today`, `week`/`7days`, `30days`, `month`, `all`/`lifetime`).
+    pub fn parse(s: &str) -> Option<Period> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "today" => Some(Period::Today),
+            "week" | "7days" => Some(Period::Week),
+            "30days" => Some(Period::ThirtyDays),
+            "month" => Some(Period::Month),
+            "all" | "lifetime" => Some(Period::All),
+            _ => None,
+        }
+    }
+
     /// The id used in flags and payloads.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -16,6 +16,7 @@
 //! its [`WatchHandle`] is dropped.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -26,10 +27,13 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ingest::SyncReport;
+use crate::ingest::{Progress, SyncOptions, SyncReport};
+
+/// Called after each file of a full scan (a long first scan shows progress with it).
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
 /// Tuning of the loop.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WatchOptions {
     /// The zone days are bucketed in.
     pub tz: Tz,
@@ -39,6 +43,20 @@ pub struct WatchOptions {
     pub rescan_every: Duration,
     /// How often missing roots are looked for.
     pub missing_roots_every: Duration,
+    /// Progress of full scans.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for WatchOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatchOptions")
+            .field("tz", &self.tz)
+            .field("debounce", &self.debounce)
+            .field("rescan_every", &self.rescan_every)
+            .field("missing_roots_every", &self.missing_roots_every)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl WatchOptions {
@@ -49,6 +67,7 @@ impl WatchOptions {
             debounce: Duration::from_millis(200),
             rescan_every: Duration::from_secs(300),
             missing_roots_every: Duration::from_secs(10),
+            progress: None,
         }
     }
 }
@@ -67,6 +86,7 @@ type Callback = Box<dyn FnMut(&Engine, WatchEvent<'_>) + Send>;
 
 enum Msg {
     Fs(DebounceEventResult),
+    Rescan,
     Stop,
 }
 
@@ -74,6 +94,14 @@ enum Msg {
 pub struct WatchHandle {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
+}
+
+impl WatchHandle {
+    /// Asks the loop for a full sync now (a "Refresh" button). The callback runs after it
+    /// even when nothing changed.
+    pub fn rescan(&self) {
+        let _ = self.tx.send(Msg::Rescan);
+    }
 }
 
 impl Drop for WatchHandle {
@@ -156,6 +184,10 @@ impl Loop {
             };
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                Ok(Msg::Rescan) => {
+                    self.watch_new_roots();
+                    self.sync(None, true);
+                }
                 Ok(Msg::Fs(Ok(events))) => {
                     let rescan = events.iter().any(|e| e.need_rescan());
                     // Our own reads raise open/close (and atime) events: reacting to them
@@ -236,7 +268,22 @@ impl Loop {
         let tz = self.opts.tz;
         let result = match changed {
             Some(paths) => self.engine.sync_paths(tz, paths),
-            None => self.engine.sync(tz, None),
+            None => {
+                let progress = self.opts.progress.clone();
+                let report = |p: &Progress| {
+                    if let Some(f) = &progress {
+                        f(p);
+                    }
+                };
+                let probe_projects = self.engine.probes_projects();
+                self.engine.sync_with(&SyncOptions {
+                    only: None,
+                    changed: None,
+                    tz,
+                    probe_projects,
+                    progress: Some(&report),
+                })
+            }
         };
         match result {
             Ok(report) if always_report || report.changed() => {

@@ -3,6 +3,7 @@
 mod export;
 mod report;
 mod reprice;
+mod snapshot;
 mod watch;
 
 use std::time::Instant;
@@ -30,6 +31,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Watch(common)) => {
             let ctx = setup::resolve(&common, crate::args::PeriodArg::Today)?;
             return watch::run(ctx);
+        }
+        Some(Command::Snapshot(common)) => {
+            let mut ctx = setup::resolve(&common, crate::args::PeriodArg::Today)?;
+            let sync = sync(&mut ctx)?;
+            let r = snapshot::run(&common, &ctx, &sync);
+            render::diagnostics(&sync, verbose);
+            (ctx, r)
         }
         Some(Command::Reprice(common)) => {
             let ctx = setup::resolve(&common, crate::args::PeriodArg::All)?;

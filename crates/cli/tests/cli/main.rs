@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)] // test helpers panic; tests read PATH
 
 mod index;
+mod ui_fixtures;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,140 @@
+//! The popover's golden files (`ui/tests/fixtures/*.json`): `burnbar snapshot` over fixture
+//! homes, with machine paths redacted. The browser tests render them, so a change of the
+//! payload that `ui/src/types.ts` does not follow shows up there. This test fails when a
+//! committed file is stale; `BURNBAR_UPDATE_FIXTURES=1 cargo test -p burnbar-cli ui_fixtures`
+//! rewrites them (review the diff).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::repo;
+
+struct Case {
+    name: &'static str,
+    /// The fake HOME, relative to the repo; `None` is an empty home.
+    home: Option<&'static str>,
+    prices: &'static str,
+    args: &'static [&'static str],
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "empty",
+        home: None,
+        prices: "tests/fixtures/prices.json",
+        args: &[
+            "--period",
+            "today",
+            "--tz",
+            "UTC",
+            "--now",
+            "2026-11-22T18:00:00Z",
+        ],
+    },
+    Case {
+        name: "typical",
+        home: Some("tests/fixtures/corpus/seed12-berlin-4tools"),
+        prices: "tests/fixtures/corpus/seed12-berlin-4tools/litellm-prices.json",
+        args: &[
+            "--period",
+            "today",
+            "--tz",
+            "Europe/Berlin",
+            "--now",
+            "2026-10-30T19:00:00Z",
+        ],
+    },
+    Case {
+        name: "many-projects",
+        home: Some("tests/fixtures/corpus/seed12-berlin-4tools"),
+        prices: "tests/fixtures/corpus/seed12-berlin-4tools/litellm-prices.json",
+        args: &[
+            "--period",
+            "30days",
+            "--tz",
+            "Europe/Berlin",
+            "--now",
+            "2026-10-30T19:00:00Z",
+        ],
+    },
+    Case {
+        name: "unpriced",
+        home: Some("tests/fixtures/home"),
+        prices: "tests/fixtures/prices.json",
+        args: &[
+            "--period",
+            "all",
+            "--tz",
+            "UTC",
+            "--now",
+            "2026-11-22T18:00:00Z",
+        ],
+    },
+];
+
+fn snapshot(case: &Case) -> String {
+    let repo = repo();
+    let empty = tempfile::tempdir().unwrap();
+    let home = case
+        .home
+        .map_or(empty.path().to_path_buf(), |h| repo.join(h));
+    let data = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_burnbar"))
+        .arg("snapshot")
+        .args(case.args)
+        .arg("--prices")
+        .arg(repo.join(case.prices))
+        .env("HOME", &home)
+        .env("BURNBAR_DATA_DIR", data.path())
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .env_remove("GEMINI_DATA_DIR")
+        .env_remove("OPENCODE_DATA_DIR")
+        .env_remove("QWEN_DATA_DIR")
+        .env_remove("BURNBAR_PRICES")
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("TZ")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        case.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .replace(home.to_str().unwrap(), "/home/you")
+        .replace(repo.to_str().unwrap(), "/src/burnbar")
+}
+
+#[test]
+fn ui_fixtures_are_current() {
+    let dir = repo().join("ui/tests/fixtures");
+    let update = std::env::var("BURNBAR_UPDATE_FIXTURES").is_ok_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for case in CASES {
+        let fresh = snapshot(case);
+        let path = dir.join(format!("{}.json", case.name));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &fresh).unwrap();
+            continue;
+        }
+        match std::fs::read_to_string(&path) {
+            Ok(old) if old == fresh => {}
+            _ => stale.push(display(&path)),
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale popover fixtures {stale:?}: run `BURNBAR_UPDATE_FIXTURES=1 cargo test -p burnbar-cli ui_fixtures` and review the diff"
+    );
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}

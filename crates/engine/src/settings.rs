@@ -1,0 +1,172 @@
+//! The user's settings: one TOML file shared by the tray and the CLI
+//! (`$XDG_CONFIG_HOME/burnbar/settings.toml`, `~/.config/burnbar/settings.toml`).
+//!
+//! A missing file means defaults. Unknown keys are kept out of the way (ignored, not an
+//! error) so an older build can read a newer file; a malformed file is an error naming it,
+//! never silently replaced. Saving writes a temporary file and renames it over the old one,
+//! so a reader never sees half a file.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::ProviderId;
+
+/// The file name under the config dir.
+pub const FILE_NAME: &str = "settings.toml";
+
+/// Everything a user can set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct Settings {
+    /// How money is shown: an ISO 4217 code (`USD`, `EUR`, ...). Stored amounts stay USD.
+    pub currency: String,
+    /// Units of `currency` per USD (1.0 for USD). Display only.
+    pub usd_rate: f64,
+    /// The tools to read; empty means every tool.
+    pub providers: Vec<ProviderId>,
+    /// Start the tray at login.
+    pub launch_at_login: bool,
+    /// A pinned LiteLLM-format price file (like `--prices`; `BURNBAR_PRICES` wins over it).
+    pub prices: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            currency: "USD".to_string(),
+            usd_rate: 1.0,
+            providers: Vec::new(),
+            launch_at_login: false,
+            prices: None,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings file under `config_dir`.
+    pub fn path(config_dir: &Path) -> PathBuf {
+        config_dir.join(FILE_NAME)
+    }
+
+    /// Reads `path`; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Settings> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let settings: Settings = toml::from_str(&text).map_err(|e| Error::Settings {
+            path: path.to_path_buf(),
+            msg: e.message().to_string(),
+        })?;
+        settings.validate().map_err(|msg| Error::Settings {
+            path: path.to_path_buf(),
+            msg,
+        })?;
+        Ok(settings)
+    }
+
+    /// Checks values a parser cannot: the currency code and rate.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let code_ok =
+            self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase());
+        if !code_ok {
+            return Err(format!(
+                "currency {:?} is not a three-letter ISO code such as USD or EUR",
+                self.currency
+            ));
+        }
+        if !(self.usd_rate.is_finite() && self.usd_rate > 0.0) {
+            return Err(format!(
+                "usd_rate {} must be a positive number",
+                self.usd_rate
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the settings to `path` atomically (temporary file + rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        self.validate().map_err(|msg| Error::Settings {
+            path: path.to_path_buf(),
+            msg,
+        })?;
+        let body = toml::to_string_pretty(self).map_err(|e| Error::Settings {
+            path: path.to_path_buf(),
+            msg: e.to_string(),
+        })?;
+        let text = format!("# Burnbar settings, shared by the tray app and the CLI.\n{body}");
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    }
+
+    /// True when `provider` is to be read.
+    pub fn reads(&self, provider: ProviderId) -> bool {
+        self.providers.is_empty() || self.providers.contains(&provider)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_file_is_the_defaults_and_a_saved_file_reads_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = Settings::path(dir.path());
+        assert_eq!(
+            Settings::load(&path).expect("defaults"),
+            Settings::default()
+        );
+        let s = Settings {
+            currency: "EUR".into(),
+            usd_rate: 0.92,
+            providers: vec![ProviderId::ClaudeCode, ProviderId::Codex],
+            launch_at_login: true,
+            prices: Some(PathBuf::from("/tmp/prices.json")),
+        };
+        s.save(&path).expect("save");
+        assert_eq!(Settings::load(&path).expect("load"), s);
+        assert!(
+            !path.with_extension("toml.tmp").exists(),
+            "no temporary left behind"
+        );
+    }
+
+    #[test]
+    fn partial_files_fill_in_defaults_and_unknown_keys_are_ignored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = Settings::path(dir.path());
+        std::fs::write(
+            &path,
+            "currency = \"GBP\"\nusd_rate = 0.8\nfuture_key = 3\n",
+        )
+        .expect("write");
+        let s = Settings::load(&path).expect("load");
+        assert_eq!(s.currency, "GBP");
+        assert_eq!(s.providers, Vec::<ProviderId>::new());
+        assert!(s.reads(ProviderId::Gemini), "empty list = every tool");
+    }
+
+    #[test]
+    fn a_malformed_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = Settings::path(dir.path());
+        for bad in [
+            "currency = [",
+            "currency = \"dollars\"",
+            "usd_rate = -1.0",
+            "providers = [\"nope\"]",
+        ] {
+            std::fs::write(&path, bad).expect("write");
+            let err = Settings::load(&path).expect_err(bad).to_string();
+            assert!(err.contains("settings.toml"), "{bad}: {err}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The popover's commands. Each is a few lines delegating to the state or the engine; failures
+//! are [`CommandError`]s with a code the UI switches on.
+
+#![allow(clippy::needless_pass_by_value)] // Tauri hands command arguments over by value
+
+use burnbar_engine::{Period, ProviderId, Settings, Snapshot, View};
+use tauri::{AppHandle, Runtime, State};
+
+use crate::error::CommandError;
+use crate::state::{AppState, Status};
+
+/// The snapshot for a view. `period` (`today`, `week`, `30days`, `month`, `all`) and
+/// `provider` (`claude-code`, ..., or `all`) change the view when given; omitted, the current
+/// view is kept. While the first scan runs: error `scanning`.
+#[tauri::command]
+pub fn get_snapshot(
+    state: State<'_, AppState>,
+    period: Option<String>,
+    provider: Option<String>,
+) -> Result<Snapshot, CommandError> {
+    let current = state.set_view(None);
+    let view = View {
+        period: match period.as_deref() {
+            Some(p) => Period::parse(p)
+                .ok_or_else(|| CommandError::bad_request(format!("unknown period {p:?}")))?,
+            None => current.period,
+        },
+        provider: match provider.as_deref() {
+            None => current.provider,
+            Some("all" | "") => None,
+            Some(p) => Some(
+                ProviderId::parse(p)
+                    .ok_or_else(|| CommandError::bad_request(format!("unknown provider {p:?}")))?,
+            ),
+        },
+    };
+    state.set_view(Some(view));
+    state.snapshot()
+}
+
+/// Where the scan stands (progress of a long first scan, or why the last sync failed).
+#[tauri::command]
+pub fn get_status(state: State<'_, AppState>) -> Status {
+    state.status()
+}
+
+/// Asks the watch loop for a full rescan now; the result arrives as `usage:updated`.
+#[tauri::command]
+pub fn refresh<R: Runtime>(app: AppHandle<R>) {
+    crate::live::rescan(&app);
+}
+
+/// The settings in force.
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Settings {
+    state.settings()
+}
+
+/// Validates and saves the settings, applies them, and returns what was saved.
+#[tauri::command]
+pub fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    settings: Settings,
+) -> Result<Settings, CommandError> {
+    settings.validate().map_err(|message| CommandError {
+        code: "invalid-settings",
+        message,
+    })?;
+    settings.save(&state.settings_path)?;
+    let before = state.settings();
+    state.set_settings(settings.clone());
+    crate::live::settings_changed(&app, &before, &settings);
+    Ok(settings)
+}
+
+/// Hides the popover (Escape).
+#[tauri::command]
+pub fn hide_popover<R: Runtime>(app: AppHandle<R>) {
+    crate::popover::hide(&app);
+}

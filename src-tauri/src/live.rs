@@ -1,0 +1,183 @@
+//! The live loop: one engine on the engine's watch thread keeps the index current; after each
+//! sync the state gets the new rollup, the tray its new text, and an open popover one
+//! `usage:updated` event. Nothing runs between log changes but the watcher's own wait and one
+//! timer that fires at local midnight (the tray title is "today").
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use burnbar_engine::clock::local_time_zone;
+use burnbar_engine::watch::{self, WatchEvent, WatchHandle, WatchOptions};
+use burnbar_engine::{Engine, Paths, Pricer, Settings};
+use chrono_tz::Tz;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::events::{POPOVER, STATUS_CHANGED, USAGE_UPDATED};
+use crate::state::AppState;
+
+/// Managed: the running watch loop (dropping it stops the loop).
+#[derive(Default)]
+pub struct Live {
+    handle: Mutex<Option<WatchHandle>>,
+}
+
+/// Starts (or restarts) the engine and its watch loop.
+pub fn start<R: Runtime>(app: &AppHandle<R>) {
+    let paths = Paths::from_env();
+    let settings = app.state::<AppState>().settings();
+    let tz = local_time_zone(paths.tz.as_deref());
+    let engine = match open_engine(&paths, &settings) {
+        Ok(engine) => engine,
+        Err(e) => {
+            tracing::error!("{e}");
+            app.state::<AppState>().set_failed(e.to_string());
+            publish(app);
+            return;
+        }
+    };
+    let mut opts = WatchOptions::new(tz);
+    opts.progress = Some(progress_reporter(app.clone()));
+    let handle = app.clone();
+    let started = watch::spawn(engine, opts, move |engine, event| {
+        let state = handle.state::<AppState>();
+        match event {
+            WatchEvent::Synced(report) => match engine.snapshot_data(tz, report) {
+                Ok(data) => state.set_data(data),
+                Err(e) => state.set_failed(e.to_string()),
+            },
+            WatchEvent::Failed(e) => state.set_failed(e.to_string()),
+        }
+        publish(&handle);
+    });
+    match started {
+        Ok(h) => {
+            let live = app.state::<Live>();
+            let mut slot = live
+                .handle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // the old loop (if any) stops here, before the new one writes
+            *slot = Some(h);
+        }
+        Err(e) => {
+            app.state::<AppState>().set_failed(e.to_string());
+            publish(app);
+        }
+    }
+}
+
+/// The engine over the on-disk index; if the index cannot be opened, a temporary in-memory one
+/// (the tray still shows the numbers; the error is logged).
+fn open_engine(paths: &Paths, settings: &Settings) -> burnbar_engine::Result<Engine> {
+    let pinned = paths
+        .prices_file
+        .clone()
+        .or_else(|| settings.prices.clone());
+    let pricer = || -> burnbar_engine::Result<Pricer> {
+        Ok(match &pinned {
+            Some(file) => Pricer::pinned(file)?,
+            None => Pricer::cached_or_embedded(&paths.cache),
+        })
+    };
+    match Engine::open(paths.clone(), pricer()?) {
+        Ok(engine) => Ok(engine),
+        Err(e) => {
+            tracing::warn!("{e}; using a temporary in-memory index");
+            Engine::in_memory(paths.clone(), pricer()?)
+        }
+    }
+}
+
+/// Progress of a long first scan, at most ~7 updates a second.
+fn progress_reporter<R: Runtime>(app: AppHandle<R>) -> watch::ProgressFn {
+    let last: Mutex<Option<Instant>> = Mutex::new(None);
+    Arc::new(move |p| {
+        let mut last = last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let done = p.files_done == p.files_total;
+        if !done && last.is_some_and(|t| t.elapsed() < Duration::from_millis(150)) {
+            return;
+        }
+        *last = Some(Instant::now());
+        let state = app.state::<AppState>();
+        if let Some(status) = state.set_progress(p) {
+            crate::tray::update(&app, &state);
+            let _ = app.emit_to(POPOVER, STATUS_CHANGED, status);
+        }
+    })
+}
+
+/// Pushes the state to the tray and, if the popover exists, to the popover.
+pub fn publish<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    crate::tray::update(app, &state);
+    if crate::popover::is_open(app) {
+        match state.snapshot() {
+            Ok(s) => {
+                let _ = app.emit_to(POPOVER, USAGE_UPDATED, s);
+            }
+            Err(_) => {
+                let _ = app.emit_to(POPOVER, STATUS_CHANGED, state.status());
+            }
+        }
+    }
+}
+
+/// A full rescan now (the Refresh item and button).
+pub fn rescan<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(live) = app.try_state::<Live>()
+        && let Some(h) = live
+            .handle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+    {
+        h.rescan();
+    }
+}
+
+/// Applies saved settings: a new price file restarts the engine; the rest is display.
+pub fn settings_changed<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Settings) {
+    if before.launch_at_login != after.launch_at_login {
+        crate::autostart::set(app, after.launch_at_login);
+    }
+    if before.prices != after.prices && app.try_state::<Live>().is_some() {
+        start(app);
+    } else {
+        publish(app);
+    }
+}
+
+/// Re-publishes just after each local midnight so "today" moves on without a log change.
+pub fn start_midnight_timer<R: Runtime>(app: &AppHandle<R>) {
+    let tz = local_time_zone(Paths::from_env().tz.as_deref());
+    let handle = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("burnbar-midnight".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(until_next_midnight(tz));
+                publish(&handle);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("no midnight timer: {e}");
+    }
+}
+
+fn until_next_midnight(tz: Tz) -> Duration {
+    use burnbar_engine::Clock;
+    let now = burnbar_engine::SystemClock.now();
+    let local = now.with_timezone(&tz);
+    let next_day = local.date_naive().succ_opt().unwrap_or(local.date_naive());
+    let next = next_day
+        .and_hms_opt(0, 0, 1)
+        .and_then(|t| t.and_local_timezone(tz).earliest())
+        .map_or(Duration::from_secs(3600), |t| {
+            (t.to_utc() - now)
+                .to_std()
+                .unwrap_or(Duration::from_secs(60))
+        });
+    next.max(Duration::from_secs(1))
+}

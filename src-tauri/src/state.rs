@@ -1,0 +1,188 @@
+//! The app's state: the latest data, the popover's view, the scan status and the settings.
+//!
+//! Plain data behind one mutex, never held across a call into the engine or Tauri. The engine
+//! itself lives on the watch thread; what the popover asks for is answered from the
+//! [`SnapshotData`] kept here (an in-memory rollup), so a period switch never waits for a scan.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use burnbar_engine::ingest::{Progress, SourceInfo};
+use burnbar_engine::snapshot::Display;
+use burnbar_engine::{Clock, Settings, Snapshot, SnapshotData, View};
+use serde::Serialize;
+
+use crate::error::CommandError;
+
+/// Where the index stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "phase")]
+pub enum Status {
+    /// The first scan is running.
+    #[serde(rename_all = "camelCase")]
+    Scanning {
+        /// Files read so far.
+        files_done: usize,
+        /// Files to read.
+        files_total: usize,
+    },
+    /// Data is current.
+    Ready,
+    /// The last sync failed; `message` says why (older data may still be shown).
+    Failed {
+        /// What failed.
+        message: String,
+    },
+}
+
+struct Inner {
+    view: View,
+    /// The data as synced.
+    raw: Option<Arc<SnapshotData>>,
+    /// `raw` with the settings applied (what is shown).
+    data: Option<Arc<SnapshotData>>,
+    status: Status,
+    settings: Settings,
+    /// The sources of the last full scan (watch batches do not list them).
+    sources: Vec<SourceInfo>,
+}
+
+/// Managed by Tauri; shared with the watch thread.
+pub struct AppState {
+    inner: Mutex<Inner>,
+    clock: Box<dyn Clock>,
+    /// The settings file.
+    pub settings_path: PathBuf,
+}
+
+impl AppState {
+    /// A state with no data yet (scanning).
+    pub fn new(settings: Settings, settings_path: PathBuf, clock: Box<dyn Clock>) -> AppState {
+        AppState {
+            inner: Mutex::new(Inner {
+                view: View::default(),
+                raw: None,
+                data: None,
+                status: Status::Scanning {
+                    files_done: 0,
+                    files_total: 0,
+                },
+                settings,
+                sources: Vec::new(),
+            }),
+            clock,
+            settings_path,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // a panic elsewhere must not take the tray down with it: the data is plain values
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Installs the data of a finished sync; the status becomes ready.
+    pub fn set_data(&self, mut data: SnapshotData) {
+        let mut g = self.lock();
+        if data.ctx.sources.is_empty() {
+            data.ctx.sources.clone_from(&g.sources);
+        } else {
+            g.sources.clone_from(&data.ctx.sources);
+        }
+        let raw = Arc::new(data);
+        g.data = Some(applied(&raw, &g.settings));
+        g.raw = Some(raw);
+        g.status = Status::Ready;
+    }
+
+    /// Records scan progress (only while no data is shown yet).
+    pub fn set_progress(&self, p: &Progress) -> Option<Status> {
+        let mut g = self.lock();
+        if g.data.is_some() {
+            return None;
+        }
+        g.status = Status::Scanning {
+            files_done: p.files_done,
+            files_total: p.files_total,
+        };
+        Some(g.status.clone())
+    }
+
+    /// Records a failed sync.
+    pub fn set_failed(&self, message: String) {
+        self.lock().status = Status::Failed { message };
+    }
+
+    /// The scan status.
+    pub fn status(&self) -> Status {
+        self.lock().status.clone()
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> Settings {
+        self.lock().settings.clone()
+    }
+
+    /// Replaces the settings (after they were saved) and re-applies their display part.
+    pub fn set_settings(&self, settings: Settings) {
+        let mut g = self.lock();
+        g.data = g.raw.as_ref().map(|raw| applied(raw, &settings));
+        g.settings = settings;
+    }
+
+    /// Sets the view; `None` keeps the current one.
+    pub fn set_view(&self, view: Option<View>) -> View {
+        let mut g = self.lock();
+        if let Some(v) = view {
+            g.view = v;
+        }
+        g.view
+    }
+
+    /// The snapshot for the current view, built in memory.
+    pub fn snapshot(&self) -> Result<Snapshot, CommandError> {
+        let (data, view, status) = {
+            let g = self.lock();
+            (g.data.clone(), g.view, g.status.clone())
+        };
+        match (data, status) {
+            (Some(data), _) => Ok(data.snapshot(view, self.clock.now())),
+            (None, Status::Failed { message }) => Err(CommandError {
+                code: "sync-failed",
+                message,
+            }),
+            (
+                None,
+                Status::Scanning {
+                    files_done,
+                    files_total,
+                },
+            ) => Err(CommandError::scanning(format!(
+                "reading your logs: {files_done} of {files_total} files"
+            ))),
+            (None, Status::Ready) => Err(CommandError::scanning("reading your logs")),
+        }
+    }
+
+    /// Today's snapshot over every provider (the tray text), if there is data.
+    pub fn today(&self) -> Option<Snapshot> {
+        let data = self.lock().data.clone()?;
+        Some(data.snapshot(View::default(), self.clock.now()))
+    }
+}
+
+/// The settings' effect on what is shown: the currency, and which tools count.
+fn applied(raw: &Arc<SnapshotData>, settings: &Settings) -> Arc<SnapshotData> {
+    let display = Display {
+        currency: settings.currency.clone(),
+        usd_rate: settings.usd_rate,
+    };
+    if settings.providers.is_empty() && raw.display == display {
+        return Arc::clone(raw);
+    }
+    let mut data = SnapshotData::clone(raw);
+    data.display = display;
+    data.slices.retain(|s| settings.reads(s.provider));
+    Arc::new(data)
+}

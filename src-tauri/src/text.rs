@@ -1,0 +1,219 @@
+//! The tray's words: title (today's spend), tooltip and the menu's headline. Pure functions, so
+//! the exact text is tested without a tray.
+//!
+//! Provenance marks: `~` before the amount when part of it is estimated (a model the log did
+//! not name, priced as its tool's default), `+` after it when some calls have no known price
+//! (the amount is then a lower bound). The tooltip spells both out.
+
+use burnbar_engine::Usd;
+use burnbar_engine::snapshot::{Display, Today};
+
+use crate::state::Status;
+
+/// `amount` in the display currency, with two decimals (none for yen-like currencies).
+pub fn money(amount: Usd, display: &Display) -> String {
+    let value = amount.as_f64() * display.usd_rate;
+    let (prefix, suffix, decimals) = match display.currency.as_str() {
+        "USD" => ("$", "", 2),
+        "EUR" => ("€", "", 2),
+        "GBP" => ("£", "", 2),
+        "JPY" => ("¥", "", 0),
+        "INR" => ("₹", "", 2),
+        "CAD" => ("CA$", "", 2),
+        "AUD" => ("A$", "", 2),
+        other => return format!("{value:.2} {other}"),
+    };
+    let digits = format!("{value:.decimals$}");
+    let digits = group_thousands(&digits);
+    format!("{prefix}{digits}{suffix}")
+}
+
+fn group_thousands(digits: &str) -> String {
+    let (sign, rest) = digits.strip_prefix('-').map_or(("", digits), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
+}
+
+/// The tray title: today's spend with its provenance marks.
+pub fn title(today: &Today, display: &Display) -> String {
+    let estimated = if today.estimated_cost > Usd::ZERO {
+        "~"
+    } else {
+        ""
+    };
+    let unpriced = if today.unpriced_calls > 0 { "+" } else { "" };
+    format!("{estimated}{}{unpriced}", money(today.cost, display))
+}
+
+/// The tray title before there is data, or when there is none.
+pub fn title_for_status(status: &Status) -> String {
+    match status {
+        Status::Scanning { .. } => "…".to_string(),
+        Status::Ready => "$–".to_string(),
+        Status::Failed { .. } => "!".to_string(),
+    }
+}
+
+/// The menu's first (disabled) line: "Today: $12.34 · 87% cache hit".
+pub fn headline(today: &Today, display: &Display) -> String {
+    let mut s = format!("Today: {}", title(today, display));
+    if let Some(rate) = today.cache_hit_rate {
+        s = format!("{s} · {}% cache hit", percent(rate));
+    }
+    s
+}
+
+/// The tooltip: spend, cache hit, calls, and what the marks mean.
+pub fn tooltip(today: &Today, display: &Display) -> String {
+    let mut lines = vec![format!("Burnbar · today {}", money(today.cost, display))];
+    let mut second = Vec::new();
+    if let Some(rate) = today.cache_hit_rate {
+        second.push(format!("{}% cache hit", percent(rate)));
+    }
+    second.push(format!(
+        "{} call{}",
+        today.calls,
+        if today.calls == 1 { "" } else { "s" }
+    ));
+    lines.push(second.join(" · "));
+    if today.estimated_cost > Usd::ZERO {
+        lines.push(format!(
+            "~ {} estimated (model not in the log)",
+            money(today.estimated_cost, display)
+        ));
+    }
+    if today.unpriced_calls > 0 {
+        lines.push(format!(
+            "+ {} call{} with no known price (not counted)",
+            today.unpriced_calls,
+            if today.unpriced_calls == 1 { "" } else { "s" }
+        ));
+    }
+    lines.join("\n")
+}
+
+/// The tooltip before there is data.
+pub fn tooltip_for_status(status: &Status) -> String {
+    match status {
+        Status::Scanning {
+            files_done,
+            files_total,
+        } if *files_total > 0 => {
+            format!("Burnbar · reading your logs ({files_done} of {files_total} files)")
+        }
+        Status::Scanning { .. } => "Burnbar · reading your logs".to_string(),
+        Status::Ready => "Burnbar · no usage yet".to_string(),
+        Status::Failed { message } => format!("Burnbar · {message}"),
+    }
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.0}", (rate * 100.0).clamp(0.0, 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+
+    fn today(cost: i64, estimated: i64, unpriced: u64, rate: Option<f64>) -> Today {
+        Today {
+            date: NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"),
+            cost: Usd(cost),
+            estimated_cost: Usd(estimated),
+            calls: 12,
+            unpriced_calls: unpriced,
+            cache_hit_rate: rate,
+        }
+    }
+
+    fn usd() -> Display {
+        Display::default()
+    }
+
+    #[test]
+    fn money_rounds_to_cents_and_groups_thousands() {
+        assert_eq!(money(Usd(12_345_678), &usd()), "$12.35");
+        assert_eq!(money(Usd(0), &usd()), "$0.00");
+        assert_eq!(money(Usd(1_234_567_890_000), &usd()), "$1,234,567.89");
+        assert_eq!(
+            money(Usd(4_999), &usd()),
+            "$0.00",
+            "half a cent rounds down"
+        );
+        let eur = Display {
+            currency: "EUR".into(),
+            usd_rate: 0.5,
+        };
+        assert_eq!(money(Usd(10_000_000), &eur), "€5.00");
+        let jpy = Display {
+            currency: "JPY".into(),
+            usd_rate: 150.0,
+        };
+        assert_eq!(money(Usd(10_000_000), &jpy), "¥1,500");
+        let chf = Display {
+            currency: "CHF".into(),
+            usd_rate: 1.0,
+        };
+        assert_eq!(money(Usd(2_500_000), &chf), "2.50 CHF");
+    }
+
+    #[test]
+    fn title_marks_estimated_and_unpriced_parts() {
+        assert_eq!(title(&today(12_340_000, 0, 0, None), &usd()), "$12.34");
+        assert_eq!(title(&today(12_340_000, 1, 0, None), &usd()), "~$12.34");
+        assert_eq!(title(&today(12_340_000, 0, 3, None), &usd()), "$12.34+");
+        assert_eq!(
+            title(&today(0, 0, 2, None), &usd()),
+            "$0.00+",
+            "unpriced is never a silent $0"
+        );
+    }
+
+    #[test]
+    fn tooltip_explains_the_marks() {
+        let t = tooltip(&today(12_340_000, 1_000_000, 1, Some(0.873)), &usd());
+        assert_eq!(
+            t,
+            "Burnbar · today $12.34\n87% cache hit · 12 calls\n~ $1.00 estimated (model not in the log)\n+ 1 call with no known price (not counted)"
+        );
+        let plain = tooltip(&today(500_000, 0, 0, None), &usd());
+        assert_eq!(plain, "Burnbar · today $0.50\n12 calls");
+        assert_eq!(
+            headline(&today(500_000, 0, 0, Some(0.5)), &usd()),
+            "Today: $0.50 · 50% cache hit"
+        );
+    }
+
+    #[test]
+    fn status_texts_before_data() {
+        let scanning = Status::Scanning {
+            files_done: 3,
+            files_total: 10,
+        };
+        assert_eq!(title_for_status(&scanning), "…");
+        assert_eq!(
+            tooltip_for_status(&scanning),
+            "Burnbar · reading your logs (3 of 10 files)"
+        );
+        assert_eq!(
+            tooltip_for_status(&Status::Failed {
+                message: "index /x: locked".into()
+            }),
+            "Burnbar · index /x: locked"
+        );
+    }
+}

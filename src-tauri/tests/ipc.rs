@@ -1,0 +1,182 @@
+//! Each command through Tauri's IPC (the mock runtime: no display, no D-Bus): payload shapes
+//! and error codes, over a real engine reading tests/fixtures/home.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use burnbar_engine::{Engine, FixedClock, Paths, Pricer, Settings};
+use burnbar_tray::state::AppState;
+use chrono::{TimeZone, Utc};
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The app with data from the fixture home ("now" is 2026-11-22 18:00 UTC), or still
+/// scanning when `with_data` is false.
+fn app(with_data: bool, settings_dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let clock = FixedClock(Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap());
+    let state = AppState::new(
+        Settings::default(),
+        Settings::path(settings_dir),
+        Box::new(clock),
+    );
+    if with_data {
+        let paths = Paths::for_home(&repo().join("tests/fixtures/home"));
+        let pricer = Pricer::pinned(&repo().join("tests/fixtures/prices.json")).unwrap();
+        let mut engine = Engine::in_memory(paths, pricer).unwrap();
+        let sync = engine.sync(chrono_tz::UTC, None).unwrap();
+        state.set_data(engine.snapshot_data(chrono_tz::UTC, &sync).unwrap());
+    }
+    let options = burnbar_tray::popover::Options {
+        hide_on_blur: false,
+        release_after: std::time::Duration::from_secs(30),
+        show_at_start: false,
+    };
+    let app = burnbar_tray::configure(mock_builder(), state, options)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "popover", Default::default())
+        .build()
+        .unwrap();
+    (app, webview)
+}
+
+fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn get_snapshot_returns_the_view_asked_for_and_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(true, dir.path());
+    let today = invoke(&w, "get_snapshot", json!({})).unwrap();
+    assert_eq!(today["schema"], "burnbar.snapshot.v1");
+    assert_eq!(today["view"], json!({"period": "today", "provider": null}));
+    assert_eq!(today["today"]["date"], "2026-11-22");
+    assert_eq!(today["today"]["calls"], 3);
+    assert_eq!(today["today"]["unpricedCalls"], 1);
+    assert_eq!(
+        today["report"]["overview"]["calls"], 3,
+        "the report is today's too"
+    );
+    assert_eq!(today["trend"].as_array().unwrap().len(), 30);
+    assert_eq!(today["providersWithData"], json!(["claude-code", "codex"]));
+
+    let all = invoke(
+        &w,
+        "get_snapshot",
+        json!({"period": "all", "provider": "codex"}),
+    )
+    .unwrap();
+    assert_eq!(all["view"], json!({"period": "all", "provider": "codex"}));
+    assert_eq!(all["report"]["overview"]["calls"], 3, "only Codex calls");
+    assert_eq!(all["report"]["filters"]["providers"], json!(["codex"]));
+    assert_eq!(
+        all["today"]["calls"], 3,
+        "today stays over every tool (the tray title)"
+    );
+
+    // no arguments: the view is remembered (a live update uses it too)
+    let again = invoke(&w, "get_snapshot", json!({})).unwrap();
+    assert_eq!(again["view"], json!({"period": "all", "provider": "codex"}));
+    let back = invoke(
+        &w,
+        "get_snapshot",
+        json!({"period": "week", "provider": "all"}),
+    )
+    .unwrap();
+    assert_eq!(back["view"], json!({"period": "week", "provider": null}));
+}
+
+#[test]
+fn bad_arguments_are_bad_request_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(true, dir.path());
+    let e = invoke(&w, "get_snapshot", json!({"period": "fortnight"})).unwrap_err();
+    assert_eq!(e["code"], "bad-request");
+    assert!(e["message"].as_str().unwrap().contains("fortnight"), "{e}");
+    let e = invoke(&w, "get_snapshot", json!({"provider": "cursorx"})).unwrap_err();
+    assert_eq!(e["code"], "bad-request");
+}
+
+#[test]
+fn before_the_first_scan_ends_snapshot_says_scanning_and_status_has_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(false, dir.path());
+    let e = invoke(&w, "get_snapshot", json!({})).unwrap_err();
+    assert_eq!(e["code"], "scanning");
+    let status = invoke(&w, "get_status", json!({})).unwrap();
+    assert_eq!(
+        status,
+        json!({"phase": "scanning", "filesDone": 0, "filesTotal": 0})
+    );
+}
+
+#[test]
+fn settings_round_trip_through_the_file_and_bad_values_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(true, dir.path());
+    let defaults = invoke(&w, "get_settings", json!({})).unwrap();
+    assert_eq!(
+        defaults,
+        json!({"currency": "USD", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null})
+    );
+    let new = json!({"currency": "EUR", "usd_rate": 0.5, "providers": ["codex"], "launch_at_login": false, "prices": null});
+    assert_eq!(
+        invoke(&w, "save_settings", json!({"settings": new})).unwrap(),
+        new
+    );
+    let on_disk = Settings::load(&Settings::path(dir.path())).unwrap();
+    assert_eq!(on_disk.currency, "EUR");
+    // the display and the provider filter apply to the next snapshot
+    let s = invoke(
+        &w,
+        "get_snapshot",
+        json!({"period": "all", "provider": "all"}),
+    )
+    .unwrap();
+    assert_eq!(s["display"], json!({"currency": "EUR", "usdRate": 0.5}));
+    assert_eq!(s["providersWithData"], json!(["codex"]));
+
+    let bad = json!({"currency": "euro", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null});
+    let e = invoke(&w, "save_settings", json!({"settings": bad})).unwrap_err();
+    assert_eq!(e["code"], "invalid-settings");
+    assert_eq!(
+        Settings::load(&Settings::path(dir.path()))
+            .unwrap()
+            .currency,
+        "EUR",
+        "a rejected save leaves the file alone"
+    );
+}
+
+#[test]
+fn refresh_and_hide_answer_without_a_running_loop() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(true, dir.path());
+    assert_eq!(invoke(&w, "refresh", json!({})).unwrap(), Value::Null);
+    assert_eq!(invoke(&w, "hide_popover", json!({})).unwrap(), Value::Null);
+    let e = invoke(&w, "no_such_command", json!({})).unwrap_err();
+    assert!(e.to_string().contains("no_such_command"), "{e}");
+}

@@ -1,0 +1,132 @@
+// Wiring: subscribe first, then load, then redraw on every event. The only timer refreshes the
+// "updated N s ago" line, and only while the popover is visible.
+
+import * as ipc from "./ipc.js";
+import { render } from "./render.js";
+import type { CommandError, Model, PeriodKey, ProviderId } from "./types.js";
+
+const model: Model = {
+  page: location.hash === "#settings" ? "settings" : "overview",
+  snapshot: null,
+  status: null,
+  error: null,
+  settings: null,
+  settingsError: null,
+  settingsSaved: false,
+  receivedAt: Date.now(),
+  now: Date.now(),
+};
+
+const root = document.getElementById("app") as HTMLElement;
+
+function draw(): void {
+  // keep keyboard focus on the "same" control across redraws
+  const active = document.activeElement as HTMLElement | null;
+  // on the tab list, focus follows the selected tab (arrow keys select)
+  const focusKey = active?.getAttribute("role") === "tab" && model.snapshot
+    ? `period-${model.snapshot.view.period}`
+    : active?.dataset?.focus;
+  model.now = Date.now();
+  root.replaceChildren(render(model, handlers));
+  if (focusKey) root.querySelector<HTMLElement>(`[data-focus="${focusKey}"]`)?.focus();
+}
+
+function asError(e: unknown): CommandError {
+  return e && typeof e === "object" && "code" in e ? (e as CommandError) : { code: "ipc", message: String(e) };
+}
+
+async function load(period?: PeriodKey, provider?: ProviderId | null): Promise<void> {
+  const view = model.snapshot?.view;
+  try {
+    model.snapshot = await ipc.getSnapshot(period ?? view?.period ?? "today", provider === undefined ? view?.provider ?? null : provider);
+    model.receivedAt = Date.now();
+    model.error = null;
+  } catch (e) {
+    model.error = asError(e);
+    if (model.error.code === "scanning") model.status = await ipc.getStatus().catch(() => null);
+  }
+  draw();
+}
+
+async function loadSettings(): Promise<void> {
+  try {
+    model.settings = await ipc.getSettings();
+  } catch (e) {
+    model.settingsError = asError(e).message;
+  }
+  draw();
+}
+
+const handlers = {
+  period: (p: PeriodKey) => void load(p),
+  provider: (p: ProviderId | null) => void load(undefined, p),
+  refresh: () => {
+    void ipc.refresh().catch(() => undefined);
+  },
+  openSettings: () => {
+    model.page = "settings";
+    model.settingsSaved = false;
+    model.settingsError = null;
+    draw();
+    void loadSettings();
+  },
+  back: () => {
+    model.page = "overview";
+    draw();
+  },
+  saveSettings: (s: import("./types.js").Settings) => {
+    ipc.saveSettings(s).then(
+      (saved) => {
+        model.settings = saved;
+        model.settingsError = null;
+        model.settingsSaved = true;
+        draw();
+        void load();
+      },
+      (e) => {
+        model.settingsError = asError(e).message;
+        model.settingsSaved = false;
+        draw();
+      },
+    );
+  },
+};
+
+async function start(): Promise<void> {
+  try {
+    await ipc.onUsageUpdated((s) => {
+      model.snapshot = s;
+      model.receivedAt = Date.now();
+      model.error = null;
+      draw();
+    });
+    await ipc.onStatusChanged((st) => {
+      model.status = st;
+      if (st.phase === "failed" && !model.snapshot) model.error = { code: "sync-failed", message: st.message };
+      draw();
+    });
+    await ipc.onNavigate((p) => (p === "settings" ? handlers.openSettings() : handlers.back()));
+  } catch (e) {
+    model.error = asError(e);
+    draw();
+    return;
+  }
+  if (model.page === "settings") void loadSettings();
+  await load();
+}
+
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    if (model.page === "settings") handlers.back();
+    else void ipc.hidePopover().catch(() => undefined);
+  }
+});
+
+setInterval(() => {
+  if (document.visibilityState === "visible" && model.snapshot) {
+    const el = root.querySelector('[data-testid="updated"]');
+    if (el) draw();
+  }
+}, 10_000);
+
+void start();

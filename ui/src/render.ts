@@ -1,0 +1,330 @@
+// The popover as a pure function of the model: render(model, handlers) returns the DOM to
+// show. No Tauri, no fetching, no timers; main.ts owns those.
+
+import { ago, bytes, count, money, percent, plural, projectName, providerLabel, shortDay } from "./format.js";
+import type { Model, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
+
+export interface Handlers {
+  period(p: PeriodKey): void;
+  provider(p: ProviderId | null): void;
+  refresh(): void;
+  openSettings(): void;
+  back(): void;
+  saveSettings(s: Settings): void;
+}
+
+export const PERIODS: { key: PeriodKey; label: string }[] = [
+  { key: "today", label: "Today" },
+  { key: "week", label: "7 days" },
+  { key: "30days", label: "30 days" },
+  { key: "month", label: "Month" },
+  { key: "all", label: "All" },
+];
+
+type Child = Node | string | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>;
+
+/** A tiny element builder: text is always set as text, never parsed as HTML. */
+export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (typeof v === "function") el.addEventListener(k.replace(/^on/, ""), v);
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  }
+  return el;
+}
+
+export function render(model: Model, on: Handlers): HTMLElement {
+  if (model.page === "settings") return settingsPage(model, on);
+  const s = model.snapshot;
+  if (!s) {
+    if (model.error && model.error.code !== "scanning") return errorState(model.error.message, model.error.code, on);
+    return scanning(model.status);
+  }
+  return overview(s, model, on);
+}
+
+function header(title: string, on: Handlers, extra?: HTMLElement): HTMLElement {
+  return h("header", { class: "bar" },
+    h("h1", {}, title),
+    extra,
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "icon", "aria-label": "Refresh", title: "Refresh", "data-focus": "refresh", onclick: () => on.refresh() }, "⟳"),
+      h("button", { type: "button", class: "icon", "aria-label": "Settings", title: "Settings", "data-focus": "settings", onclick: () => on.openSettings() }, "⚙"),
+    ),
+  );
+}
+
+function scanning(status: Status | null): HTMLElement {
+  const done = status && status.phase === "scanning" ? status.filesDone : 0;
+  const total = status && status.phase === "scanning" ? status.filesTotal : 0;
+  return h("section", { class: "state" },
+    h("h1", {}, "Burnbar"),
+    h("p", {}, "Reading your AI coding tools' logs…"),
+    h("div", {
+      class: "progress", role: "progressbar", "aria-label": "Scan progress",
+      "aria-valuemin": 0, "aria-valuemax": Math.max(total, 1), "aria-valuenow": done,
+    }, h("span", { style: `width:${total ? Math.round((done / total) * 100) : 0}%` })),
+    h("p", { class: "muted" }, total ? `${count(done)} of ${plural(total, "file")}` : "Looking for log files"),
+  );
+}
+
+function errorState(message: string, code: string, on: Handlers): HTMLElement {
+  return h("section", { class: "state" },
+    h("h1", {}, "Burnbar"),
+    h("div", { class: "alert", role: "alert" },
+      h("strong", {}, "Could not read your usage"),
+      h("p", {}, message),
+      h("p", { class: "muted" }, `(${code})`),
+    ),
+    h("button", { type: "button", onclick: () => on.refresh(), "data-focus": "retry" }, "Try again"),
+  );
+}
+
+function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
+  const r = s.report;
+  const d = s.display;
+  const o = r.overview;
+  const root = h("div", { class: "popover" });
+  const providerSelect = s.providersWithData.length > 1
+    ? h("select", {
+        "aria-label": "Tool", "data-focus": "provider",
+        onchange: (e: Event) => {
+          const v = (e.target as HTMLSelectElement).value;
+          on.provider(v === "all" ? null : (v as ProviderId));
+        },
+      },
+      h("option", { value: "all", selected: s.view.provider === null }, "All tools"),
+      ...s.providersWithData.map((p) => h("option", { value: p, selected: s.view.provider === p }, providerLabel(p))))
+    : undefined;
+  root.append(header("Burnbar", on, providerSelect));
+  root.append(periodTabs(s.view.period, on));
+
+  if (s.providersWithData.length === 0) {
+    root.append(emptyState(s));
+    root.append(footer(s, model));
+    return root;
+  }
+
+  const hero = h("section", { class: "hero", "aria-label": "Spend" },
+    h("div", { class: "label" }, r.period.label),
+    h("div", { class: "amount", "data-testid": "spend" }, `${o.estimatedCost > 0 ? "~" : ""}${money(o.cost, d)}${o.unpricedCalls > 0 ? "+" : ""}`),
+    h("dl", { class: "stats" },
+      stat("Cache hit", percent(o.cacheHitRate)),
+      o.oneShotRate !== undefined ? stat("One-shot", percent(o.oneShotRate)) : null,
+      stat("Calls", count(o.calls)),
+      stat("Sessions", count(o.sessions)),
+    ),
+  );
+  root.append(hero);
+  if (s.view.period !== "today") {
+    root.append(h("p", { class: "muted today-line" }, `Today ${money(s.today.cost, d)}`));
+  }
+
+  if (r.unpricedModels.length > 0) {
+    root.append(h("div", { class: "warning", role: "status" },
+      h("strong", {}, `${plural(o.unpricedCalls, "call")} with no known price`),
+      " (not in the total): ",
+      r.unpricedModels.map((m) => `${m.model} (${plural(m.calls, "call")})`).join(", "),
+    ));
+  }
+  if (o.estimatedCost > 0) {
+    root.append(h("p", { class: "note" }, `~ ${money(o.estimatedCost, d)} is estimated: the log did not name the model.`));
+  }
+  if (o.calls === 0) {
+    root.append(h("p", { class: "muted empty-period" }, "No usage in this period."));
+  }
+
+  root.append(trend(s));
+  if (r.projects.length > 0) root.append(projects(s));
+  if (r.models.length > 0) root.append(models(s));
+  if (r.activities && r.activities.length > 0) root.append(activities(s));
+  root.append(footer(s, model));
+  return root;
+}
+
+function stat(label: string, value: string): HTMLElement {
+  return h("div", {}, h("dt", {}, label), h("dd", {}, value));
+}
+
+function periodTabs(current: PeriodKey, on: Handlers): HTMLElement {
+  const list = h("div", { class: "tabs", role: "tablist", "aria-label": "Period" });
+  PERIODS.forEach((p, i) => {
+    const selected = p.key === current;
+    list.append(h("button", {
+      type: "button", role: "tab", "aria-selected": selected ? "true" : "false",
+      tabindex: selected ? 0 : -1, "data-focus": `period-${p.key}`,
+      onclick: () => on.period(p.key),
+      onkeydown: (e: Event) => {
+        const k = (e as KeyboardEvent).key;
+        const step = k === "ArrowRight" ? 1 : k === "ArrowLeft" ? -1 : 0;
+        if (step) {
+          e.preventDefault();
+          on.period(PERIODS[(i + step + PERIODS.length) % PERIODS.length].key);
+        }
+      },
+    }, p.label));
+  });
+  return list;
+}
+
+function trend(s: Snapshot): HTMLElement {
+  const days = s.view.period === "today" || s.view.period === "week" ? s.trend.slice(-7) : s.trend;
+  const max = Math.max(...days.map((t) => t.cost), 0);
+  const total = days.reduce((a, t) => a + t.cost, 0);
+  const chart = h("div", {
+    class: "chart", role: "img",
+    "aria-label": `Daily spend, last ${days.length} days: ${money(total, s.display)} in total`,
+  });
+  for (const t of days) {
+    const pct = max > 0 ? Math.max(t.cost > 0 ? 3 : 0, Math.round((t.cost / max) * 100)) : 0;
+    chart.append(h("span", {
+      class: t.date === s.today.date ? "today" : null,
+      style: `height:${pct}%`,
+      title: `${shortDay(t.date)}: ${money(t.cost, s.display)}, ${plural(t.calls, "call")}`,
+    }));
+  }
+  return h("section", { "aria-label": "Trend" },
+    h("h2", {}, `Last ${days.length} days`),
+    chart,
+    h("div", { class: "axis muted" }, h("span", {}, shortDay(days[0]?.date ?? s.today.date)), h("span", {}, "Today")),
+  );
+}
+
+function projects(s: Snapshot): HTMLElement {
+  const rows = s.report.projects.slice(0, 8);
+  const list = h("ul", { class: "rows", "aria-label": "Projects" });
+  for (const p of rows) {
+    const name = projectName(p.name, p.path);
+    list.append(h("li", { title: p.path },
+      h("div", { class: "row" },
+        h("span", { class: "name" }, name),
+        h("span", { class: "value" }, money(p.cost, s.display)),
+      ),
+      h("div", { class: "share", role: "meter", "aria-label": `${name} share of spend`, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(p.share * 100) },
+        h("span", { style: `width:${Math.round(p.share * 100)}%` })),
+      h("div", { class: "sub muted" }, `${plural(p.sessions, "session")} · ${percent(p.share)} of spend`),
+    ));
+  }
+  const more = s.report.projects.length - rows.length;
+  return h("section", { "aria-label": "By project" },
+    h("h2", {}, "Projects"),
+    list,
+    more > 0 ? h("p", { class: "muted" }, `and ${plural(more, "more project")}`) : null,
+  );
+}
+
+function models(s: Snapshot): HTMLElement {
+  const list = h("ul", { class: "rows", "aria-label": "Models" });
+  for (const m of s.report.models.slice(0, 8)) {
+    const bits = [`cache hit ${percent(m.cacheHitRate)}`, plural(m.calls, "call")];
+    if (m.oneShotRate !== undefined) bits.splice(1, 0, `one-shot ${percent(m.oneShotRate)}`);
+    list.append(h("li", {},
+      h("div", { class: "row" },
+        h("span", { class: "name" }, m.model),
+        h("span", { class: "value" }, m.priced ? money(m.cost, s.display) : "unpriced"),
+      ),
+      h("div", { class: "sub muted" }, `${m.providers.map(providerLabel).join(", ")} · ${bits.join(" · ")}`),
+    ));
+  }
+  return h("section", { "aria-label": "By model" }, h("h2", {}, "Models"), list);
+}
+
+function activities(s: Snapshot): HTMLElement {
+  const list = h("ul", { class: "rows", "aria-label": "Activities" });
+  for (const a of s.report.activities ?? []) {
+    list.append(h("li", {},
+      h("div", { class: "row" }, h("span", { class: "name" }, a.label), h("span", { class: "value" }, money(a.cost, s.display))),
+      h("div", { class: "sub muted" }, `${plural(a.turns, "turn")}${a.editTurns ? ` · one-shot ${percent(a.oneShotRate)}` : ""}`),
+    ));
+  }
+  return h("section", { "aria-label": "By activity" }, h("h2", {}, "Activities"), list);
+}
+
+function emptyState(s: Snapshot): HTMLElement {
+  const list = h("ul", { class: "sources" });
+  for (const src of s.report.sources) {
+    list.append(h("li", {},
+      h("strong", {}, providerLabel(src.provider)),
+      " ",
+      h("span", { class: "muted" }, src.roots.join(", ")),
+      src.rootsFound > 0 ? h("span", { class: "muted" }, ` — ${plural(src.files, "file")}, no usage`) : h("span", { class: "muted" }, " — not found"),
+    ));
+  }
+  return h("section", { class: "empty", "aria-label": "No usage yet" },
+    h("h2", {}, "No AI coding usage found yet"),
+    h("p", {}, "Burnbar reads the session logs your tools write. Use Claude Code, Codex, Cursor, Gemini CLI, OpenCode, Qwen Code, Pi or Copilot CLI and your spend shows up here within a second."),
+    h("p", { class: "muted" }, "Where we looked:"),
+    list,
+  );
+}
+
+function footer(s: Snapshot, model: Model): HTMLElement {
+  const skipped = s.report.diagnostics.skipped.reduce((a, k) => a + k.count, 0);
+  const errors = s.report.diagnostics.errors.length;
+  const bits = [`Updated ${ago(model.receivedAt, model.now)}`];
+  if (skipped) bits.push(`${plural(skipped, "line")} skipped`);
+  if (errors) bits.push(`${plural(errors, "file")} unreadable`);
+  const read = s.report.sources.reduce((a, src) => a + src.bytes, 0);
+  return h("footer", { class: "muted" },
+    h("span", { "data-testid": "updated" }, bits.join(" · ")),
+    read ? h("span", {}, ` · ${bytes(read)} of logs`) : null,
+  );
+}
+
+const ALL_PROVIDERS: ProviderId[] = ["claude-code", "codex", "cursor", "gemini", "opencode", "qwen", "pi", "copilot"];
+
+function settingsPage(model: Model, on: Handlers): HTMLElement {
+  const s = model.settings;
+  const root = h("div", { class: "popover settings" });
+  root.append(h("header", { class: "bar" },
+    h("button", { type: "button", class: "icon", "aria-label": "Back", "data-focus": "back", onclick: () => on.back() }, "←"),
+    h("h1", {}, "Settings"),
+  ));
+  if (!s) {
+    root.append(h("p", { class: "muted" }, "Loading settings…"));
+    return root;
+  }
+  const form = h("form", {
+    "aria-label": "Settings",
+    onsubmit: (e: Event) => {
+      e.preventDefault();
+      const f = e.target as HTMLFormElement;
+      const data = new FormData(f);
+      on.saveSettings({
+        currency: String(data.get("currency") ?? "USD").trim().toUpperCase(),
+        usd_rate: Number(data.get("usd_rate") ?? 1),
+        providers: ALL_PROVIDERS.filter((p) => data.get(`provider-${p}`) === "on"),
+        launch_at_login: data.get("launch_at_login") === "on",
+        prices: String(data.get("prices") ?? "").trim() || null,
+      });
+    },
+  });
+  const field = (label: string, input: HTMLElement, help?: string) =>
+    h("label", { class: "field" }, h("span", {}, label), input, help ? h("small", { class: "muted" }, help) : null);
+  form.append(
+    field("Currency", h("input", { name: "currency", value: s.currency, maxlength: 3, autocomplete: "off", "data-focus": "currency" }), "ISO code, e.g. USD, EUR"),
+    field("Units per USD", h("input", { name: "usd_rate", type: "number", step: "any", min: "0", value: s.usd_rate }), "Display only; stored amounts stay USD"),
+  );
+  const tools = h("fieldset", {}, h("legend", {}, "Tools to count (none ticked = all)"));
+  for (const p of ALL_PROVIDERS) {
+    tools.append(h("label", { class: "check" },
+      h("input", { type: "checkbox", name: `provider-${p}`, checked: s.providers.includes(p) }), providerLabel(p)));
+  }
+  form.append(
+    tools,
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "launch_at_login", checked: s.launch_at_login }), "Launch at login"),
+    field("Price file (LiteLLM JSON)", h("input", { name: "prices", value: s.prices ?? "", placeholder: "daily LiteLLM prices" }), "BURNBAR_PRICES overrides this"),
+  );
+  if (model.settingsError) form.append(h("p", { class: "alert", role: "alert" }, model.settingsError));
+  if (model.settingsSaved) form.append(h("p", { class: "ok", role: "status" }, "Saved"));
+  form.append(h("button", { type: "submit", "data-focus": "save" }, "Save"));
+  root.append(form);
+  return root;
+}

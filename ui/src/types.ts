@@ -1,0 +1,88 @@
+// The payloads, written by hand from crates/engine/src/{snapshot,report}.rs. Golden files made
+// by the CLI (tests/fixtures/*.json) catch drift: the browser tests render them.
+
+export type ProviderId =
+  | "claude-code" | "codex" | "gemini" | "opencode" | "qwen" | "pi" | "copilot" | "cursor";
+
+export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
+
+export interface Figures {
+  cost: number;
+  calls: number;
+  unpricedCalls: number;
+  estimatedCost: number;
+  cacheHitRate: number | null;
+  /** Present once the classifier is wired (issue 4): edit turns with no retry, 0..1. */
+  oneShotRate?: number | null;
+}
+
+export interface ProjectRow extends Figures { name: string; path: string; sessions: number; share: number }
+export interface ModelRow extends Figures { model: string; providers: ProviderId[]; priced: boolean; costSource: string }
+export interface ProviderRow extends Figures { id: ProviderId; label: string; sessions: number }
+export interface DayRow extends Figures { date: string; sessions: number }
+export interface ActivityRow { category: string; label: string; cost: number; turns: number; editTurns: number; oneShotRate: number | null }
+export interface UnpricedModel { model: string; provider: ProviderId; calls: number; tokens: number }
+export interface SourceInfo { provider: ProviderId; roots: string[]; rootsFound: number; files: number; bytes: number }
+
+export interface Report {
+  schema: string;
+  generated: string;
+  period: { key: string; label: string; from: string | null; to: string | null };
+  timezone: string;
+  overview: Figures & { sessions: number; projects: number; firstCall: string | null; lastCall: string | null; indexOnlyCalls: number };
+  daily: DayRow[];
+  projects: ProjectRow[];
+  models: ModelRow[];
+  providers: ProviderRow[];
+  activities?: ActivityRow[];
+  unpricedModels: UnpricedModel[];
+  sources: SourceInfo[];
+  diagnostics: {
+    skipped: { provider: ProviderId; kind: string; count: number; files: number }[];
+    errors: { provider: ProviderId; path: string; message: string }[];
+  };
+  prices: { kind: string; path?: string; fetched?: string };
+}
+
+export interface Display { currency: string; usdRate: number }
+
+export interface Snapshot {
+  schema: string;
+  view: { period: PeriodKey; provider: ProviderId | null };
+  today: { date: string; cost: number; estimatedCost: number; calls: number; unpricedCalls: number; cacheHitRate: number | null };
+  trend: { date: string; cost: number; calls: number }[];
+  providersWithData: ProviderId[];
+  display: Display;
+  report: Report;
+}
+
+export type Status =
+  | { phase: "scanning"; filesDone: number; filesTotal: number }
+  | { phase: "ready" }
+  | { phase: "failed"; message: string };
+
+export interface CommandError { code: string; message: string }
+
+export interface Settings {
+  currency: string;
+  usd_rate: number;
+  providers: ProviderId[];
+  launch_at_login: boolean;
+  prices: string | null;
+}
+
+export type Page = "overview" | "settings";
+
+/** Everything the popover shows: `render` is a pure function of this. */
+export interface Model {
+  page: Page;
+  snapshot: Snapshot | null;
+  status: Status | null;
+  error: CommandError | null;
+  settings: Settings | null;
+  settingsError: string | null;
+  settingsSaved: boolean;
+  /** When the snapshot arrived (ms since epoch), and the time now. */
+  receivedAt: number;
+  now: number;
+}

@@ -1,0 +1,30 @@
+// format.ts is pure: tested directly on the compiled module.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { ago, bytes, money, percent, plural, shortDay } from "../dist/format.js";
+
+test("money: cents, currencies, and tiny amounts are never shown as zero", () => {
+  assert.equal(money(12.345678), "$12.35");
+  assert.equal(money(0), "$0.00");
+  assert.equal(money(1234567.891), "$1,234,567.89");
+  assert.equal(money(0.001), "<$0.01");
+  assert.equal(money(10, { currency: "EUR", usdRate: 0.5 }), "€5.00");
+  assert.equal(money(10, { currency: "JPY", usdRate: 150 }), "¥1,500");
+  assert.equal(money(1, { currency: "bogus!", usdRate: 1 }), "1.00 bogus!");
+});
+
+test("percent, plural, ago, dates, sizes", () => {
+  assert.equal(percent(0.8009), "80%");
+  assert.equal(percent(null), "—");
+  assert.equal(percent(1.2), "100%");
+  assert.equal(plural(1, "call"), "1 call");
+  assert.equal(plural(1200, "call"), "1,200 calls");
+  assert.equal(ago(0, 2_000), "just now");
+  assert.equal(ago(0, 42_000), "42 s ago");
+  assert.equal(ago(0, 3 * 60_000), "3 min ago");
+  assert.equal(ago(0, 5 * 3_600_000), "5 h ago");
+  assert.equal(shortDay("2026-11-22"), "Nov 22");
+  assert.equal(bytes(512), "512 B");
+  assert.equal(bytes(12_600_000), "12 MB");
+});

@@ -1,0 +1,176 @@
+// The popover in a real browser (Chromium), backend mocked from the CLI's golden snapshots.
+// Assertions are on text and ARIA roles, as a user (or a screen reader) meets them.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+
+import { calls, emit, fixture, launch, open } from "./harness.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const typical = fixture("typical");
+const many = fixture("many-projects");
+const settings = { currency: "USD", usd_rate: 1, providers: [], launch_at_login: false, prices: null };
+
+test("typical day: today's spend, stats, tools, projects and models", async () => {
+  const page = await open(browser, { snapshots: { today: typical, "30days": many }, settings });
+  const spend = page.getByTestId("spend");
+  await spend.waitFor();
+  assert.equal(await spend.textContent(), "$0.17");
+  const stats = await page.locator(".stats").innerText();
+  assert.match(stats, /Cache hit\s+80%/);
+  assert.match(stats, /Calls\s+18/);
+  const tab = page.getByRole("tab", { name: "Today" });
+  assert.equal(await tab.getAttribute("aria-selected"), "true");
+  const tools = page.getByRole("combobox", { name: "Tool" });
+  assert.deepEqual(await tools.locator("option").allTextContents(), ["All tools", "Claude Code", "Codex", "Gemini CLI", "OpenCode"]);
+  assert.equal(await page.getByRole("list", { name: "Projects" }).getByRole("listitem").count(), typical.report.projects.length);
+  assert.equal(await page.getByRole("list", { name: "Models" }).getByRole("listitem").count(), typical.report.models.length);
+  const chart = page.getByRole("img", { name: /Daily spend, last 7 days/ });
+  assert.equal(await chart.locator("span").count(), 7);
+  assert.equal(await page.getByRole("status").count(), 0, "no unpriced warning on a fully priced day");
+});
+
+test("the period switch asks for the period and shows its numbers; arrow keys move it", async () => {
+  const page = await open(browser, { snapshots: { today: typical, "30days": many }, settings });
+  await page.getByTestId("spend").waitFor();
+  await page.getByRole("tab", { name: "30 days" }).click();
+  await page.getByTestId("spend").filter({ hasText: "$4.15" }).waitFor();
+  assert.equal(await page.getByRole("tab", { name: "30 days" }).getAttribute("aria-selected"), "true");
+  assert.match(await page.locator(".today-line").innerText(), /Today \$0\.17/);
+  const last = (await calls(page)).filter((c) => c.cmd === "get_snapshot").at(-1);
+  assert.deepEqual(last.args, { period: "30days", provider: "all" });
+  // keyboard: focus stays on the tablist and ArrowRight selects the next period
+  await page.getByRole("tab", { name: "30 days" }).focus();
+  await page.keyboard.press("ArrowRight");
+  await page.getByRole("tab", { name: "Month", selected: true }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Month");
+});
+
+test("many projects: one row and share meter each, shares add up to the whole", async () => {
+  const page = await open(browser, { snapshots: { "30days": many }, settings });
+  await page.getByTestId("spend").waitFor();
+  const rows = page.getByRole("list", { name: "Projects" }).getByRole("listitem");
+  assert.equal(await rows.count(), Math.min(8, many.report.projects.length));
+  const meters = page.getByRole("meter");
+  const values = await meters.evaluateAll((els) => els.map((e) => Number(e.getAttribute("aria-valuenow"))));
+  const total = values.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - 100) <= values.length, `shares add to ~100%, got ${total}`);
+  const first = many.report.projects[0];
+  assert.match(await rows.first().innerText(), new RegExp(first.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+});
+
+test("unpriced model: a warning names it and the total is marked as a lower bound", async () => {
+  const page = await open(browser, { snapshots: { all: fixture("unpriced") }, settings });
+  const warning = page.getByRole("status");
+  await warning.waitFor();
+  const text = await warning.innerText();
+  assert.match(text, /1 call with no known price/);
+  assert.match(text, /claude-mystery-5/);
+  assert.equal(await page.getByTestId("spend").textContent(), "$1.70+");
+  assert.match(await page.locator("footer").innerText(), /2 lines skipped/);
+});
+
+test("empty machine: says nothing was found and where it looked", async () => {
+  const page = await open(browser, { snapshots: { today: fixture("empty") }, settings });
+  const empty = page.getByRole("heading", { name: "No AI coding usage found yet" });
+  await empty.waitFor();
+  const where = await page.locator(".sources").innerText();
+  assert.match(where, /Claude Code .*\/home\/you\/\.claude\/projects/);
+  assert.match(where, /Codex .*\/home\/you\/\.codex\/sessions/);
+  assert.match(where, /not found/);
+  assert.equal(await page.getByRole("combobox", { name: "Tool" }).count(), 0, "no tool filter without data");
+});
+
+test("error: the message is an alert and Try again asks for a rescan", async () => {
+  const page = await open(browser, {
+    snapshots: { today: typical },
+    errors: { get_snapshot: { code: "sync-failed", message: "index /home/you/.local/share/burnbar/usage.sqlite: database is locked" } },
+    settings,
+  });
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /database is locked/);
+  await page.getByRole("button", { name: "Try again" }).click();
+  assert.ok((await calls(page)).some((c) => c.cmd === "refresh"));
+});
+
+test("first scan: progress, then the numbers arrive live", async () => {
+  const page = await open(browser, {
+    snapshots: { today: typical },
+    errors: { get_snapshot: { code: "scanning", message: "reading your logs: 3 of 10 files" } },
+    status: { phase: "scanning", filesDone: 3, filesTotal: 10 },
+    settings,
+  });
+  const bar = page.getByRole("progressbar", { name: "Scan progress" });
+  await bar.waitFor();
+  assert.equal(await bar.getAttribute("aria-valuenow"), "3");
+  await emit(page, "status:changed", { phase: "scanning", filesDone: 9, filesTotal: 10 });
+  assert.equal(await bar.getAttribute("aria-valuenow"), "9");
+  await emit(page, "usage:updated", typical);
+  await page.getByTestId("spend").filter({ hasText: "$0.17" }).waitFor();
+});
+
+test("a log append pushes a new snapshot and the spend changes without a reload", async () => {
+  const page = await open(browser, { snapshots: { today: typical }, settings });
+  await page.getByTestId("spend").filter({ hasText: "$0.17" }).waitFor();
+  const next = structuredClone(typical);
+  next.report.overview.cost = 12.345;
+  await emit(page, "usage:updated", next);
+  await page.getByTestId("spend").filter({ hasText: "$12.35" }).waitFor();
+});
+
+test("settings: shows the saved values, saves edits, shows a rejected value's error", async () => {
+  const page = await open(browser, { snapshots: { today: typical }, settings });
+  await page.getByTestId("spend").waitFor();
+  await page.getByRole("button", { name: "Settings" }).click();
+  const currency = page.getByRole("textbox", { name: /Currency/ });
+  assert.equal(await currency.inputValue(), "USD");
+  await currency.fill("eur");
+  await page.getByRole("spinbutton", { name: /Units per USD/ }).fill("0.5");
+  await page.getByRole("checkbox", { name: "Codex" }).check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByText("Saved").waitFor();
+  const saved = (await calls(page)).find((c) => c.cmd === "save_settings");
+  assert.deepEqual(saved.args.settings, { currency: "EUR", usd_rate: 0.5, providers: ["codex"], launch_at_login: false, prices: null });
+
+  const bad = await open(browser, {
+    snapshots: { today: typical }, settings,
+    saveError: { code: "invalid-settings", message: "currency \"XX\" is not a three-letter ISO code such as USD or EUR" },
+  }, { hash: "#settings" });
+  await bad.getByRole("button", { name: "Save" }).click();
+  assert.match(await bad.getByRole("alert").innerText(), /three-letter ISO code/);
+  await bad.keyboard.press("Escape");
+  await bad.getByTestId("spend").waitFor();
+});
+
+test("Escape hides the popover", async () => {
+  const page = await open(browser, { snapshots: { today: typical }, settings });
+  await page.getByTestId("spend").waitFor();
+  await page.keyboard.press("Escape");
+  assert.ok((await calls(page)).some((c) => c.cmd === "hide_popover"));
+});
+
+test("readable in dark mode: dark background, light text", async () => {
+  const page = await open(browser, { snapshots: { today: typical }, settings }, { colorScheme: "dark" });
+  await page.getByTestId("spend").waitFor();
+  const [bg, fg] = await page.evaluate(() => {
+    const s = getComputedStyle(document.body);
+    return [s.backgroundColor, s.color];
+  });
+  assert.equal(bg, "rgb(27, 30, 36)");
+  assert.equal(fg, "rgb(232, 234, 237)");
+});
+
+test("display currency converts amounts for display only", async () => {
+  const eur = structuredClone(typical);
+  eur.display = { currency: "EUR", usdRate: 2 };
+  const page = await open(browser, { snapshots: { today: eur }, settings });
+  assert.equal(await page.getByTestId("spend").textContent(), "€0.35");
+});
