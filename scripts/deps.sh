@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Installs what Burnbar needs to build and test on Debian/Ubuntu, and nothing when it is all
 # there already (a no-op run takes well under a second).
-#   scripts/deps.sh build   compiler toolchain only
-#   scripts/deps.sh test    + what the test suite uses
+#   scripts/deps.sh build      compiler toolchain, WebKitGTK and AppIndicator headers, Node
+#   scripts/deps.sh run        the same (the tray app)
+#   scripts/deps.sh headless   + a virtual display and session bus (./run without a desktop)
+#   scripts/deps.sh test       + what the test suite uses (Chromium, Xvfb, D-Bus, python3-dbus-next)
 set -euo pipefail
 what="${1:-build}"
 
-packages=(build-essential pkg-config ca-certificates curl)
+# Tauri's Linux prerequisites on Debian 12 / Ubuntu 22.04+ (no recommends: half the download)
+packages=(build-essential pkg-config ca-certificates curl
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+headless=(xvfb xauth dbus-daemon dbus-bin imagemagick)
 case "$what" in
   build|run) ;;
-  test) packages+=(python3) ;;
-  *) echo "usage: scripts/deps.sh build|run|test" >&2; exit 2 ;;
+  headless) packages+=("${headless[@]}") ;;
+  test) packages+=("${headless[@]}" python3 python3-dbus-next x11-utils xdotool chromium) ;;
+  *) echo "usage: scripts/deps.sh build|run|headless|test" >&2; exit 2 ;;
 esac
 
 missing=()

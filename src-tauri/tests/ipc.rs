@@ -44,7 +44,7 @@ fn app(with_data: bool, settings_dir: &Path) -> (App<MockRuntime>, WebviewWindow
     let app = burnbar_tray::configure(mock_builder(), state, options)
         .build(mock_context(noop_assets()))
         .unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "popover", Default::default())
+    let webview = WebviewWindowBuilder::new(&app, "popover", tauri::WebviewUrl::default())
         .build()
         .unwrap();
     (app, webview)
@@ -59,7 +59,7 @@ fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Resul
             error: CallbackFn(1),
             url: "tauri://localhost".parse().unwrap(),
             body: InvokeBody::Json(args),
-            headers: Default::default(),
+            headers: tauri::http::HeaderMap::default(),
             invoke_key: INVOKE_KEY.to_string(),
         },
     )

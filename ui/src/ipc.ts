@@ -6,6 +6,7 @@ import type { CommandError, Page, PeriodKey, ProviderId, Settings, Snapshot, Sta
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
   event: { listen<T>(event: string, handler: (e: { payload: T }) => void): Promise<() => void> };
+  window?: { getCurrentWindow(): { setTitle(title: string): Promise<void> } };
 }
 
 function tauri(): TauriGlobal {
@@ -31,6 +32,12 @@ export const refresh = () => invoke<void>("refresh");
 export const getSettings = () => invoke<Settings>("get_settings");
 export const saveSettings = (settings: Settings) => invoke<Settings>("save_settings", { settings });
 export const hidePopover = () => invoke<void>("hide_popover");
+
+/** The window title carries the headline too (window lists, screen readers, the smoke test). */
+export function setWindowTitle(title: string): void {
+  const w = tauri().window?.getCurrentWindow();
+  void w?.setTitle(title).catch(() => undefined);
+}
 
 export const onUsageUpdated = (f: (s: Snapshot) => void) =>
   tauri().event.listen<Snapshot>("usage:updated", (e) => f(e.payload));

@@ -29,7 +29,15 @@ function draw(): void {
   model.now = Date.now();
   root.replaceChildren(render(model, handlers));
   if (focusKey) root.querySelector<HTMLElement>(`[data-focus="${focusKey}"]`)?.focus();
+  const spend = root.querySelector('[data-testid="spend"]')?.textContent;
+  const title = spend && model.snapshot ? `Burnbar · ${spend} · ${model.snapshot.report.period.label}` : "Burnbar";
+  if (title !== lastTitle) {
+    lastTitle = title;
+    ipc.setWindowTitle(title);
+  }
 }
+
+let lastTitle = "";
 
 function asError(e: unknown): CommandError {
   return e && typeof e === "object" && "code" in e ? (e as CommandError) : { code: "ipc", message: String(e) };

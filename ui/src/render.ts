@@ -30,6 +30,8 @@ export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLEle
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
     if (typeof v === "function") el.addEventListener(k.replace(/^on/, ""), v);
+    // through the CSSOM: the app's CSP forbids style attributes
+    else if (k === "style") setStyle(el, String(v));
     else if (v === true) el.setAttribute(k, "");
     else el.setAttribute(k, String(v));
   }
@@ -38,6 +40,13 @@ export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLEle
     el.append(typeof c === "string" ? document.createTextNode(c) : c);
   }
   return el;
+}
+
+function setStyle(el: HTMLElement, css: string): void {
+  for (const decl of css.split(";")) {
+    const i = decl.indexOf(":");
+    if (i > 0) el.style.setProperty(decl.slice(0, i).trim(), decl.slice(i + 1).trim());
+  }
 }
 
 export function render(model: Model, on: Handlers): HTMLElement {

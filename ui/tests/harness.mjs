@@ -71,6 +71,14 @@ export async function open(browser, backend, { colorScheme = "light", hash = "" 
     };
     window.__TAURI__ = {
       core: { invoke: reply },
+      window: {
+        getCurrentWindow: () => ({
+          setTitle: (t) => {
+            window.__title = t;
+            return Promise.resolve();
+          },
+        }),
+      },
       event: {
         listen: (event, f) => {
           (listeners[event] ??= []).push(f);

@@ -34,7 +34,13 @@ test("typical day: today's spend, stats, tools, projects and models", async () =
   assert.equal(await page.getByRole("list", { name: "Models" }).getByRole("listitem").count(), typical.report.models.length);
   const chart = page.getByRole("img", { name: /Daily spend, last 7 days/ });
   assert.equal(await chart.locator("span").count(), 7);
+  const heights = await chart.locator("span").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
+  const days = typical.trend.slice(-7);
+  heights.forEach((px, i) => assert.equal(px > 0, days[i].cost > 0, `bar ${days[i].date}: ${px}px for $${days[i].cost}`));
+  const meters = await page.getByRole("meter").evaluateAll((els) => els.map((e) => e.firstElementChild.getBoundingClientRect().width));
+  assert.ok(meters.every((w) => w > 0), `share bars are drawn: ${meters}`);
   assert.equal(await page.getByRole("status").count(), 0, "no unpriced warning on a fully priced day");
+  assert.equal(await page.evaluate(() => window.__title), "Burnbar · $0.17 · Today (2026-10-30)");
 });
 
 test("the period switch asks for the period and shows its numbers; arrow keys move it", async () => {

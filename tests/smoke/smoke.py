@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""Smoke test of the real burnbar-tray: started under Xvfb with a private session D-Bus
+(run it through tests/smoke/run.sh), on a copy of a generated HOME.
+
+Checks, as a user would see them: the tray icon registers and its label is today's spend
+(the same number `burnbar snapshot` computes); the menu has its items; the menu's Open shows
+the popover, whose window title carries the rendered spend; appending a call to a Claude log
+changes the tray label and the popover within 1 s; Quit exits cleanly. Screenshots go to the
+artifacts dir. Prints `smoke: N passed, N failed`."""
+
+import asyncio
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tray_host import Host
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO / "tests/fixtures/corpus/seed12-berlin-4tools"
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append((name, bool(ok)))
+    print(f"{'ok  ' if ok else 'FAIL'} {name}{'' if ok else ': ' + str(detail)}", flush=True)
+
+
+def money(cost):
+    return f"${cost:,.2f}"
+
+
+def expected_title(cli, env):
+    """Today's tray title, computed by the CLI on the same HOME (its own index)."""
+    with tempfile.TemporaryDirectory() as data:
+        out = subprocess.run([cli, "snapshot", "--period", "today", "--offline"], env={**env, "BURNBAR_DATA_DIR": data},
+                             capture_output=True, text=True, check=True).stdout
+    t = json.loads(out)["today"]
+    return ("~" if t["estimatedCost"] > 0 else "") + money(t["cost"]) + ("+" if t["unpricedCalls"] > 0 else "")
+
+
+async def wait_for(probe, timeout, interval=0.02):
+    """Polls the async `probe` until it returns a truthy value; (value, seconds) or (None, timeout)."""
+    start = time.monotonic()
+    while True:
+        try:
+            value = await probe()
+        except Exception:  # the item may not be ready yet
+            value = None
+        if value:
+            return value, time.monotonic() - start
+        if time.monotonic() - start > timeout:
+            return None, timeout
+        await asyncio.sleep(interval)
+
+
+def window_title():
+    found = subprocess.run(["xdotool", "search", "--name", "^Burnbar"], capture_output=True, text=True).stdout.split()
+    for wid in found:
+        name = subprocess.run(["xdotool", "getwindowname", wid], capture_output=True, text=True).stdout.strip()
+        if name.startswith("Burnbar · "):
+            return name
+    return None
+
+
+def screenshot(path):
+    subprocess.run(["import", "-window", "root", str(path)], check=False, capture_output=True)
+
+
+def append_call(home):
+    """One new assistant call, now, in an existing Claude Code session file."""
+    files = sorted(f for f in glob.glob(f"{home}/.claude/projects/*/*.jsonl"))
+    path = files[0]
+    with open(path, encoding="utf-8", errors="replace") as f:
+        first = next(json.loads(line) for line in f if '"sessionId"' in line)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    line = {
+        "parentUuid": None, "isSidechain": False, "userType": "external", "cwd": first["cwd"],
+        "sessionId": first["sessionId"], "version": "2.1.98", "type": "assistant", "uuid": str(uuid.uuid4()),
+        "timestamp": now, "requestId": f"req_{uuid.uuid4().hex[:24]}",
+        "message": {"model": "claude-sonnet-4-5", "id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message",
+                    "role": "assistant", "content": [], "stop_reason": "end_turn",
+                    "usage": {"input_tokens": 4000, "output_tokens": 20000, "cache_read_input_tokens": 100000,
+                              "cache_creation_input_tokens": 5000}},
+    }
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+
+
+async def main(tray, cli, artifacts):
+    artifacts.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="burnbar-smoke-"))
+    shutil.copytree(CORPUS, home, dirs_exist_ok=True)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "DISPLAY": os.environ["DISPLAY"],
+        "XAUTHORITY": os.environ.get("XAUTHORITY", ""),
+        "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"],
+        "BURNBAR_PRICES": str(home / "litellm-prices.json"),
+        "BURNBAR_TRAY_KEEP_OPEN": "1",  # no window manager: focus never moves anyway
+        "TZ": "UTC",
+        "RUST_LOG": "burnbar=debug,warn",
+    }
+    host = await Host().start()
+    log = open(artifacts / "burnbar-tray.log", "w")
+    proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        await run_checks(host, proc, cli, env, home, artifacts)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+async def run_checks(host, proc, cli, env, home, artifacts):
+    item = asyncio.ensure_future(host.item(timeout=60))
+    while not item.done() and proc.poll() is None:
+        await asyncio.sleep(0.05)
+    if not item.done():
+        item.cancel()
+        check("the app starts", False, f"exited with {proc.returncode}; see burnbar-tray.log")
+        return
+    try:
+        name, path = item.result()
+    except Exception as e:  # noqa: BLE001
+        check("tray icon registers with the StatusNotifierWatcher", False, e)
+        return
+    check("tray icon registers with the StatusNotifierWatcher", True)
+    label, _ = await wait_for(lambda: ok_label(host, name, path), timeout=60)
+    want = expected_title(cli, env)
+    check("tray label is today's spend, as the CLI computes it", label == want, f"{label!r} != {want!r}")
+
+    _, items = await host.menu(name, path)
+    labels = [t.replace("_", "") for _, t, _ in items]
+    for wanted in ["Open Burnbar", "Refresh", "Settings…", "Quit Burnbar"]:
+        check(f"menu has {wanted!r}", wanted in labels, labels)
+    headline = next((t for _, t, enabled in items if t.startswith("Today: ")), None)
+    check("menu headline shows today's spend", headline and headline.startswith(f"Today: {want}"), headline)
+
+    await host.click(name, path, "Open Burnbar")
+    title, secs = await wait_for(lambda: asyncio.sleep(0, window_title()), timeout=30, interval=0.1)
+    check("Open shows the popover, rendering today's spend", title and f"Burnbar · {want} ·" in title, title)
+    await asyncio.sleep(0.5)
+    screenshot(artifacts / "popover.png")
+
+    append_call(home)
+    before = label
+    changed, secs = await wait_for(lambda: changed_label(host, name, path, before), timeout=10)
+    after = expected_title(cli, env)
+    check("an appended call changes the tray label within 1 s", changed and secs < 1.0, f"{changed!r} after {secs:.2f} s")
+    check("the new label is the new total", changed == after, f"{changed!r} != {after!r}")
+    print(f"     label {before} -> {changed} in {secs * 1000:.0f} ms", flush=True)
+    ptitle, psecs = await wait_for(lambda: asyncio.sleep(0, popover_has(after)), timeout=10)
+    check("the open popover shows the new total within 1 s of the label", ptitle and psecs < 1.0, f"{ptitle!r} after {psecs:.2f} s")
+    await asyncio.sleep(0.3)
+    screenshot(artifacts / "popover-after-append.png")
+
+    check("the app is still running", proc.poll() is None, proc.returncode)
+    await host.click(name, path, "Quit Burnbar")
+    try:
+        code = proc.wait(10)
+        check("Quit exits cleanly", code == 0, code)
+    except subprocess.TimeoutExpired:
+        check("Quit exits cleanly", False, "still running after 10 s")
+
+
+def popover_has(total):
+    t = window_title()
+    return t if t and f"Burnbar · {total} ·" in t else None
+
+
+async def ok_label(host, name, path):
+    label = await host.label(name, path)
+    return label if label and label not in ("…", "") else None
+
+
+async def changed_label(host, name, path, before):
+    label = await host.label(name, path)
+    return label if label and label != before else None
+
+
+if __name__ == "__main__":
+    tray, cli, artifacts = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    asyncio.run(main(tray, cli, artifacts))
+    passed = sum(ok for _, ok in results)
+    failed = len(results) - passed
+    print(f"smoke: {passed} passed, {failed} failed")
+    sys.exit(1 if failed or not results else 0)
