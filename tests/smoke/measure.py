@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Idle cost of the real burnbar-tray: CPU (% of one core) and RSS (app + WebKit processes)
+with the popover closed, open, and hidden again until released. Run through
+`scripts/measure-tray.sh` (Xvfb + private D-Bus, like the smoke test):
+
+    measure.py <burnbar-tray> <seconds per state> <HOME to read>
+
+Prints one line per state; quote medians of several runs (shared machines are noisy)."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from smoke import wait_for, window_title
+from tray_host import Host
+
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree(root):
+    """The pid and all its descendants."""
+    children = {}
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(p.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def sample(root):
+    """(cpu seconds, rss bytes, {name: rss}) over the process tree."""
+    cpu, rss, names = 0.0, 0, {}
+    for pid in tree(root):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            fields = stat.rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / TICK
+            pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        rss += pages * PAGE
+        names[name] = names.get(name, 0) + pages * PAGE
+    return cpu, rss, names
+
+
+def measure(label, pid, seconds):
+    c0, _, _ = sample(pid)
+    time.sleep(seconds)
+    c1, rss, names = sample(pid)
+    pct = (c1 - c0) / seconds * 100
+    parts = ", ".join(f"{n} {v / 2**20:.0f}" for n, v in sorted(names.items()))
+    print(f"{label:<28} cpu {pct:6.3f} % of a core over {seconds:.0f} s   rss {rss / 2**20:6.1f} MiB ({parts})", flush=True)
+
+
+async def main(tray, seconds, home):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": home,
+        "DISPLAY": os.environ["DISPLAY"],
+        "XAUTHORITY": os.environ.get("XAUTHORITY", ""),
+        "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"],
+        "BURNBAR_TRAY_KEEP_OPEN": "1",
+        "BURNBAR_TRAY_RELEASE_SECS": "5",
+    }
+    for k in ("BURNBAR_PRICES", "BURNBAR_DATA_DIR", "TZ"):
+        if k in os.environ:
+            env[k] = os.environ[k]
+    host = await Host().start()
+    proc = subprocess.Popen([tray], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        name, path = await host.item(timeout=120)
+
+        async def scanned():
+            label = await host.label(name, path)
+            return label if label and label not in ("…",) else None
+
+        label, secs = await wait_for(scanned, timeout=600, interval=0.2)
+        print(f"first scan done in {secs:.1f} s; tray label {label}", flush=True)
+        await asyncio.sleep(3)
+        measure("popover never opened", proc.pid, seconds)
+        await host.click(name, path, "Open Burnbar")
+        await wait_for(lambda: asyncio.sleep(0, window_title()), timeout=30, interval=0.1)
+        await asyncio.sleep(3)
+        measure("popover open", proc.pid, seconds)
+        wid = subprocess.run(["xdotool", "search", "--name", "^Burnbar"], capture_output=True, text=True).stdout.split()
+        for w in wid:
+            subprocess.run(["xdotool", "windowfocus", "--sync", w, "key", "Escape"], capture_output=True, timeout=10)
+        await asyncio.sleep(8)  # hidden, then released after BURNBAR_TRAY_RELEASE_SECS=5
+        measure("popover hidden + released", proc.pid, seconds)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], float(sys.argv[2]), sys.argv[3]))
