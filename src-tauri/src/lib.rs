@@ -5,6 +5,7 @@
 //! [`commands`] answer the popover from [`state`]. One instance per user (a second launch
 //! opens the first one's popover), so two writers never share the index.
 
+pub mod alerts;
 pub mod autostart;
 pub mod commands;
 pub mod error;
@@ -73,6 +74,7 @@ pub fn run() -> ExitCode {
                 tracing::warn!("no tray icon: {e}");
             }
             live::start(app.handle());
+            live::watch_settings(app.handle());
             live::start_midnight_timer(app.handle());
             if show_at_start {
                 popover::show(app.handle(), "overview");

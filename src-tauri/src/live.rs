@@ -6,6 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use burnbar_engine::budget::{self, BudgetSpend};
 use burnbar_engine::clock::local_time_zone;
 use burnbar_engine::watch::{self, WatchEvent, WatchHandle, WatchOptions};
 use burnbar_engine::{Engine, Paths, Pricer, Settings};
@@ -19,6 +20,7 @@ use crate::state::AppState;
 #[derive(Default)]
 pub struct Live {
     handle: Mutex<Option<WatchHandle>>,
+    settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
 }
 
 /// Starts (or restarts) the engine and its watch loop.
@@ -38,11 +40,17 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let mut opts = WatchOptions::new(tz);
     opts.progress = Some(progress_reporter(app.clone()));
     let handle = app.clone();
+    let mut before = BudgetSpend::new();
     let started = watch::spawn(engine, opts, move |engine, event| {
         let state = handle.state::<AppState>();
         match event {
             WatchEvent::Synced(report) => match engine.snapshot_data(tz, report) {
-                Ok(data) => state.set_data(data),
+                Ok(data) => {
+                    state.set_data(data);
+                    publish(&handle);
+                    check_alerts(&handle, engine, tz, &mut before);
+                    return;
+                }
                 Err(e) => state.set_failed(e.to_string()),
             },
             WatchEvent::Failed(e) => state.set_failed(e.to_string()),
@@ -63,6 +71,97 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             app.state::<AppState>().set_failed(e.to_string());
             publish(app);
         }
+    }
+}
+
+/// Budget thresholds crossed since the last sync, and runaway sessions: each alert is claimed
+/// in the index first, so it is shown once, ever (a restart or re-scan finds it claimed).
+fn check_alerts<R: Runtime>(app: &AppHandle<R>, engine: &Engine, tz: Tz, before: &mut BudgetSpend) {
+    let state = app.state::<AppState>();
+    let settings = state.settings();
+    let Some(data) = state.data() else {
+        return;
+    };
+    let now = state.now();
+    let today = now.with_timezone(&tz).date_naive();
+    let after = budget::spend_all(&settings.budgets, &data.slices, today, tz);
+    let crossed = budget::crossings(&settings.budgets, before, &after);
+    *before = after;
+    match engine.claim_alerts(&crossed, now) {
+        Ok(fresh) => {
+            for c in budget::highest_per_budget(&fresh) {
+                if let Some(b) = settings.budgets.iter().find(|b| b.id() == c.budget_id) {
+                    let (summary, body) = crate::alerts::budget_text(&c, b, &data.display);
+                    crate::alerts::notify(app, &summary, &body);
+                }
+            }
+        }
+        Err(e) => tracing::warn!("budget alerts: {e}"),
+    }
+    let r = &settings.runaway;
+    if !r.enabled {
+        return;
+    }
+    let since = now - chrono::Duration::minutes(i64::from(r.window_minutes));
+    let runaways = engine
+        .active_sessions(since)
+        .map(|sessions| budget::runaways(r, &sessions))
+        .and_then(|found| engine.claim_runaways(&found, now));
+    match runaways {
+        Ok(fresh) => {
+            for a in fresh {
+                let (summary, body) = crate::alerts::runaway_text(&a, r, &data.display);
+                crate::alerts::notify(app, &summary, &body);
+            }
+        }
+        Err(e) => tracing::warn!("runaway alerts: {e}"),
+    }
+}
+
+/// Watches the settings file: an edit by the CLI (`burnbar budget set ...`) or by hand applies
+/// without a restart. A file that does not parse is logged and the old settings stay.
+pub fn watch_settings<R: Runtime>(app: &AppHandle<R>) {
+    use notify::Watcher;
+    let state = app.state::<AppState>();
+    let file = state.settings_path.clone();
+    let Some(dir) = file.parent().map(std::path::Path::to_path_buf) else {
+        return;
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        tracing::warn!("cannot watch {}: {e}", dir.display());
+        return;
+    }
+    let handle = app.clone();
+    let target = file.clone();
+    let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let Ok(event) = res else { return };
+        if !event.paths.iter().any(|p| p == &target) || event.kind.is_access() {
+            return;
+        }
+        let state = handle.state::<AppState>();
+        match Settings::load(&target) {
+            Ok(new) if new != state.settings() => {
+                tracing::info!("settings changed on disk; applying");
+                let old = state.settings();
+                state.set_settings(new.clone());
+                settings_changed(&handle, &old, &new);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("{e}; keeping the current settings"),
+        }
+    });
+    match watcher {
+        Ok(mut w) => match w.watch(&dir, notify::RecursiveMode::NonRecursive) {
+            Ok(()) => {
+                let live = app.state::<Live>();
+                *live
+                    .settings_watcher
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(w);
+            }
+            Err(e) => tracing::warn!("cannot watch {}: {e}", dir.display()),
+        },
+        Err(e) => tracing::warn!("cannot watch the settings: {e}"),
     }
 }
 
@@ -146,6 +245,9 @@ pub fn settings_changed<R: Runtime>(app: &AppHandle<R>, before: &Settings, after
         start(app);
     } else {
         publish(app);
+        if before.budgets != after.budgets || before.runaway != after.runaway {
+            rescan(app); // the sync after it checks the new budgets
+        }
     }
 }
 

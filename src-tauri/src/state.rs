@@ -165,6 +165,16 @@ impl AppState {
         }
     }
 
+    /// The state's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The data shown (settings applied), if any.
+    pub fn data(&self) -> Option<Arc<SnapshotData>> {
+        self.lock().data.clone()
+    }
+
     /// Today's snapshot over every provider (the tray text), if there is data.
     pub fn today(&self) -> Option<Snapshot> {
         let data = self.lock().data.clone()?;
@@ -178,11 +188,12 @@ fn applied(raw: &Arc<SnapshotData>, settings: &Settings) -> Arc<SnapshotData> {
         currency: settings.currency.clone(),
         usd_rate: settings.usd_rate,
     };
-    if settings.providers.is_empty() && raw.display == display {
+    if settings.providers.is_empty() && raw.display == display && raw.budgets == settings.budgets {
         return Arc::clone(raw);
     }
     let mut data = SnapshotData::clone(raw);
     data.display = display;
+    data.budgets.clone_from(&settings.budgets);
     data.slices.retain(|s| settings.reads(s.provider));
     Arc::new(data)
 }

@@ -138,17 +138,23 @@ fn settings_round_trip_through_the_file_and_bad_values_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w) = app(true, dir.path());
     let defaults = invoke(&w, "get_settings", json!({})).unwrap();
+    let runaway = json!({"enabled": true, "window_minutes": 10, "usd_in_window": 5.0});
     assert_eq!(
         defaults,
-        json!({"currency": "USD", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null})
+        json!({"currency": "USD", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null,
+               "budgets": [], "runaway": runaway})
     );
-    let new = json!({"currency": "EUR", "usd_rate": 0.5, "providers": ["codex"], "launch_at_login": false, "prices": null});
+    let new = json!({"currency": "EUR", "usd_rate": 0.5, "providers": ["codex"], "launch_at_login": false, "prices": null,
+                     "budgets": [{"period": "monthly", "usd": 300.0, "project": "api", "thresholds": [80, 100]}],
+                     "runaway": runaway});
     assert_eq!(
         invoke(&w, "save_settings", json!({"settings": new})).unwrap(),
         new
     );
     let on_disk = Settings::load(&Settings::path(dir.path())).unwrap();
     assert_eq!(on_disk.currency, "EUR");
+    assert_eq!(on_disk.budgets.len(), 1);
+    assert_eq!(on_disk.budgets[0].id(), "monthly/project=api");
     // the display and the provider filter apply to the next snapshot
     let s = invoke(
         &w,
@@ -162,6 +168,14 @@ fn settings_round_trip_through_the_file_and_bad_values_are_rejected() {
     let bad = json!({"currency": "euro", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null});
     let e = invoke(&w, "save_settings", json!({"settings": bad})).unwrap_err();
     assert_eq!(e["code"], "invalid-settings");
+    let bad = json!({"currency": "USD", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null,
+                     "budgets": [{"period": "daily", "usd": -5.0}]});
+    let e = invoke(&w, "save_settings", json!({"settings": bad})).unwrap_err();
+    assert_eq!(e["code"], "invalid-settings");
+    assert!(
+        e["message"].as_str().unwrap().contains("daily budget"),
+        "{e}"
+    );
     assert_eq!(
         Settings::load(&Settings::path(dir.path()))
             .unwrap()

@@ -94,11 +94,14 @@ def append_call(home):
         f.write(json.dumps(line) + "\n")
 
 
-async def main(tray, cli, artifacts):
-    artifacts.mkdir(parents=True, exist_ok=True)
+def make_home():
     home = Path(tempfile.mkdtemp(prefix="burnbar-smoke-"))
     shutil.copytree(CORPUS, home, dirs_exist_ok=True)
-    env = {
+    return home
+
+
+def make_env(home):
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
         "DISPLAY": os.environ["DISPLAY"],
@@ -109,23 +112,129 @@ async def main(tray, cli, artifacts):
         "TZ": "UTC",
         "RUST_LOG": "burnbar=debug,warn",
     }
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def main(tray, cli, artifacts):
+    artifacts.mkdir(parents=True, exist_ok=True)
     host = await Host().start()
+    home = make_home()
+    env = make_env(home)
     log = open(artifacts / "burnbar-tray.log", "w")
     proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         await run_checks(host, proc, cli, env, home, artifacts)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc)
         log.close()
+        shutil.rmtree(home, ignore_errors=True)
+    home = make_home()
+    try:
+        await alert_checks(host, tray, cli, home, artifacts)
+    finally:
         shutil.rmtree(home, ignore_errors=True)
 
 
+async def started(host, proc):
+    """Waits for the app's tray item and its first label; None if the app died."""
+    host.reset_item()
+    item = asyncio.ensure_future(host.item(timeout=60))
+    while not item.done() and proc.poll() is None:
+        await asyncio.sleep(0.05)
+    if not item.done():
+        item.cancel()
+        return None
+    name, path = item.result()
+    await wait_for(lambda: ok_label(host, name, path), timeout=60)
+    return name, path
+
+
+SETTINGS = """[[budgets]]
+period = "daily"
+usd = 0.30
+
+[runaway]
+enabled = true
+window_minutes = 10
+usd_in_window = 0.6
+"""
+
+
+async def alert_checks(host, tray, cli, home, artifacts):
+    """Budgets and the runaway alert, end to end: notifications as the desktop receives them."""
+    env = make_env(home)
+    (home / ".config/burnbar").mkdir(parents=True, exist_ok=True)
+    (home / ".config/burnbar/settings.toml").write_text(SETTINGS)
+    notes = host.notifications.received
+    notes.clear()
+    log = open(artifacts / "burnbar-tray-alerts.log", "w")
+    proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        item = await started(host, proc)
+        if not item:
+            check("the app starts with budgets set", False, f"exited with {proc.returncode}")
+            return
+        name, path = item
+        await asyncio.sleep(1.0)
+        check("no alert at start (nothing spent today)", not notes, notes)
+
+        async def nth(n, prefix):
+            return next((x for x in notes[n:] if x["summary"].startswith(prefix)), None)
+
+        append_call(home)
+        spend = expected_title(cli, env)
+        note, secs = await wait_for(lambda: nth(0, "Daily budget"), timeout=5)
+        check("crossing the daily budget notifies within 2 s", note and secs < 2.0, f"{note} after {secs:.2f} s")
+        print(f"     budget notification {secs * 1000:.0f} ms after the append", flush=True)
+        await asyncio.sleep(1.0)
+        check("exactly one notification for 50/80/100% crossed at once", len(notes) == 1, notes)
+        if note:
+            check("it says the budget was reached, with amounts and scope",
+                  note["summary"] == "Daily budget reached"
+                  and note["body"] == f"{spend} of $0.30 today · all tools and projects", note)
+            check("it comes from burnbar-tray, clickable to open the popover",
+                  note["app_name"] == "burnbar-tray" and "default" in note["actions"], note)
+
+        await asyncio.sleep(0.3)
+        append_call(home)
+        note, secs = await wait_for(lambda: nth(1, "Runaway session"), timeout=5)
+        check("a session spending fast notifies once, naming project and model",
+              note and note["summary"].endswith(" in 10 min")
+              and note["body"].startswith("sdk-js · claude-sonnet-4-5 · Claude Code · "), note)
+        await asyncio.sleep(0.3)
+        append_call(home)
+        await asyncio.sleep(1.5)
+        check("no repeat for the same budget, threshold, day or session", len(notes) == 2, notes)
+
+        subprocess.run([cli, "budget", "set", "daily", "1"], env=env, check=True, capture_output=True)
+        spend = expected_title(cli, env)
+        note, secs = await wait_for(lambda: nth(2, "Daily budget"), timeout=5)
+        check("a budget changed with the CLI applies without a restart (and re-arms)",
+              note and note["body"] == f"{spend} of $1.00 today · all tools and projects" and secs < 2.0,
+              f"{note} after {secs:.2f} s")
+
+        await host.click(name, path, "Quit Burnbar")
+        proc.wait(10)
+        count = len(notes)
+        proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+        item = await started(host, proc)
+        await asyncio.sleep(3.0)
+        check("a restart repeats no alert", item and len(notes) == count, notes[count:])
+    finally:
+        stop(proc)
+        log.close()
+
+
 async def run_checks(host, proc, cli, env, home, artifacts):
+    host.reset_item()
     item = asyncio.ensure_future(host.item(timeout=60))
     while not item.done() and proc.poll() is None:
         await asyncio.sleep(0.05)

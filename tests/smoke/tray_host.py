@@ -44,16 +44,66 @@ class Watcher(ServiceInterface):
         return 0
 
 
+class Notifications(ServiceInterface):
+    """org.freedesktop.Notifications that records every Notify call."""
+
+    def __init__(self):
+        super().__init__("org.freedesktop.Notifications")
+        self.received = []
+        self.next_id = 0
+
+    @method()
+    def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # noqa: F821
+               actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":  # noqa: F821
+        self.next_id += 1
+        self.received.append({"id": self.next_id, "app_name": app_name, "summary": summary, "body": body,
+                              "actions": list(actions), "expire_timeout": expire_timeout})
+        return self.next_id
+
+    @method()
+    def GetCapabilities(self) -> "as":  # noqa: F821
+        return ["actions", "body"]
+
+    @method()
+    def GetServerInformation(self) -> "ssss":  # noqa: F821
+        return ["fake-notifyd", "burnbar-tests", "1.0", "1.2"]
+
+    @method()
+    def CloseNotification(self, id: "u"):  # noqa: F821, A002
+        self.NotificationClosed(id, 3)
+
+    @signal()
+    def NotificationClosed(self, id: "u", reason: "u") -> "uu":  # noqa: F821, A002
+        return [id, reason]
+
+    @signal()
+    def ActionInvoked(self, id: "u", action_key: "s") -> "us":  # noqa: F821, A002
+        return [id, action_key]
+
+
 class Host:
     async def start(self):
         self.bus = await MessageBus().connect()
         self.watcher = Watcher()
         self.bus.export("/StatusNotifierWatcher", self.watcher)
         await self.bus.request_name("org.kde.StatusNotifierWatcher")
+        self.notifications = Notifications()
+        self.bus.export("/org/freedesktop/Notifications", self.notifications)
+        await self.bus.request_name("org.freedesktop.Notifications")
         return self
 
-    async def call(self, dest, path, iface, member, signature="", body=()):
-        reply = await self.bus.call(Message(destination=dest, path=path, interface=iface, member=member, signature=signature, body=list(body)))
+    def reset_item(self):
+        """Forget the registered item (before starting the app again)."""
+        self.watcher.items.clear()
+        self.watcher.registered.clear()
+
+    async def call(self, dest, path, iface, member, signature="", body=(), timeout=10.0):
+        """One method call; a peer that never answers is an error after `timeout` s, not a hang."""
+        msg = Message(destination=dest, path=path, interface=iface, member=member, signature=signature, body=list(body))
+        try:
+            reply = await asyncio.wait_for(self.bus.call(msg), timeout)
+        except asyncio.TimeoutError:
+            raise RuntimeError(f"{member} on {dest} {path}: no reply in {timeout} s") from None
         if reply.message_type == MessageType.ERROR:
             raise RuntimeError(f"{member}: {reply.error_name} {reply.body}")
         return reply.body

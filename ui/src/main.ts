@@ -65,7 +65,21 @@ async function loadSettings(): Promise<void> {
   draw();
 }
 
+function saveBudgets(budgets: import("./types.js").Budget[]): void {
+  if (model.settings) handlers.saveSettings({ ...model.settings, budgets });
+}
+
 const handlers = {
+  addBudget: (b: import("./types.js").Budget) => {
+    if (!(b.usd > 0)) {
+      model.settingsError = "A budget needs a positive amount in USD.";
+      model.settingsSaved = false;
+      draw();
+      return;
+    }
+    saveBudgets([...(model.settings?.budgets ?? []), b]);
+  },
+  removeBudget: (i: number) => saveBudgets((model.settings?.budgets ?? []).filter((_, j) => j !== i)),
   period: (p: PeriodKey) => void load(p),
   provider: (p: ProviderId | null) => void load(undefined, p),
   refresh: () => {

@@ -2,9 +2,11 @@
 // show. No Tauri, no fetching, no timers; main.ts owns those.
 
 import { ago, bytes, count, money, percent, plural, projectName, providerLabel, shortDay } from "./format.js";
-import type { Model, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
+import type { Budget, BudgetPeriod, Model, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 export interface Handlers {
+  addBudget(b: Budget): void;
+  removeBudget(index: number): void;
   period(p: PeriodKey): void;
   provider(p: ProviderId | null): void;
   refresh(): void;
@@ -132,6 +134,7 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
     ),
   );
   root.append(hero);
+  if (s.budgets && s.budgets.length > 0) root.append(budgets(s));
   if (s.view.period !== "today") {
     root.append(h("p", { class: "muted today-line" }, `Today ${money(s.today.cost, d)}`));
   }
@@ -156,6 +159,30 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
   if (r.activities && r.activities.length > 0) root.append(activities(s));
   root.append(footer(s, model));
   return root;
+}
+
+const PERIOD_WORD: Record<BudgetPeriod, string> = { daily: "Today", weekly: "This week", monthly: "This month" };
+
+function budgets(s: Snapshot): HTMLElement {
+  const list = h("ul", { class: "rows budgets", "aria-label": "Budgets" });
+  for (const b of s.budgets) {
+    const pct = Math.round(b.fraction * 100);
+    const left = b.over
+      ? `${money(-b.remaining, s.display)} over`
+      : `${money(b.remaining, s.display)} left`;
+    list.append(h("li", { class: b.over ? "over" : null },
+      h("div", { class: "row" },
+        h("span", { class: "name" }, `${PERIOD_WORD[b.period]} · ${b.scope}`),
+        h("span", { class: "value" }, `${money(b.spend, s.display)} of ${money(b.budget, s.display)}`),
+      ),
+      h("div", {
+        class: "share", role: "meter", "aria-label": `${b.period} budget used`,
+        "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.min(100, pct),
+      }, h("span", { style: `width:${Math.min(100, pct)}%` })),
+      h("div", { class: "sub muted" }, [`${pct}% used`, left, b.pace].filter(Boolean).join(" · ")),
+    ));
+  }
+  return h("section", { "aria-label": "Budgets" }, h("h2", {}, "Budgets"), list);
 }
 
 function stat(label: string, value: string): HTMLElement {
@@ -307,6 +334,7 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
       const f = e.target as HTMLFormElement;
       const data = new FormData(f);
       on.saveSettings({
+        ...s,
         currency: String(data.get("currency") ?? "USD").trim().toUpperCase(),
         usd_rate: Number(data.get("usd_rate") ?? 1),
         providers: ALL_PROVIDERS.filter((p) => data.get(`provider-${p}`) === "on"),
@@ -331,9 +359,42 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "launch_at_login", checked: s.launch_at_login }), "Launch at login"),
     field("Price file (LiteLLM JSON)", h("input", { name: "prices", value: s.prices ?? "", placeholder: "daily LiteLLM prices" }), "BURNBAR_PRICES overrides this"),
   );
+  form.append(budgetEditor(s, on));
   if (model.settingsError) form.append(h("p", { class: "alert", role: "alert" }, model.settingsError));
   if (model.settingsSaved) form.append(h("p", { class: "ok", role: "status" }, "Saved"));
   form.append(h("button", { type: "submit", "data-focus": "save" }, "Save"));
   root.append(form);
   return root;
+}
+
+function budgetEditor(s: Settings, on: Handlers): HTMLElement {
+  const box = h("fieldset", { class: "budget-editor" }, h("legend", {}, "Budgets (alerts at 50%, 80%, 100%)"));
+  const list = h("ul", { class: "rows", "aria-label": "Budget list" });
+  s.budgets.forEach((b, i) => {
+    const scope = [b.project ? `project ${b.project}` : null, b.provider ? providerLabel(b.provider) : null].filter(Boolean).join(", ") || "all";
+    list.append(h("li", { class: "row" },
+      h("span", {}, `${b.period} ${money(b.usd)} · ${scope}`),
+      h("button", { type: "button", "aria-label": `Remove the ${b.period} budget for ${scope}`, onclick: () => on.removeBudget(i) }, "Remove"),
+    ));
+  });
+  if (s.budgets.length) box.append(list);
+  const period = h("select", { "aria-label": "Budget period", name: "budget-period" },
+    h("option", { value: "daily" }, "Daily"), h("option", { value: "weekly" }, "Weekly"), h("option", { value: "monthly" }, "Monthly"));
+  const usd = h("input", { "aria-label": "Budget in USD", name: "budget-usd", type: "number", min: "0", step: "any", placeholder: "USD" });
+  const project = h("input", { "aria-label": "Budget project (optional)", name: "budget-project", placeholder: "project (optional)" });
+  box.append(h("div", { class: "add" }, period, usd, project,
+    h("button", {
+      type: "button", "data-focus": "add-budget",
+      onclick: () => {
+        const amount = Number((usd as HTMLInputElement).value);
+        const name = (project as HTMLInputElement).value.trim();
+        on.addBudget({
+          period: (period as HTMLSelectElement).value as BudgetPeriod,
+          usd: amount,
+          ...(name ? { project: name } : {}),
+          thresholds: [50, 80, 100],
+        });
+      },
+    }, "Add budget")));
+  return box;
 }

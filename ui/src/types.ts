@@ -46,6 +46,32 @@ export interface Report {
 
 export interface Display { currency: string; usdRate: number }
 
+export type BudgetPeriod = "daily" | "weekly" | "monthly";
+
+export interface BudgetStatus {
+  id: string;
+  period: BudgetPeriod;
+  scope: string;
+  periodKey: string;
+  budget: number;
+  spend: number;
+  remaining: number;
+  fraction: number;
+  over: boolean;
+  crossAt: string | null;
+  pace: string | null;
+}
+
+export interface Budget {
+  period: BudgetPeriod;
+  usd: number;
+  project?: string;
+  provider?: ProviderId;
+  thresholds: number[];
+}
+
+export interface Runaway { enabled: boolean; window_minutes: number; usd_in_window: number; session_cap_usd?: number }
+
 export interface Snapshot {
   schema: string;
   view: { period: PeriodKey; provider: ProviderId | null };
@@ -53,6 +79,7 @@ export interface Snapshot {
   trend: { date: string; cost: number; calls: number }[];
   providersWithData: ProviderId[];
   display: Display;
+  budgets: BudgetStatus[];
   report: Report;
 }
 
@@ -69,6 +96,8 @@ export interface Settings {
   providers: ProviderId[];
   launch_at_login: boolean;
   prices: string | null;
+  budgets: Budget[];
+  runaway: Runaway;
 }
 
 export type Page = "overview" | "settings";

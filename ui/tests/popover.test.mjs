@@ -16,7 +16,8 @@ after(async () => {
 
 const typical = fixture("typical");
 const many = fixture("many-projects");
-const settings = { currency: "USD", usd_rate: 1, providers: [], launch_at_login: false, prices: null };
+const runaway = { enabled: true, window_minutes: 10, usd_in_window: 5 };
+const settings = { currency: "USD", usd_rate: 1, providers: [], launch_at_login: false, prices: null, budgets: [], runaway };
 
 test("typical day: today's spend, stats, tools, projects and models", async () => {
   const page = await open(browser, { snapshots: { today: typical, "30days": many }, settings });
@@ -144,7 +145,7 @@ test("settings: shows the saved values, saves edits, shows a rejected value's er
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByText("Saved").waitFor();
   const saved = (await calls(page)).find((c) => c.cmd === "save_settings");
-  assert.deepEqual(saved.args.settings, { currency: "EUR", usd_rate: 0.5, providers: ["codex"], launch_at_login: false, prices: null });
+  assert.deepEqual(saved.args.settings, { currency: "EUR", usd_rate: 0.5, providers: ["codex"], launch_at_login: false, prices: null, budgets: [], runaway });
 
   const bad = await open(browser, {
     snapshots: { today: typical }, settings,
@@ -179,4 +180,52 @@ test("display currency converts amounts for display only", async () => {
   eur.display = { currency: "EUR", usdRate: 2 };
   const page = await open(browser, { snapshots: { today: eur }, settings });
   assert.equal(await page.getByTestId("spend").textContent(), "€0.35");
+});
+
+test("budgets: a bar each, over-budget marked, the pace in words", async () => {
+  const page = await open(browser, { snapshots: { today: fixture("over-budget") }, settings });
+  const list = page.getByRole("list", { name: "Budgets" });
+  await list.waitFor();
+  const items = list.getByRole("listitem");
+  assert.equal(await items.count(), 3);
+  const daily = items.nth(0);
+  assert.match(await daily.innerText(), /Today · all tools and projects\s+\$0\.17 of \$0\.15/);
+  assert.match(await daily.innerText(), /115% used · \$0\.02 over/);
+  assert.equal(await daily.getAttribute("class"), "over");
+  assert.equal(await daily.getByRole("meter").getAttribute("aria-valuenow"), "100");
+  const weekly = items.nth(1);
+  assert.match(await weekly.innerText(), /This week · project ml\.pipeline/);
+  assert.match(await weekly.innerText(), /77% used · \$0\.50 left · at this rate you reach it on the 1st/);
+  assert.equal(await weekly.getAttribute("class"), null);
+  assert.equal(await page.getByRole("list", { name: "Budgets" }).count(), 1);
+  const none = await open(browser, { snapshots: { today: typical }, settings });
+  await none.getByTestId("spend").waitFor();
+  assert.equal(await none.getByRole("list", { name: "Budgets" }).count(), 0, "no section without budgets");
+});
+
+test("settings: add and remove budgets (saved at once, other settings kept)", async () => {
+  const withOne = { ...settings, currency: "EUR", budgets: [{ period: "daily", usd: 20, thresholds: [50, 80, 100] }] };
+  const page = await open(browser, { snapshots: { today: typical }, settings: withOne }, { hash: "#settings" });
+  const list = page.getByRole("list", { name: "Budget list" });
+  await list.waitFor();
+  assert.match(await list.innerText(), /daily \$20\.00 · all/);
+  await page.getByRole("combobox", { name: "Budget period" }).selectOption("monthly");
+  await page.getByRole("spinbutton", { name: "Budget in USD" }).fill("300");
+  await page.getByRole("textbox", { name: "Budget project (optional)" }).fill("api");
+  await page.getByRole("button", { name: "Add budget" }).click();
+  await page.getByText("Saved").waitFor();
+  let saved = (await calls(page)).filter((c) => c.cmd === "save_settings").at(-1).args.settings;
+  assert.equal(saved.currency, "EUR", "the rest of the settings is kept");
+  assert.deepEqual(saved.runaway, runaway);
+  assert.deepEqual(saved.budgets, [
+    { period: "daily", usd: 20, thresholds: [50, 80, 100] },
+    { period: "monthly", usd: 300, project: "api", thresholds: [50, 80, 100] },
+  ]);
+  await page.getByRole("button", { name: "Remove the daily budget for all" }).click();
+  await page.waitForFunction(() => window.__calls.filter((c) => c.cmd === "save_settings").length === 2);
+  saved = (await calls(page)).filter((c) => c.cmd === "save_settings").at(-1).args.settings;
+  assert.deepEqual(saved.budgets.map((b) => b.period), ["monthly"]);
+  // no amount: refused before anything is saved
+  await page.getByRole("button", { name: "Add budget" }).click();
+  assert.match(await page.getByRole("alert").innerText(), /positive amount/);
 });

@@ -27,14 +27,20 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// The common options of whichever command runs.
-    pub fn common(&self) -> &Common {
-        match &self.command {
+    /// `--verbose` of whichever command runs.
+    pub fn verbose(&self) -> bool {
+        self.common().is_some_and(|c| c.verbose)
+    }
+
+    /// The common options of whichever command runs (budget edits have none).
+    pub fn common(&self) -> Option<&Common> {
+        Some(match &self.command {
             Some(Command::Report(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
             Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
+            Some(Command::Budget(b)) => return b.common(),
             None => &self.report.common,
-        }
+        })
     }
 }
 
@@ -52,6 +58,71 @@ pub enum Command {
     /// Print the tray popover's payload as JSON: the report for --period (default today)
     /// and at most one --provider, plus today's headline and a 30-day trend.
     Snapshot(Common),
+    /// Spend budgets (daily, weekly, monthly; overall or per project/tool), shared with the
+    /// tray app, which notifies when a threshold is crossed.
+    Budget(BudgetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    #[command(subcommand)]
+    pub action: BudgetAction,
+}
+
+impl BudgetArgs {
+    pub fn common(&self) -> Option<&Common> {
+        match &self.action {
+            BudgetAction::Status { common, .. } => Some(common),
+            BudgetAction::Set { .. } | BudgetAction::Rm { .. } | BudgetAction::List { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BudgetAction {
+    /// Add or change a budget: `burnbar budget set daily 20`, `... monthly 300 --project api`.
+    Set {
+        #[command(flatten)]
+        target: BudgetTarget,
+        /// The amount in USD.
+        usd: f64,
+        /// Alert at these percentages of the budget [default: 50,80,100].
+        #[arg(long, value_delimiter = ',', value_name = "PCT")]
+        thresholds: Vec<u32>,
+    },
+    /// Remove a budget.
+    Rm {
+        #[command(flatten)]
+        target: BudgetTarget,
+    },
+    /// List the budgets.
+    List {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Spend against each budget in its current period, with the pace.
+    Status {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+/// Which budget: its period and scope.
+#[derive(Debug, Args)]
+pub struct BudgetTarget {
+    /// daily, weekly (ISO week, Monday to Sunday) or monthly.
+    #[arg(value_name = "PERIOD")]
+    pub period: String,
+    /// Only this project (matches a project path or name, case-insensitive).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// Only this tool (claude-code, codex, ...).
+    #[arg(long, value_name = "TOOL")]
+    pub provider: Option<String>,
 }
 
 #[derive(Debug, Args)]

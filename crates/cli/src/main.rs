@@ -14,7 +14,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    setup::init_logging(cli.common().verbose);
+    setup::init_logging(cli.verbose());
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 use crate::aggregate::{Call, Filter, Slice, slices_from_calls};
+use crate::budget::{Crossing, RunawayAlert, SessionSpend};
 use crate::error::{Error, Result, Warning};
 use crate::export::{self, ExportRow};
 use crate::ingest::{self, FileError, Progress, SourceInfo, SyncOptions, SyncReport};
@@ -155,6 +156,7 @@ impl Engine {
             ctx: self.report_context(last)?,
             tz,
             display: crate::snapshot::Display::default(),
+            budgets: Vec::new(),
         })
     }
 
@@ -212,6 +214,51 @@ impl Engine {
         store::rebuild_all_slices(&tx)?;
         tx.commit()?;
         Ok(changed)
+    }
+
+    /// Records the alerts in `crossings` as sent and returns those that had not been sent yet
+    /// (each (budget, threshold, period) once, ever).
+    pub fn claim_alerts(
+        &self,
+        crossings: &[Crossing],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Crossing>> {
+        let mut fresh = Vec::new();
+        for c in crossings {
+            if store::claim_alert(
+                self.store.conn(),
+                &c.alert,
+                c.threshold,
+                &c.period,
+                now.timestamp_millis(),
+            )? {
+                fresh.push(c.clone());
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Records runaway alerts as sent; returns those that had not been (once per session).
+    pub fn claim_runaways(
+        &self,
+        alerts: &[RunawayAlert],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RunawayAlert>> {
+        let mut fresh = Vec::new();
+        for a in alerts {
+            if store::claim_alert(self.store.conn(), &a.alert, 0, "", now.timestamp_millis())? {
+                fresh.push(a.clone());
+            }
+        }
+        Ok(fresh)
+    }
+
+    /// Sessions with calls since `since` (the runaway alert's window): spend then and in total.
+    pub fn active_sessions(&self, since: DateTime<Utc>) -> Result<Vec<SessionSpend>> {
+        Ok(store::active_sessions(
+            self.store.conn(),
+            since.timestamp_millis(),
+        )?)
     }
 
     /// The timestamp of the latest call on record (UTC ms), any day.

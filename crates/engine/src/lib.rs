@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod budget;
 pub mod classify;
 pub mod clock;
 pub mod engine;
@@ -55,6 +56,7 @@ pub mod time;
 pub mod watch;
 
 pub use aggregate::{Call, Filter, Totals};
+pub use budget::{Budget, BudgetPeriod, BudgetStatus, Crossing, Runaway};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use engine::{Dataset, Engine};
 pub use error::{Error, Result, Warning, WarningKind};

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::budget::{Budget, Runaway};
 use crate::error::{Error, Result};
 use crate::model::ProviderId;
 
@@ -30,6 +31,10 @@ pub struct Settings {
     pub launch_at_login: bool,
     /// A pinned LiteLLM-format price file (like `--prices`; `BURNBAR_PRICES` wins over it).
     pub prices: Option<PathBuf>,
+    /// Spend budgets (`[[budgets]]` tables).
+    pub budgets: Vec<Budget>,
+    /// The runaway-session alert (`[runaway]`).
+    pub runaway: Runaway,
 }
 
 impl Default for Settings {
@@ -40,6 +45,8 @@ impl Default for Settings {
             providers: Vec::new(),
             launch_at_login: false,
             prices: None,
+            budgets: Vec::new(),
+            runaway: Runaway::default(),
         }
     }
 }
@@ -83,6 +90,22 @@ impl Settings {
                 "usd_rate {} must be a positive number",
                 self.usd_rate
             ));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for b in &self.budgets {
+            b.validate()?;
+            if !ids.insert(b.id()) {
+                return Err(format!("two budgets for {}: keep one", b.id()));
+            }
+        }
+        let r = &self.runaway;
+        if r.window_minutes == 0 || !(r.usd_in_window.is_finite() && r.usd_in_window >= 0.0) {
+            return Err("runaway: window_minutes must be > 0 and usd_in_window >= 0".to_string());
+        }
+        if r.session_cap_usd
+            .is_some_and(|c| !(c.is_finite() && c > 0.0))
+        {
+            return Err("runaway: session_cap_usd must be a positive amount".to_string());
         }
         Ok(())
     }
@@ -130,6 +153,18 @@ mod tests {
             providers: vec![ProviderId::ClaudeCode, ProviderId::Codex],
             launch_at_login: true,
             prices: Some(PathBuf::from("/tmp/prices.json")),
+            budgets: vec![
+                Budget::new(crate::BudgetPeriod::Daily, 20.0),
+                Budget {
+                    project: Some("api".into()),
+                    thresholds: vec![90],
+                    ..Budget::new(crate::BudgetPeriod::Monthly, 300.0)
+                },
+            ],
+            runaway: Runaway {
+                session_cap_usd: Some(25.0),
+                ..Runaway::default()
+            },
         };
         s.save(&path).expect("save");
         assert_eq!(Settings::load(&path).expect("load"), s);

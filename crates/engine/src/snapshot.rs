@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::aggregate::{Filter, Slice, Totals};
+use crate::budget::{self, Budget, BudgetStatus};
 use crate::model::{ProviderId, Usd};
 use crate::report::{Figures, Report, ReportContext};
 use crate::time::{DayRange, Period, Span};
@@ -54,6 +55,8 @@ pub struct SnapshotData {
     pub tz: Tz,
     /// How money is shown.
     pub display: Display,
+    /// The budgets to report on.
+    pub budgets: Vec<Budget>,
 }
 
 /// How the popover shows money: stored amounts are USD; `usd_rate` converts for display.
@@ -121,6 +124,8 @@ pub struct Snapshot {
     pub providers_with_data: Vec<ProviderId>,
     /// How money is shown.
     pub display: Display,
+    /// Each budget's spend in its current period (over every tool, whatever the view).
+    pub budgets: Vec<BudgetStatus>,
     /// The report for the view.
     pub report: Report,
 }
@@ -198,6 +203,11 @@ impl SnapshotData {
             trend,
             providers_with_data: providers,
             display: self.display.clone(),
+            budgets: self
+                .budgets
+                .iter()
+                .map(|b| budget::status(b, &self.slices, now, self.tz))
+                .collect(),
             report,
         }
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod budget;
 mod export;
 mod report;
 mod reprice;
@@ -18,7 +19,7 @@ use crate::setup;
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     let started = Instant::now();
-    let verbose = cli.common().verbose;
+    let verbose = cli.verbose();
     let (ctx, outcome) = match cli.command {
         Some(Command::Export(args)) => {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::All)?;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<()> {
             render::diagnostics(&sync, verbose);
             (ctx, r)
         }
+        Some(Command::Budget(args)) => return budget::run(args),
         Some(Command::Reprice(common)) => {
             let ctx = setup::resolve(&common, crate::args::PeriodArg::All)?;
             return reprice::run(ctx);

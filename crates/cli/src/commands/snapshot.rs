@@ -4,7 +4,8 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 use burnbar_engine::ingest::SyncReport;
-use burnbar_engine::{Period, View};
+use burnbar_engine::snapshot::Display;
+use burnbar_engine::{Period, Settings, View};
 
 use crate::args::Common;
 use crate::setup::Setup;
@@ -21,7 +22,14 @@ pub fn run(common: &Common, ctx: &Setup, sync: &SyncReport) -> Result<()> {
         _ => bail!("snapshot takes at most one --provider"),
     };
     let period = Period::parse(&ctx.span.key).unwrap_or(Period::Today);
-    let data = ctx.engine.snapshot_data(ctx.filter.tz, sync)?;
+    let mut data = ctx.engine.snapshot_data(ctx.filter.tz, sync)?;
+    // the tray's settings: budgets and the display currency
+    let settings = Settings::load(&Settings::path(&ctx.engine.paths().config))?;
+    data.budgets = settings.budgets;
+    data.display = Display {
+        currency: settings.currency,
+        usd_rate: settings.usd_rate,
+    };
     let snapshot = data.snapshot(View { period, provider }, ctx.clock.now());
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &snapshot)?;

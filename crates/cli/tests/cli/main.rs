@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)] // test helpers panic; tests read PATH
 
+mod budget;
 mod index;
 mod ui_fixtures;
 
@@ -97,8 +98,8 @@ fn report_json_is_the_popover_payload() {
 
 #[test]
 fn report_today_in_another_time_zone() {
-    // 18:00 UTC on the 22nd is still the 22nd in Tokyo (03:00 on the 23rd? no: UTC+9 -> 03:00
-    // on the 23rd), so "today" there is the 23rd and holds nothing yet.
+    // 18:00 UTC on the 22nd is 03:00 on the 23rd in Tokyo (UTC+9), so "today" there is the
+    // 23rd and holds nothing yet.
     let tokyo = burnbar(&[
         "report",
         "--period",

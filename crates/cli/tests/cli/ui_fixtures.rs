@@ -11,14 +11,35 @@ use super::repo;
 
 struct Case {
     name: &'static str,
+    /// The settings file the tray would have (budgets), if any.
+    settings: Option<&'static str>,
     /// The fake HOME, relative to the repo; `None` is an empty home.
     home: Option<&'static str>,
     prices: &'static str,
     args: &'static [&'static str],
 }
 
+const OVER_BUDGET: &str = "[[budgets]]\nperiod = \"daily\"\nusd = 0.15\n\n\
+[[budgets]]\nperiod = \"weekly\"\nusd = 2.2\nproject = \"ml.pipeline\"\n\n\
+[[budgets]]\nperiod = \"monthly\"\nusd = 200.0\n";
+
 const CASES: &[Case] = &[
     Case {
+        name: "over-budget",
+        settings: Some(OVER_BUDGET),
+        home: Some("tests/fixtures/corpus/seed12-berlin-4tools"),
+        prices: "tests/fixtures/corpus/seed12-berlin-4tools/litellm-prices.json",
+        args: &[
+            "--period",
+            "today",
+            "--tz",
+            "Europe/Berlin",
+            "--now",
+            "2026-10-30T19:00:00Z",
+        ],
+    },
+    Case {
+        settings: None,
         name: "empty",
         home: None,
         prices: "tests/fixtures/prices.json",
@@ -32,6 +53,7 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        settings: None,
         name: "typical",
         home: Some("tests/fixtures/corpus/seed12-berlin-4tools"),
         prices: "tests/fixtures/corpus/seed12-berlin-4tools/litellm-prices.json",
@@ -45,6 +67,7 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        settings: None,
         name: "many-projects",
         home: Some("tests/fixtures/corpus/seed12-berlin-4tools"),
         prices: "tests/fixtures/corpus/seed12-berlin-4tools/litellm-prices.json",
@@ -58,6 +81,7 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        settings: None,
         name: "unpriced",
         home: Some("tests/fixtures/home"),
         prices: "tests/fixtures/prices.json",
@@ -79,6 +103,11 @@ fn snapshot(case: &Case) -> String {
         .home
         .map_or(empty.path().to_path_buf(), |h| repo.join(h));
     let data = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    if let Some(text) = case.settings {
+        std::fs::create_dir_all(config.path().join("burnbar")).unwrap();
+        std::fs::write(config.path().join("burnbar/settings.toml"), text).unwrap();
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_burnbar"))
         .arg("snapshot")
         .args(case.args)
@@ -93,7 +122,7 @@ fn snapshot(case: &Case) -> String {
         .env_remove("QWEN_DATA_DIR")
         .env_remove("BURNBAR_PRICES")
         .env_remove("XDG_CACHE_HOME")
-        .env_remove("XDG_CONFIG_HOME")
+        .env("XDG_CONFIG_HOME", config.path())
         .env_remove("XDG_DATA_HOME")
         .env_remove("TZ")
         .stdin(Stdio::null())
@@ -107,6 +136,7 @@ fn snapshot(case: &Case) -> String {
     );
     String::from_utf8(out.stdout)
         .unwrap()
+        .replace(config.path().to_str().unwrap(), "/home/you/.config")
         .replace(home.to_str().unwrap(), "/home/you")
         .replace(repo.to_str().unwrap(), "/src/burnbar")
 }

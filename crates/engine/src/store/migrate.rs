@@ -87,6 +87,17 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (day, session_id, model_id, project_id)
     ) WITHOUT ROWID;
     ",
+    // v2: budget and runaway alerts already sent, so each fires once per period, across
+    // restarts, re-scans and re-pricing. `threshold` is per mille of the budget.
+    r"
+    CREATE TABLE alerts (
+        alert TEXT NOT NULL,
+        threshold INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        fired_ms INTEGER NOT NULL,
+        PRIMARY KEY (alert, threshold, period)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -13,6 +13,7 @@
 //!   the report time zone or the price table changes. Calls stay when their log files are
 //!   deleted: history is never lost.
 
+mod alerts;
 mod calls;
 mod files;
 mod migrate;
@@ -25,6 +26,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
+pub use alerts::{active_sessions, claim as claim_alert};
 pub use calls::{
     CallRow, Upsert, all_calls, day_number, key_id, latest_call_ms, reprice_all,
     resolve_hashed_projects,

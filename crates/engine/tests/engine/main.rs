@@ -13,6 +13,7 @@
     clippy::needless_pass_by_value
 )]
 
+mod budget;
 mod claude_code;
 mod codex;
 mod copilot;
