@@ -2,7 +2,7 @@
 // show. No Tauri, no fetching, no timers; main.ts owns those.
 
 import { ago, bytes, count, money, percent, plural, projectName, providerLabel, shortDay } from "./format.js";
-import type { Budget, BudgetPeriod, Model, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
+import type { Budget, BudgetPeriod, Figures, Model, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 export interface Handlers {
   addBudget(b: Budget): void;
@@ -128,7 +128,7 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
     h("div", { class: "amount", "data-testid": "spend" }, `${o.estimatedCost > 0 ? "~" : ""}${money(o.cost, d)}${o.unpricedCalls > 0 ? "+" : ""}`),
     h("dl", { class: "stats" },
       stat("Cache hit", percent(o.cacheHitRate)),
-      o.oneShotRate !== undefined ? stat("One-shot", percent(o.oneShotRate)) : null,
+      o.editTurns > 0 ? stat("One-shot", oneShot(o)) : null,
       stat("Calls", count(o.calls)),
       stat("Sessions", count(o.sessions)),
     ),
@@ -156,7 +156,7 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
   root.append(trend(s));
   if (r.projects.length > 0) root.append(projects(s));
   if (r.models.length > 0) root.append(models(s));
-  if (r.activities && r.activities.length > 0) root.append(activities(s));
+  if (r.activities.length > 0) root.append(activities(s));
   root.append(footer(s, model));
   return root;
 }
@@ -260,7 +260,7 @@ function models(s: Snapshot): HTMLElement {
   const list = h("ul", { class: "rows", "aria-label": "Models" });
   for (const m of s.report.models.slice(0, 8)) {
     const bits = [`cache hit ${percent(m.cacheHitRate)}`, plural(m.calls, "call")];
-    if (m.oneShotRate !== undefined) bits.splice(1, 0, `one-shot ${percent(m.oneShotRate)}`);
+    if (m.editTurns > 0) bits.splice(1, 0, `one-shot ${oneShot(m)}`);
     list.append(h("li", {},
       h("div", { class: "row" },
         h("span", { class: "name" }, m.model),
@@ -272,12 +272,17 @@ function models(s: Snapshot): HTMLElement {
   return h("section", { "aria-label": "By model" }, h("h2", {}, "Models"), list);
 }
 
+/** "80% (4/5)": the rate with the edit turns it is over. */
+function oneShot(f: Figures): string {
+  return `${percent(f.oneShotRate)} (${f.oneShotTurns}/${f.editTurns})`;
+}
+
 function activities(s: Snapshot): HTMLElement {
   const list = h("ul", { class: "rows", "aria-label": "Activities" });
-  for (const a of s.report.activities ?? []) {
+  for (const a of s.report.activities.slice(0, 8)) {
     list.append(h("li", {},
       h("div", { class: "row" }, h("span", { class: "name" }, a.label), h("span", { class: "value" }, money(a.cost, s.display))),
-      h("div", { class: "sub muted" }, `${plural(a.turns, "turn")}${a.editTurns ? ` · one-shot ${percent(a.oneShotRate)}` : ""}`),
+      h("div", { class: "sub muted" }, `${plural(a.turns, "turn")}${a.editTurns > 0 ? ` · one-shot ${oneShot(a)}` : ""}`),
     ));
   }
   return h("section", { "aria-label": "By activity" }, h("h2", {}, "Activities"), list);

@@ -12,15 +12,22 @@ export interface Figures {
   unpricedCalls: number;
   estimatedCost: number;
   cacheHitRate: number | null;
-  /** Present once the classifier is wired (issue 4): edit turns with no retry, 0..1. */
-  oneShotRate?: number | null;
+  /** Turns (a prompt and the calls it led to), counted on their first call. */
+  turns: number;
+  /** Turns that edited files. */
+  editTurns: number;
+  /** Edit turns without a retry. */
+  oneShotTurns: number;
+  /** oneShotTurns / editTurns, 0..1; null without edit turns. */
+  oneShotRate: number | null;
+  retries: number;
 }
 
 export interface ProjectRow extends Figures { name: string; path: string; sessions: number; share: number }
 export interface ModelRow extends Figures { model: string; providers: ProviderId[]; priced: boolean; costSource: string }
 export interface ProviderRow extends Figures { id: ProviderId; label: string; sessions: number }
 export interface DayRow extends Figures { date: string; sessions: number }
-export interface ActivityRow { category: string; label: string; cost: number; turns: number; editTurns: number; oneShotRate: number | null }
+export interface ActivityRow extends Figures { category: string; label: string; share: number }
 export interface UnpricedModel { model: string; provider: ProviderId; calls: number; tokens: number }
 export interface SourceInfo { provider: ProviderId; roots: string[]; rootsFound: number; files: number; bytes: number }
 
@@ -34,7 +41,7 @@ export interface Report {
   projects: ProjectRow[];
   models: ModelRow[];
   providers: ProviderRow[];
-  activities?: ActivityRow[];
+  activities: ActivityRow[];
   unpricedModels: UnpricedModel[];
   sources: SourceInfo[];
   diagnostics: {

@@ -44,6 +44,29 @@ test("typical day: today's spend, stats, tools, projects and models", async () =
   assert.equal(await page.evaluate(() => window.__title), "Burnbar · $0.17 · Today (2026-10-30)");
 });
 
+test("one-shot rates and activities: the classifier's view of the day", async () => {
+  const page = await open(browser, { snapshots: { today: typical, "30days": many }, settings });
+  await page.getByTestId("spend").waitFor();
+  const o = typical.report.overview;
+  assert.ok(o.editTurns > 0, "the typical fixture has edit turns");
+  const stats = await page.locator(".stats").innerText();
+  assert.match(stats, new RegExp(`One-shot\\s+${Math.round(o.oneShotRate * 100)}% \\(${o.oneShotTurns}/${o.editTurns}\\)`));
+  const list = page.getByRole("list", { name: "Activities" });
+  const rows = await list.getByRole("listitem").allInnerTexts();
+  assert.equal(rows.length, typical.report.activities.length);
+  typical.report.activities.forEach((a, i) => {
+    assert.ok(rows[i].startsWith(a.label), `${rows[i]} is ${a.label}`);
+    assert.match(rows[i], new RegExp(`${a.turns} turns?`));
+    assert.equal(/one-shot/.test(rows[i]), a.editTurns > 0, rows[i]);
+  });
+  // the activities' costs add up to the period's (every call belongs to one activity)
+  const sum = typical.report.activities.reduce((t, a) => t + a.cost, 0);
+  assert.ok(Math.abs(sum - o.cost) < 1e-6, `${sum} vs ${o.cost}`);
+  const model = typical.report.models.find((m) => m.editTurns > 0);
+  const models = await page.getByRole("list", { name: "Models" }).getByRole("listitem").allInnerTexts();
+  assert.ok(models.some((t) => t.startsWith(model.model) && t.includes(`one-shot ${Math.round(model.oneShotRate * 100)}%`)), models.join(" | "));
+});
+
 test("the period switch asks for the period and shows its numbers; arrow keys move it", async () => {
   const page = await open(browser, { snapshots: { today: typical, "30days": many }, settings });
   await page.getByTestId("spend").waitFor();

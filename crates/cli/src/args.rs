@@ -36,6 +36,7 @@ impl Cli {
     pub fn common(&self) -> Option<&Common> {
         Some(match &self.command {
             Some(Command::Report(a)) => &a.common,
+            Some(Command::Compare(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
             Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
             Some(Command::Budget(b)) => return b.common(),
@@ -50,6 +51,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Export one row per (date, tool, model, project) as CSV or JSON.
     Export(ExportArgs),
+    /// Models side by side: one-shot rate, retries, self-correction, cost per call and per
+    /// edit turn, output per call, cache hit, one-shot per activity (default period: all).
+    Compare(CompareArgs),
     /// Keep the index current as the tools write, printing one JSON line with today's
     /// figures each time they change (for status bars; Ctrl-C stops).
     Watch(Common),
@@ -123,6 +127,27 @@ pub struct BudgetTarget {
     /// Only this tool (claude-code, codex, ...).
     #[arg(long, value_name = "TOOL")]
     pub provider: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  burnbar compare                    the top 3 models by cost\n  \
+burnbar compare opus sonnet        every Opus model against every Sonnet model\n  \
+burnbar compare gpt-5.2-codex claude-sonnet-4-5 --period month --format json"
+)]
+pub struct CompareArgs {
+    /// Models to compare: an exact model id, or a word every id in the column contains
+    /// (case-insensitive). None: the top models by cost.
+    #[arg(value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// How many models to compare when none are named.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub common: Common,
 }
 
 #[derive(Debug, Args)]

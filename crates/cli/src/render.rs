@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use burnbar_engine::ingest::SyncReport;
-use burnbar_engine::report::{Figures, Report};
+use burnbar_engine::report::{Figures, NameRow, Report};
 use burnbar_engine::{Paths, PriceSource, Usd};
 
 /// Money as `$1,234.56`; a positive amount under a cent as `<$0.01`.
@@ -71,14 +71,14 @@ fn percent(rate: Option<f64>) -> String {
 
 /// A simple aligned table: the first column left-aligned, the rest right-aligned, unless a
 /// column is listed in `left`.
-struct Table {
+pub struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     left: Vec<usize>,
 }
 
 impl Table {
-    fn new(header: &[&str], left: &[usize]) -> Table {
+    pub fn new(header: &[&str], left: &[usize]) -> Table {
         Table {
             header: header.iter().map(|s| (*s).to_string()).collect(),
             rows: Vec::new(),
@@ -86,11 +86,11 @@ impl Table {
         }
     }
 
-    fn row(&mut self, cells: Vec<String>) {
+    pub fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
-    fn write(&self, out: &mut impl Write) -> io::Result<()> {
+    pub fn write(&self, out: &mut impl Write) -> io::Result<()> {
         let n = self.header.len();
         let mut w = vec![0usize; n];
         for r in std::iter::once(&self.header).chain(&self.rows) {
@@ -266,24 +266,9 @@ fn sections(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
     }
     t.write(out)?;
 
-    writeln!(out)?;
-    writeln!(out, "By model")?;
-    let mut t = Table::new(
-        &["Model", "Cost", "Calls", "Cache hit", "Output", "Tool"],
-        &[5],
-    );
-    for m in &r.models {
-        let tools: Vec<&str> = m.providers.iter().map(|p| p.as_str()).collect();
-        t.row(vec![
-            m.model.clone(),
-            cost_cell(&m.figures),
-            group_thousands(m.figures.calls),
-            percent(m.figures.cache_hit_rate),
-            tokens(m.figures.tokens.output),
-            tools.join(", "),
-        ]);
-    }
-    t.write(out)?;
+    model_section(r, out)?;
+    activity_section(r, out)?;
+    tool_sections(r, out)?;
 
     writeln!(out)?;
     writeln!(out, "By tool")?;
@@ -298,6 +283,113 @@ fn sections(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
         ]);
     }
     t.write(out)
+}
+
+fn model_section(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "By model")?;
+    let mut t = Table::new(
+        &[
+            "Model",
+            "Cost",
+            "Calls",
+            "Cache hit",
+            "Output",
+            "One-shot",
+            "Tool",
+        ],
+        &[6],
+    );
+    for m in &r.models {
+        let tools: Vec<&str> = m.providers.iter().map(|p| p.as_str()).collect();
+        t.row(vec![
+            m.model.clone(),
+            cost_cell(&m.figures),
+            group_thousands(m.figures.calls),
+            percent(m.figures.cache_hit_rate),
+            tokens(m.figures.tokens.output),
+            one_shot(&m.figures),
+            tools.join(", "),
+        ]);
+    }
+    t.write(out)
+}
+
+fn activity_section(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "By activity")?;
+    let mut t = Table::new(
+        &[
+            "Activity",
+            "Cost",
+            "Share",
+            "Turns",
+            "Edit turns",
+            "One-shot",
+        ],
+        &[],
+    );
+    for a in &r.activities {
+        t.row(vec![
+            a.label.to_string(),
+            cost_cell(&a.figures),
+            format!("{:.0}%", a.share * 100.0),
+            group_thousands(a.figures.turns),
+            group_thousands(a.figures.edit_turns),
+            one_shot(&a.figures),
+        ]);
+    }
+    t.write(out)
+}
+
+/// "83% (5/6)", or "-" without edit turns.
+fn one_shot(f: &Figures) -> String {
+    match f.one_shot_rate {
+        Some(rate) => format!(
+            "{:.0}% ({}/{})",
+            rate * 100.0,
+            f.one_shot_turns,
+            f.edit_turns
+        ),
+        None => "-".to_string(),
+    }
+}
+
+/// Core tools, shell programs, MCP servers, skills and sub-agents, git branches: the top 10
+/// of each that has any.
+fn tool_sections(r: &Report, out: &mut impl Write) -> io::Result<()> {
+    let t = &r.tools;
+    let lists: [(&str, &str, &[NameRow]); 6] = [
+        ("Core tools", "Tool", &t.core),
+        ("Shell commands", "Program", &t.shell),
+        ("MCP servers", "Server", &t.mcp),
+        ("Skills", "Skill", &t.skills),
+        ("Sub-agents", "Agent type", &t.agents),
+        ("Git branches", "Branch", &t.branches),
+    ];
+    for (title, head, rows) in lists {
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        let more = rows.len().saturating_sub(10);
+        if more > 0 {
+            writeln!(out, "{title} (top 10 of {})", rows.len())?;
+        } else {
+            writeln!(out, "{title}")?;
+        }
+        let uses = if head == "Branch" { "Calls" } else { "Uses" };
+        let mut table = Table::new(&[head, uses, "Cost of those calls"], &[]);
+        for row in rows.iter().take(10) {
+            table.row(vec![
+                row.name.clone(),
+                group_thousands(row.calls),
+                money(row.cost),
+            ]);
+        }
+        table.write(out)?;
+    }
+    Ok(())
 }
 
 /// The empty state: say what was searched, so a user can tell "no usage" from "wrong place".

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::classify::Category;
 use crate::model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
 use crate::project::display_name;
 use crate::time::{DayRange, local_date};
@@ -41,6 +42,64 @@ pub struct Totals {
     pub estimated_cost: Usd,
     /// The weakest cost source among the calls (`None` for no calls).
     pub cost_source: Option<CostSource>,
+    /// Turn counts (each turn counted on its first call).
+    pub turns: TurnStats,
+}
+
+/// What the classifier found in a set of turns. A turn counts on its first behavioural call
+/// (its day, model and project: the turn's primary model), so any partition of the calls
+/// sums to the same counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TurnStats {
+    /// Turns.
+    pub turns: u64,
+    /// Turns that edited files.
+    pub edit_turns: u64,
+    /// Edit turns without a retry.
+    pub one_shot_turns: u64,
+    /// Retries within edit turns.
+    pub retries: u64,
+    /// The cost of the edit turns (all their calls).
+    pub edit_cost: Usd,
+    /// Calls whose text owned up to a mistake.
+    pub self_corrections: u64,
+    /// Tool uses.
+    pub tool_uses: u64,
+}
+
+impl TurnStats {
+    /// Adds another.
+    pub fn merge(&mut self, o: &TurnStats) {
+        self.turns += o.turns;
+        self.edit_turns += o.edit_turns;
+        self.one_shot_turns += o.one_shot_turns;
+        self.retries += o.retries;
+        self.edit_cost += o.edit_cost;
+        self.self_corrections += o.self_corrections;
+        self.tool_uses += o.tool_uses;
+    }
+
+    /// One-shot turns / edit turns, 0..1; `None` without edit turns.
+    pub fn one_shot_rate(&self) -> Option<f64> {
+        (self.edit_turns > 0).then(|| self.one_shot_turns as f64 / self.edit_turns as f64)
+    }
+
+    /// Retries per edit turn; `None` without edit turns.
+    pub fn retry_rate(&self) -> Option<f64> {
+        (self.edit_turns > 0).then(|| self.retries as f64 / self.edit_turns as f64)
+    }
+
+    /// Cost per edit turn; `None` without edit turns.
+    pub fn cost_per_edit(&self) -> Option<Usd> {
+        (self.edit_turns > 0).then(|| {
+            Usd(self.edit_cost.micros() / i64::try_from(self.edit_turns).unwrap_or(i64::MAX))
+        })
+    }
+
+    /// Self-corrections per turn, 0..1; `None` without turns.
+    pub fn self_correction_rate(&self) -> Option<f64> {
+        (self.turns > 0).then(|| self.self_corrections as f64 / self.turns as f64)
+    }
 }
 
 impl Totals {
@@ -77,6 +136,7 @@ impl Totals {
             (Some(a), Some(b)) => Some(a.weakest(b)),
             (a, b) => a.or(b),
         };
+        self.turns.merge(&o.turns);
     }
 
     /// Share of prompt tokens served from cache: reads / (input + cache writes + reads),
@@ -132,6 +192,8 @@ pub struct Slice {
     pub project: String,
     /// Session.
     pub session: String,
+    /// The activity of the turns these calls belong to.
+    pub category: Category,
     /// Sums.
     pub totals: Totals,
     /// Earliest call, UTC ms.
@@ -143,9 +205,18 @@ pub struct Slice {
 impl Filter {
     /// True when a slice passes the provider and project filters and lies in the range.
     pub fn keeps(&self, s: &Slice) -> bool {
-        self.range.contains(s.day)
-            && (self.providers.is_empty() || self.providers.contains(&s.provider))
-            && self.keeps_project(&s.project)
+        self.keeps_parts(s.day, s.provider, &s.project)
+    }
+
+    /// [`Filter::keeps`] for a row with this day, tool and project.
+    pub fn keeps_parts(&self, day: NaiveDate, provider: ProviderId, project: &str) -> bool {
+        self.range.contains(day) && self.keeps_source(provider, project)
+    }
+
+    /// The tool and project filters alone.
+    pub fn keeps_source(&self, provider: ProviderId, project: &str) -> bool {
+        (self.providers.is_empty() || self.providers.contains(&provider))
+            && self.keeps_project(project)
     }
 
     fn keeps_project(&self, project: &str) -> bool {
@@ -175,6 +246,7 @@ pub fn slices_from_calls<'c>(calls: impl IntoIterator<Item = &'c Call>, tz: Tz) 
                 model: e.model.clone(),
                 project: e.project.clone(),
                 session: e.session_id.clone(),
+                category: Category::General,
                 totals: Totals::default(),
                 first_ms: e.timestamp_ms,
                 last_ms: e.timestamp_ms,

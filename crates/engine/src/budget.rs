@@ -479,6 +479,7 @@ mod tests {
             model: "m".into(),
             project: "/p/api".into(),
             session: "s".into(),
+            category: crate::classify::Category::General,
             totals: Totals {
                 calls: 1,
                 cost: Usd(micros),

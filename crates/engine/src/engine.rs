@@ -192,13 +192,33 @@ impl Engine {
         last: &SyncReport,
     ) -> Result<Report> {
         let slices = self.slices(filter.range, filter.tz)?;
-        Ok(Report::build(
-            &slices,
-            filter,
-            span,
-            now,
-            self.report_context(last)?,
-        ))
+        let mut report = Report::build(&slices, filter, span, now, self.report_context(last)?);
+        report.tools =
+            crate::report::ToolBreakdown::build(&self.tool_slices(filter.range)?, filter);
+        Ok(report)
+    }
+
+    /// Compares models over `filter` (sync with `filter.tz` first): `asked` names them (an id
+    /// or a word several ids contain); with none, the `top` models by cost.
+    pub fn compare(
+        &self,
+        filter: &Filter,
+        span: Span,
+        asked: &[String],
+        top: usize,
+    ) -> Result<crate::compare::Comparison> {
+        let slices = self.slices(filter.range, filter.tz)?;
+        Ok(crate::compare::compare(&slices, filter, span, asked, top)?)
+    }
+
+    /// The index's tool rollup for `range` (days in the zone of the last sync).
+    pub fn tool_slices(&self, range: DayRange) -> Result<Vec<store::ToolSlice>> {
+        let day = |d: chrono::NaiveDate| i64::from(d.num_days_from_ce());
+        Ok(store::query_tools(
+            self.store.conn(),
+            range.from.map_or(i64::MIN, day),
+            range.to.map_or(i64::MAX, day),
+        )?)
     }
 
     /// The export rows for `filter` from the index (sync with `filter.tz` first).

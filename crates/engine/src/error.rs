@@ -37,6 +37,9 @@ pub enum Error {
     /// An index query failed.
     #[error("index: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// A comparison could not be made.
+    #[error(transparent)]
+    Compare(#[from] crate::compare::CompareError),
     /// The file watcher failed.
     #[error("file watcher: {0}")]
     Watch(String),

@@ -173,7 +173,12 @@ pub fn sync(
     if opts.changed.is_none() {
         mark_missing(&tx, providers, opts, &known, &unseen)?;
     }
-    if rebuild_all || touched.len() > 5_000 {
+    // one scan of everything beats per-session lookups once a good share of sessions changed
+    // (a first scan, a re-read after an upgrade)
+    let sessions: i64 = tx.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
+    let many =
+        touched.len() > 200 && i64::try_from(touched.len()).unwrap_or(i64::MAX) * 4 >= sessions;
+    if rebuild_all || touched.len() > 5_000 || many {
         store::rebuild_all_slices(&tx)?;
     } else {
         store::rebuild_session_slices(&tx, touched)?;
@@ -309,6 +314,9 @@ fn absorb(
         (false, None) => rec.latest_ms,
     };
     let rank: Rank = (rec.latest_ms, rec.mtime_ms, rec.id);
+    for m in &batch.prompts {
+        writer.prompt(m)?;
+    }
     let mut merger = Merger::default();
     for e in batch.events {
         merger.add(e, rank);

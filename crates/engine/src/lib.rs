@@ -19,8 +19,11 @@
 //!   parallel, and upserts calls into the [`store`] (one SQLite file) in one transaction.
 //! - [`merge`]: copies of one call (streamed lines, replays, mirrors) become one, by an
 //!   order-independent rule; [`project`] canonicalises working directories.
-//! - [`classify`]: deterministic activity categories, retries and one-shot per turn (the
-//!   rules exist; wiring them to providers' tool calls and prompts is the next step).
+//! - [`classify`]: deterministic activity categories, retries and one-shot per turn. Providers
+//!   report each call's tool uses (names, hashed paths, shell program names) and each prompt's
+//!   classifier signature, never its text; the store puts turns together per session when it
+//!   rebuilds the rollups, so a turn is classified whole whatever order its lines arrived in.
+//! - [`compare`]: models side by side (one-shot, retries, cost per edit, cache hit).
 //! - [`pricing`]: LiteLLM-format tables, model-id normalisation, the exact cost formula in
 //!   integer pico-USD; unknown models stay *unpriced*, never $0.
 //! - [`aggregate`]: filters and exact rollups; [`report`] and [`export`] shape the output.
@@ -38,6 +41,7 @@ pub mod aggregate;
 pub mod budget;
 pub mod classify;
 pub mod clock;
+pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod export;

@@ -35,9 +35,29 @@ pub fn merge_copy(m: &mut UsageEvent, m_rank: &mut Rank, e: UsageEvent, rank: Ra
             std::mem::take(&mut m.project),
         )
     };
+    // tool uses and text flags: the union of the copies (a streamed message logs one content
+    // block per line)
+    let mut tools = std::mem::take(&mut m.tools);
+    for t in &e.tools {
+        if !tools
+            .iter()
+            .any(|u| u == t || (!t.id.is_empty() && u.id == t.id))
+        {
+            tools.push(t.clone());
+            changed = true;
+        }
+    }
+    let self_correction = m.self_correction || e.self_correction;
+    changed |= self_correction != m.self_correction;
+    let branch = m.branch.take().or_else(|| e.branch.clone());
     if e.completeness() > m.completeness() {
         *m = e;
         changed = true;
+    }
+    m.tools = tools;
+    m.self_correction = self_correction;
+    if m.branch.is_none() {
+        m.branch = branch;
     }
     m.session_id = session;
     m.project = project;

@@ -274,6 +274,14 @@ impl CostSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::struct_excessive_bools)] // independent facts about one record, not a state
 pub struct UsageEvent {
+    /// The tools this call used, in order (metadata only: names, hashed file paths, shell
+    /// program names). Empty when the tool does not log them.
+    pub tools: Vec<ToolUse>,
+    /// The git branch the tool recorded, if any (Claude's `gitBranch`).
+    pub branch: Option<String>,
+    /// The assistant's text owned up to a mistake (compare's self-correction rate); the text
+    /// itself is never kept.
+    pub self_correction: bool,
     /// Which tool wrote it.
     pub provider: ProviderId,
     /// Dedup key, unique per provider (`claude:msg_…`, `codex:<session>:<cumulative…>`).
@@ -334,6 +342,9 @@ impl UsageEvent {
             reported_cost: None,
             estimated: false,
             is_final: true,
+            tools: Vec::new(),
+            branch: None,
+            self_correction: false,
             supplementary: false,
         }
     }
@@ -391,4 +402,174 @@ mod tests {
             CostSource::Estimated
         );
     }
+}
+
+/// One tool use within a call, reduced to what the classifier and the breakdowns need: no
+/// file contents, commands or paths, only the tool's name, a hash of the file it touched, the
+/// program names of a shell command and whether that command only reads.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ToolUse {
+    /// A short hash of the tool-use id when the tool logs one (merges streamed copies of a
+    /// call); empty otherwise.
+    #[serde(rename = "i", default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// The tool's name as logged (`Edit`, `Bash`, `mcp__github__get_issue`).
+    #[serde(rename = "t")]
+    pub tool: String,
+    /// A 32-bit hash of the file path it touched (enough to tell a turn's files apart).
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<u32>,
+    /// For shell tools: the programs the command runs (`ls -la | grep x && npm test` ->
+    /// `ls`, `grep`, `npm`).
+    #[serde(rename = "p", default, skip_serializing_if = "Vec::is_empty")]
+    pub programs: Vec<String>,
+    /// For shell tools: every part of the command only reads (`rg`, `cat`, `git log`).
+    #[serde(rename = "r", default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    /// A skill's name or a sub-agent's type.
+    #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The characters [`ToolUse::encode_list`] uses as separators, replaced in names.
+const TOOL_MARKS: &[char] = &['#', '@', '$', '!', '=', '\n', ','];
+
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if TOOL_MARKS.contains(&c) || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+impl ToolUse {
+    /// A tool use with nothing but its name (and the tool's id for it, hashed).
+    pub fn named(id: &str, tool: &str) -> ToolUse {
+        ToolUse {
+            id: if id.is_empty() {
+                String::new()
+            } else {
+                format!("{:08x}", fnv32(id))
+            },
+            tool: clean(tool),
+            ..ToolUse::default()
+        }
+    }
+
+    /// A tool use on a file (the path is hashed, not kept).
+    pub fn on_file(id: &str, tool: &str, path: &str) -> ToolUse {
+        ToolUse {
+            file: Some(fnv32(path)),
+            ..ToolUse::named(id, tool)
+        }
+    }
+
+    /// A shell tool use (the command is reduced to its programs and whether it only reads).
+    pub fn shell(id: &str, tool: &str, command: &str) -> ToolUse {
+        ToolUse {
+            programs: crate::classify::shell::programs(command)
+                .iter()
+                .map(|p| clean(p))
+                .collect(),
+            read_only: crate::classify::shell::is_read_shaped(command),
+            ..ToolUse::named(id, tool)
+        }
+    }
+
+    /// With a skill's name or a sub-agent's type.
+    #[must_use]
+    pub fn with_detail(mut self, detail: Option<&str>) -> ToolUse {
+        self.detail = detail.map(clean);
+        self
+    }
+
+    /// The MCP server of an `mcp__<server>__<tool>` name.
+    pub fn mcp_server(&self) -> Option<&str> {
+        let rest = self.tool.strip_prefix("mcp__")?;
+        let (server, tool) = rest.split_once("__")?;
+        (!server.is_empty() && !tool.is_empty()).then_some(server)
+    }
+
+    /// The compact stored form of a call's tool uses: one per line,
+    /// `name[#id][@file][$prog,prog][!][=detail]` (`Bash#1a2b3c4d$cargo!`).
+    pub fn encode_list(tools: &[ToolUse]) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        for (n, t) in tools.iter().enumerate() {
+            if n > 0 {
+                s.push('\n');
+            }
+            s.push_str(&t.tool);
+            if !t.id.is_empty() {
+                s.push('#');
+                s.push_str(&t.id);
+            }
+            if let Some(f) = t.file {
+                let _ = write!(s, "@{f:08x}");
+            }
+            if !t.programs.is_empty() {
+                s.push('$');
+                s.push_str(&t.programs.join(","));
+            }
+            if t.read_only {
+                s.push('!');
+            }
+            if let Some(d) = &t.detail {
+                s.push('=');
+                s.push_str(d);
+            }
+        }
+        s
+    }
+
+    /// Reads [`ToolUse::encode_list`]'s form.
+    pub fn decode_list(s: &str) -> Vec<ToolUse> {
+        s.split('\n')
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let (line, detail) = match line.split_once('=') {
+                    Some((l, d)) => (l, Some(d.to_string())),
+                    None => (line, None),
+                };
+                let (line, read_only) = match line.strip_suffix('!') {
+                    Some(l) => (l, true),
+                    None => (line, false),
+                };
+                let (line, programs) = match line.split_once('$') {
+                    Some((l, p)) => (l, p.split(',').map(str::to_string).collect()),
+                    None => (line, Vec::new()),
+                };
+                let (line, file) = match line.split_once('@') {
+                    Some((l, f)) => (l, u32::from_str_radix(f, 16).ok()),
+                    None => (line, None),
+                };
+                let (tool, id) = match line.split_once('#') {
+                    Some((t, i)) => (t, i.to_string()),
+                    None => (line, String::new()),
+                };
+                ToolUse {
+                    id,
+                    tool: tool.to_string(),
+                    file,
+                    programs,
+                    read_only,
+                    detail,
+                }
+            })
+            .collect()
+    }
+}
+
+/// A stable 32-bit FNV-1a hash.
+pub fn fnv32(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
 }

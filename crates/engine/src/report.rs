@@ -44,6 +44,11 @@ pub struct Report {
     pub models: Vec<ModelRow>,
     /// By provider, most expensive first.
     pub providers: Vec<ProviderRow>,
+    /// Spend per activity (the classifier's categories), by cost.
+    pub activities: Vec<ActivityRow>,
+    /// Tools, shell programs, MCP servers, skills, sub-agents and git branches (filled from
+    /// the index's tool rollup; empty in reports built from slices alone).
+    pub tools: ToolBreakdown,
     /// Models we could not price: their calls are counted, their cost is unknown.
     pub unpriced_models: Vec<UnpricedModel>,
     /// What was searched and read, per provider.
@@ -80,6 +85,16 @@ pub struct Figures {
     pub tokens: TokenSums,
     /// Cache reads / (input + cache writes + cache reads), 0..1.
     pub cache_hit_rate: Option<f64>,
+    /// Turns (a prompt and the calls it led to), counted on their first call.
+    pub turns: u64,
+    /// Turns that edited files.
+    pub edit_turns: u64,
+    /// Edit turns without a retry.
+    pub one_shot_turns: u64,
+    /// One-shot turns / edit turns, 0..1 (`null` without edit turns).
+    pub one_shot_rate: Option<f64>,
+    /// Retries (a file edited again after running something) within edit turns.
+    pub retries: u64,
 }
 
 /// Token sums.
@@ -126,6 +141,11 @@ impl From<&Totals> for Figures {
                 total: k.input + k.output + k.cache_read + k.cache_write(),
             },
             cache_hit_rate: t.cache_hit_rate(),
+            turns: t.turns.turns,
+            edit_turns: t.turns.edit_turns,
+            one_shot_turns: t.turns.one_shot_turns,
+            one_shot_rate: t.turns.one_shot_rate(),
+            retries: t.turns.retries,
         }
     }
 }
@@ -292,6 +312,8 @@ impl Report {
             projects: by_project(&kept, total.cost),
             models: by_model(&kept),
             providers: by_provider(&kept),
+            activities: by_activity(&kept),
+            tools: ToolBreakdown::default(),
             unpriced_models: unpriced(&kept),
             overview: Overview {
                 figures: Figures::from(&total),
@@ -409,6 +431,114 @@ fn by_model(slices: &[&Slice]) -> Vec<ModelRow> {
             .then(a.model.cmp(&b.model))
     });
     rows
+}
+
+/// One activity's row.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityRow {
+    /// The category id (`feature`, `build-deploy`).
+    pub category: &'static str,
+    /// Its label (`Feature Dev`).
+    pub label: &'static str,
+    /// Share of the period's cost, 0..1.
+    pub share: f64,
+    /// Sums (cost, calls, turns, edit turns, one-shot rate).
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+fn by_activity(slices: &[&Slice]) -> Vec<ActivityRow> {
+    let totals = group_by(slices, |s| s.category);
+    let whole: Usd = totals.values().map(|t| t.cost).sum();
+    let mut rows: Vec<ActivityRow> = totals
+        .iter()
+        .map(|(c, t)| ActivityRow {
+            category: c.id(),
+            label: c.label(),
+            share: share(t.cost, whole),
+            figures: Figures::from(t),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.figures
+            .cost
+            .cmp(&a.figures.cost)
+            .then(a.category.cmp(b.category))
+    });
+    rows
+}
+
+/// Uses and cost of one name (a tool, a program, a server, a branch).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NameRow {
+    /// The name.
+    pub name: String,
+    /// Uses (calls, for branches).
+    pub calls: u64,
+    /// The cost of the calls that used it (a call that used two counts for both).
+    pub cost: Usd,
+}
+
+/// The "what did it do" breakdowns.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolBreakdown {
+    /// Tools other than MCP tools, by uses.
+    pub core: Vec<NameRow>,
+    /// Programs run by shell commands (`npm`, `git`, `rg`), by uses.
+    pub shell: Vec<NameRow>,
+    /// MCP servers, by uses.
+    pub mcp: Vec<NameRow>,
+    /// Skills, by cost.
+    pub skills: Vec<NameRow>,
+    /// Sub-agent types spawned, by cost.
+    pub agents: Vec<NameRow>,
+    /// Git branches, by cost.
+    pub branches: Vec<NameRow>,
+}
+
+impl ToolBreakdown {
+    /// Sums the tool rollup rows (already limited to the filter's days) whose tool and
+    /// project `filter` keeps.
+    pub fn build(rows: &[crate::store::ToolSlice], filter: &Filter) -> ToolBreakdown {
+        use crate::store::ToolKind;
+        let mut sums: BTreeMap<(ToolKind, &str), (u64, Usd)> = BTreeMap::new();
+        for r in rows
+            .iter()
+            .filter(|r| filter.keeps_source(r.provider, &r.project))
+        {
+            let e = sums.entry((r.kind, r.name.as_str())).or_default();
+            e.0 += r.uses;
+            e.1 += r.cost;
+        }
+        let mut out = ToolBreakdown::default();
+        for ((kind, name), (calls, cost)) in sums {
+            let row = NameRow {
+                name: name.to_string(),
+                calls,
+                cost,
+            };
+            match kind {
+                ToolKind::Core => out.core.push(row),
+                ToolKind::Shell => out.shell.push(row),
+                ToolKind::Mcp => out.mcp.push(row),
+                ToolKind::Skill => out.skills.push(row),
+                ToolKind::Agent => out.agents.push(row),
+                ToolKind::Branch => out.branches.push(row),
+            }
+        }
+        let by_calls = |a: &NameRow, b: &NameRow| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name));
+        let by_cost = |a: &NameRow, b: &NameRow| b.cost.cmp(&a.cost).then(a.name.cmp(&b.name));
+        out.core.sort_by(by_calls);
+        out.shell.sort_by(by_calls);
+        out.mcp.sort_by(by_calls);
+        out.skills.sort_by(by_cost);
+        out.agents.sort_by(by_cost);
+        out.branches.sort_by(by_cost);
+        out
+    }
 }
 
 fn by_provider(slices: &[&Slice]) -> Vec<ProviderRow> {

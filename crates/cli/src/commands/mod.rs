@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod budget;
+mod compare;
 mod export;
 mod report;
 mod reprice;
@@ -29,6 +30,13 @@ pub fn run(cli: Cli) -> Result<()> {
             (ctx, r)
         }
         Some(Command::Report(args)) => report_with(&args, verbose)?,
+        Some(Command::Compare(args)) => {
+            let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::All)?;
+            let sync = sync(&mut ctx)?;
+            let r = compare::run(&args, &ctx);
+            render::diagnostics(&sync, verbose);
+            (ctx, r)
+        }
         Some(Command::Watch(common)) => {
             let ctx = setup::resolve(&common, crate::args::PeriodArg::Today)?;
             return watch::run(ctx);

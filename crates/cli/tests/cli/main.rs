@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)] // test helpers panic; tests read PATH
 
 mod budget;
+mod compare;
 mod index;
 mod ui_fixtures;
 

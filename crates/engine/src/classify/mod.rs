@@ -28,7 +28,170 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use rules::Prompt;
+pub use rules::Prompt;
+
+use crate::model::ToolUse;
+
+/// What the rules ask of a prompt. [`Prompt`] answers from the text (in memory only);
+/// [`PromptSig`] from the stored answers.
+pub trait Facts {
+    /// The position of the earliest whole-word match of any of `set` (one of the keyword sets
+    /// in [`rules`]).
+    fn earliest(&self, set: &[&str]) -> Option<usize>;
+    /// True when any of `set` matches.
+    fn any(&self, set: &[&str]) -> bool {
+        self.earliest(set).is_some()
+    }
+    /// Names a code file.
+    fn mentions_file(&self) -> bool;
+    /// Names a script.
+    fn mentions_script(&self) -> bool;
+    /// Holds a URL.
+    fn mentions_url(&self) -> bool;
+}
+
+impl Facts for Prompt {
+    fn earliest(&self, set: &[&str]) -> Option<usize> {
+        Prompt::earliest(self, set)
+    }
+    fn mentions_file(&self) -> bool {
+        Prompt::mentions_file(self)
+    }
+    fn mentions_script(&self) -> bool {
+        Prompt::mentions_script(self)
+    }
+    fn mentions_url(&self) -> bool {
+        Prompt::mentions_url(self)
+    }
+}
+
+/// The keyword sets a prompt signature records, in its order.
+const SIG_SETS: [&[&str]; 9] = [
+    rules::TEST,
+    rules::GIT,
+    rules::BUILD,
+    rules::INSTALL,
+    rules::DEBUG,
+    rules::FEATURE,
+    rules::REFACTOR,
+    rules::BRAINSTORM,
+    rules::RESEARCH,
+];
+
+/// Everything the rules need from a prompt and nothing else: where each keyword set first
+/// matches and whether it names a file, a script or a URL. This, not the text, is what the
+/// index stores per turn, so a turn can be classified again when more of it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PromptSig {
+    at: [Option<u32>; 9],
+    file: bool,
+    script: bool,
+    url: bool,
+}
+
+/// Every keyword of [`SIG_SETS`] in one automaton, with the sets each belongs to: one pass
+/// over a prompt finds every set's earliest whole-word match (the same answer as
+/// [`Prompt::earliest`] per set, which the tests check).
+static SIG_MATCHER: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Vec<usize>>)> =
+    std::sync::LazyLock::new(|| {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut sets: Vec<Vec<usize>> = Vec::new();
+        for (i, set) in SIG_SETS.iter().enumerate() {
+            for p in *set {
+                match patterns.iter().position(|q| q == p) {
+                    Some(at) => sets[at].push(i),
+                    None => {
+                        patterns.push(p);
+                        sets.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let ac = aho_corasick::AhoCorasick::new(&patterns).expect("keyword patterns build");
+        (ac, sets)
+    });
+
+impl PromptSig {
+    /// The signature of a prompt's text.
+    pub fn of(text: &str) -> PromptSig {
+        let p = Prompt::new(text);
+        let (ac, sets) = &*SIG_MATCHER;
+        let s = p.as_str();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let mut at: [Option<u32>; 9] = [None; 9];
+        for m in ac.find_overlapping_iter(s) {
+            if word(s[..m.start()].chars().next_back()) || word(s[m.end()..].chars().next()) {
+                continue;
+            }
+            let start = u32::try_from(m.start()).unwrap_or(u32::MAX);
+            for &i in &sets[m.pattern().as_usize()] {
+                if at[i].is_none_or(|a| start < a) {
+                    at[i] = Some(start);
+                }
+            }
+        }
+        PromptSig {
+            at,
+            file: p.mentions_file(),
+            script: p.mentions_script(),
+            url: p.mentions_url(),
+        }
+    }
+
+    /// A compact text form for the index: nine positions (`-` for none), then the flags.
+    pub fn encode(&self) -> String {
+        let mut s = String::with_capacity(32);
+        for (i, a) in self.at.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            match a {
+                Some(n) => s.push_str(&n.to_string()),
+                None => s.push('-'),
+            }
+        }
+        s.push(';');
+        for (flag, c) in [(self.file, 'f'), (self.script, 's'), (self.url, 'u')] {
+            if flag {
+                s.push(c);
+            }
+        }
+        s
+    }
+
+    /// Reads [`PromptSig::encode`]'s form; anything unreadable is an empty prompt.
+    pub fn decode(s: &str) -> PromptSig {
+        let (pos, flags) = s.split_once(';').unwrap_or((s, ""));
+        let mut sig = PromptSig {
+            file: flags.contains('f'),
+            script: flags.contains('s'),
+            url: flags.contains('u'),
+            ..PromptSig::default()
+        };
+        for (slot, part) in sig.at.iter_mut().zip(pos.split(',')) {
+            *slot = part.parse().ok();
+        }
+        sig
+    }
+}
+
+impl Facts for PromptSig {
+    fn earliest(&self, set: &[&str]) -> Option<usize> {
+        let i = SIG_SETS
+            .iter()
+            .position(|s| std::ptr::eq(*s, set) || *s == set)?;
+        self.at[i].map(|n| n as usize)
+    }
+    fn mentions_file(&self) -> bool {
+        self.file
+    }
+    fn mentions_script(&self) -> bool {
+        self.script
+    }
+    fn mentions_url(&self) -> bool {
+        self.url
+    }
+}
 
 /// The 13 activity categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -63,6 +226,64 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in a fixed order (their stored codes).
+    pub const ALL: [Category; 13] = [
+        Category::Coding,
+        Category::Debugging,
+        Category::Feature,
+        Category::Refactoring,
+        Category::Testing,
+        Category::Exploration,
+        Category::Planning,
+        Category::Delegation,
+        Category::Git,
+        Category::BuildDeploy,
+        Category::Conversation,
+        Category::Brainstorming,
+        Category::General,
+    ];
+
+    /// The code stored in the index.
+    pub fn code(self) -> i64 {
+        Category::ALL
+            .iter()
+            .position(|c| *c == self)
+            .and_then(|i| i64::try_from(i).ok())
+            .unwrap_or(12)
+    }
+
+    /// The category of a stored code (`General` for an unknown one).
+    pub fn from_code(code: i64) -> Category {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| Category::ALL.get(i).copied())
+            .unwrap_or(Category::General)
+    }
+
+    /// The id used in JSON (`feature`, `build-deploy`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Category::Coding => "coding",
+            Category::Debugging => "debugging",
+            Category::Feature => "feature",
+            Category::Refactoring => "refactoring",
+            Category::Testing => "testing",
+            Category::Exploration => "exploration",
+            Category::Planning => "planning",
+            Category::Delegation => "delegation",
+            Category::Git => "git",
+            Category::BuildDeploy => "build-deploy",
+            Category::Conversation => "conversation",
+            Category::Brainstorming => "brainstorming",
+            Category::General => "general",
+        }
+    }
+
+    /// Parses [`Category::id`].
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.id() == s)
+    }
+
     /// The label shown to people.
     pub fn label(self) -> &'static str {
         match self {
@@ -136,9 +357,25 @@ pub fn classify_turn(prompt: &str, steps: &[Step]) -> TurnVerdict {
     }
 }
 
+/// Classifies a turn from its stored prompt signature and its calls' tool uses, in order.
+pub fn classify_uses(sig: &PromptSig, uses: &[ToolUse]) -> TurnVerdict {
+    let tools: Vec<&str> = uses.iter().map(|u| u.tool.as_str()).collect();
+    let edit_turn = tools.iter().any(|t| is_edit(t));
+    TurnVerdict {
+        category: category_of(sig, &tools),
+        edit_turn,
+        retries: if edit_turn { retries_of(uses) } else { 0 },
+    }
+}
+
 /// The category of a turn with these tools and this prompt.
 pub fn category(prompt: &str, tools: &[&str]) -> Category {
-    let p = Prompt::new(prompt);
+    category_of(&Prompt::new(prompt), tools)
+}
+
+/// The category of a turn from what is known of its prompt ([`Prompt`] in memory, or its
+/// stored [`PromptSig`]) and its tools.
+pub fn category_of<P: Facts>(p: &P, tools: &[&str]) -> Category {
     let has = |set: &[&str]| tools.iter().any(|t| in_set(t, set));
     let (edit, bash, read) = (has(rules::EDIT), has(rules::BASH), has(rules::READ));
     let by_tools = if tools.is_empty() {
@@ -169,17 +406,17 @@ pub fn category(prompt: &str, tools: &[&str]) -> Category {
         None
     };
     match by_tools {
-        Some(Category::Coding) => refine_coding(&p).unwrap_or(Category::Coding),
+        Some(Category::Coding) => refine_coding(p).unwrap_or(Category::Coding),
         Some(Category::Exploration) if !p.any(rules::RESEARCH) && p.any(rules::DEBUG) => {
             Category::Debugging
         }
         Some(c) => c,
-        None => conversation(&p),
+        None => conversation(p),
     }
 }
 
 /// The earliest of refactoring / feature / debugging in the prompt (ties in that order).
-fn refine_coding(p: &Prompt) -> Option<Category> {
+fn refine_coding<P: Facts>(p: &P) -> Option<Category> {
     [
         (rules::REFACTOR, Category::Refactoring),
         (rules::FEATURE, Category::Feature),
@@ -191,7 +428,7 @@ fn refine_coding(p: &Prompt) -> Option<Category> {
     .map(|(_, c)| c)
 }
 
-fn conversation(p: &Prompt) -> Category {
+fn conversation<P: Facts>(p: &P) -> Category {
     if p.any(rules::BRAINSTORM) {
         return Category::Brainstorming;
     }
@@ -223,20 +460,31 @@ fn conversation(p: &Prompt) -> Category {
 /// shell command that is not read-shaped (or whose command is unknown) ran at a step between
 /// `p` and now. Edits without a file share one key.
 pub fn retries(steps: &[Step]) -> u32 {
-    let mut last_edit: HashMap<&str, usize> = HashMap::new();
+    let uses: Vec<ToolUse> = steps
+        .iter()
+        .map(|s| match (&s.command, &s.file) {
+            (Some(c), _) => ToolUse::shell("", &s.tool, c),
+            (None, Some(f)) => ToolUse::on_file("", &s.tool, f),
+            (None, None) => ToolUse::named("", &s.tool),
+        })
+        .collect();
+    retries_of(&uses)
+}
+
+/// [`retries`] over stored tool uses (file paths hashed, commands reduced to read-shaped or
+/// not).
+pub fn retries_of(uses: &[ToolUse]) -> u32 {
+    let mut last_edit: HashMap<u32, usize> = HashMap::new();
     let mut last_verify: Option<usize> = None;
     let mut count = 0;
-    for (i, s) in steps.iter().enumerate() {
+    for (i, s) in uses.iter().enumerate() {
         if in_set(&s.tool, rules::BASH) {
-            if s.command
-                .as_deref()
-                .is_none_or(|c| !shell::is_read_shaped(c))
-            {
+            if !s.read_only {
                 last_verify = Some(i);
             }
         } else if is_edit(&s.tool) {
-            let file = s.file.as_deref().unwrap_or("");
-            if let (Some(&p), Some(v)) = (last_edit.get(file), last_verify) {
+            let file = s.file.unwrap_or(0);
+            if let (Some(&p), Some(v)) = (last_edit.get(&file), last_verify) {
                 if p < v && v < i {
                     count += 1;
                 }
@@ -385,5 +633,103 @@ mod tests {
             serde_json::to_string(&Category::BuildDeploy).unwrap(),
             "\"build-deploy\""
         );
+    }
+
+    #[test]
+    fn categories_round_trip_their_codes_and_ids() {
+        for c in Category::ALL {
+            assert_eq!(Category::from_code(c.code()), c);
+            assert_eq!(Category::parse(c.id()), Some(c));
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.id())
+            );
+        }
+        assert_eq!(Category::from_code(99), Category::General);
+    }
+
+    /// The stored signature classifies exactly as the text it came from, for every rule.
+    #[test]
+    fn a_prompt_signature_classifies_like_its_text() {
+        let prompts = [
+            "",
+            "fix the login bug",
+            "add error handling to the parser",
+            "refactor the cache module and fix the tests",
+            "run the tests with pytest",
+            "git push the branch",
+            "npm install and build",
+            "deploy to staging",
+            "why does the worker crash?",
+            "let's brainstorm approaches",
+            "look at main.rs",
+            "run ./scripts/release.sh",
+            "see https://example.com/spec",
+            "explain the bug in  the\n\nparser",
+            "thanks!",
+            "バグを修正して src/app.ts",
+        ];
+        let tool_sets: [&[&str]; 9] = [
+            &[],
+            &["Edit"],
+            &["Bash"],
+            &["Bash", "Read"],
+            &["Read"],
+            &["mcp__github__get_issue"],
+            &["TodoWrite"],
+            &["Agent"],
+            &["Skill"],
+        ];
+        for p in prompts {
+            let sig = PromptSig::decode(&PromptSig::of(p).encode());
+            assert_eq!(sig, PromptSig::of(p), "{p:?}");
+            for tools in tool_sets {
+                assert_eq!(
+                    category_of(&sig, tools),
+                    category(p, tools),
+                    "{p:?} with {tools:?}"
+                );
+            }
+        }
+        assert_eq!(PromptSig::decode("garbage"), PromptSig::default());
+    }
+
+    #[test]
+    fn self_correction_phrases() {
+        assert!(rules::is_self_correction(
+            "You're right, I missed the null check."
+        ));
+        assert!(rules::is_self_correction(
+            "My apologies \u{2014} that was wrong."
+        ));
+        assert!(rules::is_self_correction(
+            "I made an error in the loop bound"
+        ));
+        assert!(!rules::is_self_correction("All tests pass now."));
+    }
+
+    #[test]
+    fn stored_tool_uses_count_retries_like_steps() {
+        let uses = [
+            ToolUse::on_file("", "Edit", "/a.rs"),
+            ToolUse::shell("", "Bash", "cat a.rs | grep x"),
+            ToolUse::on_file("", "Edit", "/a.rs"),
+            ToolUse::shell("", "Bash", "cargo test"),
+            ToolUse::on_file("", "MultiEdit", "/a.rs"),
+            ToolUse::on_file("", "Edit", "/b.rs"),
+        ];
+        assert_eq!(retries_of(&uses), 1);
+        let v = classify_uses(&PromptSig::of("fix the crash"), &uses);
+        assert_eq!(v.category, Category::Debugging);
+        assert!(v.edit_turn && !v.one_shot());
+        // what is stored: no path, no command; and it reads back the same
+        let stored = ToolUse::encode_list(&uses);
+        assert!(
+            !stored.contains("a.rs") && !stored.contains("grep x"),
+            "{stored}"
+        );
+        assert_eq!(ToolUse::decode_list(&stored), uses);
+        let odd = [ToolUse::named("toolu_1", "we!rd=name#x").with_detail(Some("a,b$c"))];
+        assert_eq!(ToolUse::decode_list(&ToolUse::encode_list(&odd)), odd);
     }
 }

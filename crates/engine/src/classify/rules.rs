@@ -10,6 +10,54 @@
 //! `MultiEdit`, `Patch` and `Create` (CodeBurn leaves them out, so such turns never counted as
 //! edit turns), and a sub-agent spawn is `Agent` or Claude's older `Task`.
 
+/// Phrases in the assistant's own text that own up to a mistake (compare's self-correction
+/// rate). Matched case-insensitively as substrings.
+pub const SELF_CORRECTION: &[&str] = &[
+    "my mistake",
+    "my bad",
+    "my apolog",
+    "i apologize",
+    "i was wrong",
+    "i was incorrect",
+    "i made a mistake",
+    "i made an error",
+    "i made a error",
+    "i made an mistake",
+    "i incorrectly",
+    "i mistakenly",
+    "that was incorrect",
+    "that was wrong",
+    "that was an error",
+    "let me correct that",
+    "i need to correct",
+    "you're right. i",
+    "you're right, i",
+    "sorry about that",
+];
+
+/// True when assistant text contains a [`SELF_CORRECTION`] phrase (ASCII case-insensitive,
+/// a typographic apostrophe read as `'`), in one pass without copying the text.
+pub fn is_self_correction(text: &str) -> bool {
+    static PHRASES: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            let curly: Vec<String> = SELF_CORRECTION
+                .iter()
+                .filter(|p| p.contains('\''))
+                .map(|p| p.replace('\'', "\u{2019}"))
+                .collect();
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(
+                    SELF_CORRECTION
+                        .iter()
+                        .copied()
+                        .chain(curly.iter().map(String::as_str)),
+                )
+                .expect("phrases build")
+        });
+    PHRASES.is_match(text)
+}
+
 /// Tools that change files.
 pub const EDIT: &[&str] = &[
     "edit",
@@ -229,6 +277,11 @@ impl Prompt {
                 .join(" ")
                 .to_lowercase(),
         )
+    }
+
+    /// The prepared text.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// The byte position of the earliest whole-word match of any of `patterns`.

@@ -21,6 +21,13 @@
 //! earliest copy's, its usage the most complete copy's (a final line beats a partial one, then
 //! the larger output). `<synthetic>` messages (client-side API errors) are not calls.
 //!
+//! **Turns and tools:** a `"type":"user"` record with text starts a turn (tool results, which
+//! carry `tool_use_id`, sub-agent prompts (`isSidechain`), `isMeta` and compaction summaries do
+//! not); only the classifier's signature of the text is kept. Each call's `tool_use` content
+//! blocks become tool uses: the name, a hash of `file_path`/`notebook_path`, the program names
+//! of a `command`, a skill's name or a sub-agent's `subagent_type`. `gitBranch` is kept per
+//! call; assistant text is only checked for owning up to a mistake (compare).
+//!
 //! **Project:** the record's `cwd` (the slug is lossy: `my.app` and `my-app` share one), else
 //! the first `cwd` of the file, else the slug. **Session:** the record's `sessionId` (sub-agent
 //! records carry their parent's), else the file name.
@@ -30,11 +37,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::json::{Count, List, Obj, Str};
+use super::json::{Count, Flag, List, Obj, Str, Text};
 use super::jsonl::{self, RawLine};
 use super::{Batch, Cursor, Provider, walk_files};
+use crate::classify::rules::is_self_correction;
 use crate::error::{Result, WarningKind};
-use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
 
@@ -82,6 +90,14 @@ impl Provider for ClaudeCode {
     }
 }
 
+type Finder = std::sync::LazyLock<memchr::memmem::Finder<'static>>;
+/// Calls have usage.
+static USAGE: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"usage\":"));
+/// Prompts are user records...
+static USER: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"user\""));
+/// ...that are not tool results.
+static TOOL_RESULT: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"tool_use_id\""));
+
 /// Per-file facts used as fallbacks.
 struct FileContext {
     /// The `<slug>` directory directly under `projects/`.
@@ -108,9 +124,13 @@ impl FileContext {
         else {
             return;
         };
-        // Only records with a `usage` key can be calls: skip the rest (tool results, user
-        // prompts, snapshots; most of the bytes) without parsing them.
-        if memchr::memmem::find(bytes, b"\"usage\":").is_none() {
+        // Only records with a `usage` key can be calls, and user records prompts: skip the
+        // rest (snapshots, summaries; most of the bytes) without parsing them.
+        if USAGE.find(bytes).is_none() {
+            // tool results (most of a log's bytes) carry `tool_use_id`: not prompts
+            if USER.find(bytes).is_some() && TOOL_RESULT.find(bytes).is_none() {
+                self.prompt(file, line, bytes, batch);
+            }
             return;
         }
         let Some(rec) = jsonl::parse::<Record>(
@@ -127,30 +147,48 @@ impl FileContext {
         }
     }
 
+    /// A user record with text starts a turn (tool results and sub-agent prompts do not).
+    fn prompt(&self, file: &Path, line: &RawLine<'_>, bytes: &[u8], batch: &mut Batch) {
+        let Some(rec) = jsonl::parse::<UserRecord>(
+            ProviderId::ClaudeCode,
+            file,
+            line,
+            bytes,
+            &mut batch.warnings,
+        ) else {
+            return;
+        };
+        if rec.kind.get() != Some("user")
+            || rec.is_sidechain.0
+            || rec.is_meta.0
+            || rec.is_compact_summary.0
+        {
+            return;
+        }
+        let Some(msg) = &rec.message.0 else { return };
+        let Some(text) = msg.content.0.as_deref() else {
+            return;
+        };
+        let text = text.trim();
+        if text.is_empty() || text.starts_with("<local-command-stdout>") {
+            return;
+        }
+        let Some(ts) = rec.timestamp.get().and_then(parse_timestamp_ms) else {
+            return;
+        };
+        let session = rec.session_id.non_empty().unwrap_or(&self.stem);
+        batch.prompts.push(super::PromptMark::new(
+            ProviderId::ClaudeCode,
+            session,
+            ts,
+            text,
+        ));
+    }
+
     /// Appends the calls in one record (0, 1, or 1 + advisor calls).
     fn events(&self, rec: &Record<'_>, out: &mut Vec<UsageEvent>) -> Result<(), String> {
-        let (timestamp, message) = match rec.kind.get() {
-            Some("assistant") => (&rec.timestamp, &rec.message),
-            Some("progress") => {
-                let Some(data) = &rec.data.0 else {
-                    return Ok(());
-                };
-                let Some(inner) = &data.message.0 else {
-                    return Ok(());
-                };
-                if data.kind.get() != Some("agent_progress")
-                    || inner.kind.get() != Some("assistant")
-                {
-                    return Ok(());
-                }
-                let ts = if inner.timestamp.get().is_some() {
-                    &inner.timestamp
-                } else {
-                    &rec.timestamp
-                };
-                (ts, &inner.message)
-            }
-            _ => return Ok(()),
+        let Some((timestamp, message)) = call_parts(rec) else {
+            return Ok(());
         };
         let Some(msg) = &message.0 else {
             return Ok(());
@@ -190,6 +228,9 @@ impl FileContext {
             estimated: false,
             is_final: msg.stop_reason.non_empty().is_some(),
             supplementary: false,
+            tools: msg.tool_uses(),
+            branch: rec.git_branch.non_empty().map(str::to_string),
+            self_correction: msg.self_correction(),
         };
         let advisors = usage
             .iterations
@@ -202,6 +243,8 @@ impl FileContext {
                 model: it.model.non_empty().unwrap_or("unknown").to_string(),
                 tokens: it.tokens(),
                 fast: false,
+                tools: Vec::new(),
+                self_correction: false,
                 ..base.clone()
             })
             .collect::<Vec<_>>();
@@ -225,6 +268,28 @@ impl FileContext {
     }
 }
 
+/// The timestamp and message of a record that may be a call: an assistant record, or a
+/// sub-agent's assistant message mirrored in a `progress` record.
+fn call_parts<'r, 'a>(rec: &'r Record<'a>) -> Option<(&'r Str<'a>, &'r Obj<Message<'a>>)> {
+    match rec.kind.get() {
+        Some("assistant") => Some((&rec.timestamp, &rec.message)),
+        Some("progress") => {
+            let data = rec.data.0.as_ref()?;
+            let inner = data.message.0.as_ref()?;
+            if data.kind.get() != Some("agent_progress") || inner.kind.get() != Some("assistant") {
+                return None;
+            }
+            let ts = if inner.timestamp.get().is_some() {
+                &inner.timestamp
+            } else {
+                &rec.timestamp
+            };
+            Some((ts, &inner.message))
+        }
+        _ => None,
+    }
+}
+
 /// The `<slug>` component following the last `projects` directory in `file`'s path.
 fn slug_of(file: &Path) -> Option<String> {
     let comps: Vec<_> = file.components().collect();
@@ -245,10 +310,108 @@ struct Record<'a> {
     session_id: Str<'a>,
     #[serde(borrow)]
     cwd: Str<'a>,
+    #[serde(rename = "gitBranch", borrow)]
+    git_branch: Str<'a>,
     #[serde(borrow)]
     message: Obj<Message<'a>>,
     #[serde(borrow)]
     data: Obj<ProgressData<'a>>,
+}
+
+/// A `"type":"user"` record: a prompt when its content has text.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserRecord<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    timestamp: Str<'a>,
+    #[serde(rename = "sessionId", borrow)]
+    session_id: Str<'a>,
+    #[serde(rename = "isSidechain")]
+    is_sidechain: Flag,
+    #[serde(rename = "isMeta")]
+    is_meta: Flag,
+    #[serde(rename = "isCompactSummary")]
+    is_compact_summary: Flag,
+    message: Obj<UserMessage>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct UserMessage {
+    content: Text,
+}
+
+impl Message<'_> {
+    fn tool_uses(&self) -> Vec<ToolUse> {
+        self.content.0.iter().filter_map(Block::tool_use).collect()
+    }
+
+    fn self_correction(&self) -> bool {
+        self.content
+            .0
+            .iter()
+            .any(|b| b.kind.get() == Some("text") && b.text.get().is_some_and(is_self_correction))
+    }
+}
+
+/// A content block of an assistant message: tool uses feed the classifier, text only the
+/// self-correction check.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Block<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    name: Str<'a>,
+    #[serde(borrow)]
+    text: Str<'a>,
+    #[serde(borrow)]
+    input: Obj<ToolInput<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ToolInput<'a> {
+    #[serde(borrow)]
+    file_path: Str<'a>,
+    #[serde(borrow)]
+    notebook_path: Str<'a>,
+    #[serde(borrow)]
+    command: Str<'a>,
+    #[serde(borrow)]
+    skill: Str<'a>,
+    #[serde(borrow)]
+    name: Str<'a>,
+    #[serde(borrow)]
+    subagent_type: Str<'a>,
+}
+
+impl Block<'_> {
+    fn tool_use(&self) -> Option<ToolUse> {
+        if self.kind.get() != Some("tool_use") {
+            return None;
+        }
+        let name = self.name.non_empty()?;
+        let id = self.id.get().unwrap_or("");
+        let input = self.input.0.as_ref();
+        let command = input.and_then(|i| i.command.non_empty());
+        let path = input.and_then(|i| i.file_path.non_empty().or(i.notebook_path.non_empty()));
+        let t = match (command, path) {
+            (Some(cmd), _) => ToolUse::shell(id, name, cmd),
+            (None, Some(path)) => ToolUse::on_file(id, name, path),
+            (None, None) => ToolUse::named(id, name),
+        };
+        let t = t.with_detail(match name {
+            "Skill" => input.and_then(|i| i.skill.non_empty().or(i.name.non_empty())),
+            "Agent" | "Task" => input.and_then(|i| i.subagent_type.non_empty()),
+            _ => None,
+        });
+        Some(t)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -282,6 +445,8 @@ struct Message<'a> {
     stop_reason: Str<'a>,
     #[serde(borrow)]
     usage: Obj<Usage<'a>>,
+    #[serde(borrow)]
+    content: List<Block<'a>>,
 }
 
 #[derive(Deserialize, Default)]

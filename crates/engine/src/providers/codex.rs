@@ -25,6 +25,15 @@
 //! skipped, and keying by the parent's id makes any replay that slips through collide with the
 //! parent's own events.
 //!
+//! **Turns and tools:** an `event_msg` `user_message` starts a turn (injected context such as
+//! `<environment_context>` does not); only the classifier's signature of its text is kept.
+//! `response_item` `function_call`s (`arguments` is a JSON string: `command` as an argv array,
+//! `bash -lc <script>` unwrapped, or `cmd`) and `custom_tool_call`s become tool uses of the
+//! next `token_count` call, under the classifier's names: `shell`/`exec_command` -> `Bash`
+//! (program names only), `apply_patch` -> one `Edit` per `*** Update/Add/Delete File:`,
+//! `read_file` -> `Read`, `spawn_agent` -> `Agent`, `update_plan` -> `TodoWrite`;
+//! `mcp_tool_call_end` -> `mcp__<server>__<tool>`. Pending tool uses ride in the cursor state.
+//!
 //! **Model:** the event's own `info.model`, else the latest `turn_context.model`, else the
 //! session's; a rollout that never names one is priced as `gpt-5` and marked estimated.
 //! **Project:** the session `cwd` (else the turn context's, else `unknown`).
@@ -35,9 +44,9 @@ use serde::{Deserialize, Serialize};
 
 use super::json::{Count, Obj, Str};
 use super::jsonl::{self, RawLine};
-use super::{Batch, Cursor, Provider, walk_files};
+use super::{Batch, Cursor, PromptMark, Provider, walk_files};
 use crate::error::{Error, Result, WarningKind};
-use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
 
@@ -138,6 +147,21 @@ fn is_rollout_name(name: &str) -> bool {
     name.starts_with("rollout-") && super::is_jsonl(name)
 }
 
+/// The record kinds read; everything else (reasoning, messages, tool output: most of the
+/// bytes) is skipped without parsing.
+static WANTED: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new([
+        "\"token_count\"",
+        "\"turn_context\"",
+        "\"session_meta\"",
+        "\"function_call\"",
+        "\"custom_tool_call\"",
+        "\"mcp_tool_call_end\"",
+        "\"user_message\"",
+    ])
+    .expect("record kinds build")
+});
+
 /// Decoder state carried across lines (and across runs, in the cursor).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 struct State {
@@ -151,6 +175,9 @@ struct State {
     fork_cutoff_ms: Option<i64>,
     /// The previous cumulative usage, once one was seen.
     prev_total: Option<Usage5>,
+    /// Tool calls since the last token count: they belong to the next call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pending_tools: Vec<ToolUse>,
 }
 
 /// `[input, cached, output, reasoning, total]`.
@@ -185,14 +212,9 @@ impl Decoder<'_> {
         else {
             return;
         };
-        let interesting = |needle: &[u8]| memchr::memmem::find(bytes, needle).is_some();
         let admitted = self.admitted();
-        if admitted
-            && !interesting(b"\"token_count\"")
-            && !interesting(b"\"turn_context\"")
-            && !interesting(b"\"session_meta\"")
-        {
-            return; // response items, reasoning, tool output: not usage
+        if admitted && !WANTED.is_match(bytes) {
+            return; // reasoning, messages, tool output: neither usage nor a turn's shape
         }
         let Some(rec) = jsonl::parse::<Record>(
             ProviderId::Codex,
@@ -229,8 +251,63 @@ impl Decoder<'_> {
                     self.warn(line, WarningKind::InvalidRecord, msg);
                 }
             }
+            (Some("event_msg"), Some(p)) if p.kind.get() == Some("user_message") => {
+                self.user_message(&rec, p);
+            }
+            (Some("event_msg"), Some(p)) if p.kind.get() == Some("mcp_tool_call_end") => {
+                if let Some(inv) = &p.invocation.0 {
+                    if let (Some(server), Some(tool)) =
+                        (inv.server.non_empty(), inv.tool.non_empty())
+                    {
+                        self.tool(&rec, ToolUse::named("", &format!("mcp__{server}__{tool}")));
+                    }
+                }
+            }
+            (Some("response_item"), Some(p))
+                if matches!(p.kind.get(), Some("function_call" | "custom_tool_call")) =>
+            {
+                for t in tool_uses(p) {
+                    self.tool(&rec, t);
+                }
+            }
             _ => {}
         }
+    }
+
+    /// True while reading a fork's replay of its parent (skipped).
+    fn in_fork_replay(&self, rec: &Record<'_>) -> bool {
+        let cut = self.state.as_ref().and_then(|s| s.fork_cutoff_ms);
+        let ts = rec.timestamp.get().and_then(parse_timestamp_ms);
+        matches!((cut, ts), (Some(c), Some(t)) if t < c)
+    }
+
+    fn tool(&mut self, rec: &Record<'_>, t: ToolUse) {
+        if self.in_fork_replay(rec) {
+            return;
+        }
+        if let Some(st) = self.state.as_mut() {
+            st.pending_tools.push(t);
+        }
+    }
+
+    /// A prompt typed by the user starts a turn (injected context such as
+    /// `<environment_context>` does not).
+    fn user_message(&mut self, rec: &Record<'_>, p: &Payload<'_>) {
+        if self.in_fork_replay(rec) {
+            return;
+        }
+        let (Some(st), Some(text)) = (self.state.as_ref(), p.message.non_empty()) else {
+            return;
+        };
+        if text.trim_start().starts_with('<') {
+            return;
+        }
+        let Some(ts) = rec.timestamp.get().and_then(parse_timestamp_ms) else {
+            return;
+        };
+        self.batch
+            .prompts
+            .push(PromptMark::new(ProviderId::Codex, &st.session_id, ts, text));
     }
 
     fn session_meta(&mut self, rec: &Record<'_>, p: &Payload<'_>) {
@@ -260,6 +337,7 @@ impl Decoder<'_> {
             turn_model: None,
             fork_cutoff_ms: forked.and(meta_ts).map(|t| t + FORK_REPLAY_WINDOW_MS),
             prev_total: None,
+            pending_tools: Vec::new(),
         });
     }
 
@@ -332,6 +410,9 @@ impl Decoder<'_> {
             estimated: model.is_none(),
             is_final: true,
             supplementary: false,
+            tools: std::mem::take(&mut st.pending_tools),
+            branch: None,
+            self_correction: false,
         });
         Ok(())
     }
@@ -369,6 +450,119 @@ struct Payload<'a> {
     forked_from_id: Str<'a>,
     #[serde(borrow)]
     info: Obj<Info<'a>>,
+    /// `function_call` / `custom_tool_call`: the tool.
+    #[serde(borrow)]
+    name: Str<'a>,
+    /// `function_call`: its arguments, a JSON object in a string.
+    #[serde(borrow)]
+    arguments: Str<'a>,
+    /// `custom_tool_call`: its input (a patch for `apply_patch`).
+    #[serde(borrow)]
+    input: Str<'a>,
+    /// `user_message`: the prompt.
+    #[serde(borrow)]
+    message: Str<'a>,
+    /// `mcp_tool_call_end`: which server and tool.
+    #[serde(borrow)]
+    invocation: Obj<Invocation<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Invocation<'a> {
+    #[serde(borrow)]
+    server: Str<'a>,
+    #[serde(borrow)]
+    tool: Str<'a>,
+}
+
+/// `function_call` arguments we read.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Arguments<'a> {
+    command: serde_json::Value,
+    #[serde(borrow)]
+    cmd: Str<'a>,
+    #[serde(borrow)]
+    file_path: Str<'a>,
+    #[serde(borrow)]
+    path: Str<'a>,
+    #[serde(borrow)]
+    input: Str<'a>,
+}
+
+/// The tool uses of a `function_call` / `custom_tool_call`, under the names the classifier
+/// knows (`exec_command`/`shell` -> `Bash`, `apply_patch` -> one `Edit` per file, ...).
+fn tool_uses(p: &Payload<'_>) -> Vec<ToolUse> {
+    let Some(name) = p.name.non_empty() else {
+        return Vec::new();
+    };
+    let args: Arguments<'_> = p
+        .arguments
+        .get()
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or_default();
+    let command = match &args.command {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(parts) => {
+            let words: Vec<&str> = parts.iter().filter_map(serde_json::Value::as_str).collect();
+            // `["bash", "-lc", "npm test"]` runs the script; otherwise the words are the command
+            match words.as_slice() {
+                [sh, flag, script]
+                    if flag.starts_with('-') && flag.contains('c') && sh.ends_with("sh") =>
+                {
+                    Some((*script).to_string())
+                }
+                _ => Some(words.join(" ")),
+            }
+        }
+        _ => args.cmd.non_empty().map(str::to_string),
+    };
+    let path = args.file_path.non_empty().or(args.path.non_empty());
+    match name {
+        "shell" | "exec_command" | "exec" | "local_shell" | "container.exec" => {
+            vec![ToolUse::shell("", "Bash", command.as_deref().unwrap_or(""))]
+        }
+        "apply_patch" | "apply_diff" => {
+            let diff = p.input.get().or(args.input.get()).unwrap_or("");
+            let files = patch_files(diff);
+            if files.is_empty() {
+                vec![ToolUse::named("", "Edit")]
+            } else {
+                files
+                    .into_iter()
+                    .map(|f| ToolUse::on_file("", "Edit", f))
+                    .collect()
+            }
+        }
+        "write_file" => vec![path.map_or_else(
+            || ToolUse::named("", "Edit"),
+            |f| ToolUse::on_file("", "Edit", f),
+        )],
+        "read_file" => vec![path.map_or_else(
+            || ToolUse::named("", "Read"),
+            |f| ToolUse::on_file("", "Read", f),
+        )],
+        "read_dir" | "list_dir" => vec![ToolUse::named("", "Glob")],
+        "spawn_agent" | "close_agent" | "wait_agent" => vec![ToolUse::named("", "Agent")],
+        "update_plan" => vec![ToolUse::named("", "TodoWrite")],
+        "web_search" => vec![ToolUse::named("", "WebSearch")],
+        other => vec![ToolUse::named("", other)],
+    }
+}
+
+/// The files an `apply_patch` patch touches (`*** Update File: src/a.rs`).
+fn patch_files(patch: &str) -> Vec<&str> {
+    patch
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("*** Update File: ")
+                .or_else(|| l.strip_prefix("*** Add File: "))
+                .or_else(|| l.strip_prefix("*** Delete File: "))
+        })
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect()
 }
 
 #[derive(Deserialize, Default)]

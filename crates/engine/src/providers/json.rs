@@ -242,6 +242,90 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     }
 }
 
+/// A boolean field; anything but JSON `true` reads as false.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Flag, E> {
+                Ok(Flag(v))
+            }
+            fn visit_unit<E>(self) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_none<E>(self) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            numbers_are!(Flag(false));
+            containers_are!(Flag(false));
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Message content as prompt text: a string, or an array of blocks whose `text` blocks
+/// (`text`, `input_text`) are joined with newlines; `None` when there is no text (a tool result).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Text(pub Option<String>);
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct TextBlock<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    text: Str<'a>,
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(Some(v.to_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
+                let mut out: Option<String> = None;
+                while let Some(Obj(block)) = seq.next_element::<Obj<TextBlock<'_>>>()? {
+                    let Some(b) = block else { continue };
+                    if !matches!(b.kind.get(), Some("text" | "input_text")) {
+                        continue;
+                    }
+                    if let Some(t) = b.text.get() {
+                        let s = out.get_or_insert_with(String::new);
+                        if !s.is_empty() {
+                            s.push('\n');
+                        }
+                        s.push_str(t);
+                    }
+                }
+                Ok(Text(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            numbers_are!(Text(None));
+            bool_and_null_are!(Text(None));
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

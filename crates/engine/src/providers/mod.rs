@@ -55,8 +55,36 @@ impl Cursor {
 pub struct Batch {
     /// Calls found.
     pub events: Vec<UsageEvent>,
+    /// User prompts found: where turns begin (what the classifier needs of each, not its text).
+    pub prompts: Vec<PromptMark>,
     /// Lines skipped, with why.
     pub warnings: Vec<Warning>,
+}
+
+/// A user prompt: a turn of `session` begins at `timestamp_ms`. Calls of the session from then
+/// until the next prompt (sub-agent calls included) belong to that turn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptMark {
+    /// Which tool.
+    pub provider: ProviderId,
+    /// The session, as the tool's calls name it.
+    pub session_id: String,
+    /// When the prompt was sent, UTC ms.
+    pub timestamp_ms: i64,
+    /// What the classifier needs of the prompt's text.
+    pub sig: crate::classify::PromptSig,
+}
+
+impl PromptMark {
+    /// A mark for a prompt's text (used here, then dropped).
+    pub fn new(provider: ProviderId, session_id: &str, timestamp_ms: i64, text: &str) -> Self {
+        PromptMark {
+            provider,
+            session_id: session_id.to_string(),
+            timestamp_ms,
+            sig: crate::classify::PromptSig::of(text),
+        }
+    }
 }
 
 /// One tool's log reader.

@@ -49,6 +49,7 @@ const OPENAI_CACHE: i64 = 4;
 const ESTIMATED: i64 = 8;
 const FINAL: i64 = 16;
 const SUPPLEMENTARY: i64 = 32;
+const SELF_CORRECTION: i64 = 64;
 
 fn flags(e: &UsageEvent) -> i64 {
     [
@@ -58,6 +59,7 @@ fn flags(e: &UsageEvent) -> i64 {
         (e.estimated, ESTIMATED),
         (e.is_final, FINAL),
         (e.supplementary, SUPPLEMENTARY),
+        (e.self_correction, SELF_CORRECTION),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -213,8 +215,19 @@ pub struct Writer<'a> {
 /// statement on every execution: see `Interner::name`).
 const SELECT_CALL: &str = "SELECT id, provider, key, ts_ms, model_id, session_id, project_id,
         input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
-        reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file
+        reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, tools, branch
     FROM calls";
+
+/// Tool uses as stored: a JSON array, NULL for none.
+pub(crate) fn encode_tools(tools: &[crate::model::ToolUse]) -> Option<String> {
+    (!tools.is_empty()).then(|| serde_json::to_string(tools).unwrap_or_default())
+}
+
+/// Reads [`encode_tools`]' form; unreadable reads as none.
+pub(crate) fn decode_tools(s: Option<&str>) -> Vec<crate::model::ToolUse> {
+    s.and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
+}
 
 /// Reads one row of [`SELECT_CALL`]: the call with empty names, and the interned
 /// `[model, session, project]` ids.
@@ -246,6 +259,9 @@ fn call_row(r: &Row<'_>) -> rusqlite::Result<(CallRow, [i64; 3])> {
             is_final: flags & FINAL != 0,
             supplementary: flags & SUPPLEMENTARY != 0,
             reported_cost: r.get::<_, Option<i64>>(15)?.map(Usd),
+            tools: decode_tools(r.get::<_, Option<String>>(21)?.as_deref()),
+            branch: r.get(22)?,
+            self_correction: flags & SELF_CORRECTION != 0,
         },
         cost: r.get::<_, Option<i64>>(16)?.map(Usd),
         cost_source: CostSource::from_code(r.get(17)?),
@@ -325,6 +341,25 @@ impl<'a> Writer<'a> {
         Ok(Upsert::Updated)
     }
 
+    /// Records a prompt (where a turn of its session begins); a new or changed one marks the
+    /// session for a rebuild.
+    pub fn prompt(&mut self, m: &crate::providers::PromptMark) -> rusqlite::Result<()> {
+        let session = self
+            .interner
+            .session(self.conn, m.provider, &m.session_id)?;
+        let changed = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO turns (session_id, ts_ms, sig) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO UPDATE SET sig = excluded.sig WHERE sig != excluded.sig",
+            )?
+            .execute(params![session, m.timestamp_ms, m.sig.encode()])?;
+        if changed > 0 {
+            self.touched_sessions.insert(session);
+        }
+        Ok(())
+    }
+
     /// The stored call `id`, with the interned id of its session.
     fn stored(&mut self, id: i64) -> rusqlite::Result<Option<Stored>> {
         let row = self
@@ -368,16 +403,18 @@ impl<'a> Writer<'a> {
         let sql = if how == Write::InsertIfNew {
             "INSERT INTO calls (provider, key, ts_ms, day, model_id, session_id, project_id,
                 input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search,
-                flags, reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, id)
+                flags, reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, id,
+                tools, branch)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22)
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24)
              ON CONFLICT(id) DO NOTHING"
         } else {
             "UPDATE calls SET provider = ?1, key = ?2, ts_ms = ?3, day = ?4, model_id = ?5,
                 session_id = ?6, project_id = ?7, input = ?8, output = ?9, cache_read = ?10,
                 cache_write_5m = ?11, cache_write_1h = ?12, reasoning = ?13, web_search = ?14,
                 flags = ?15, reported_cost = ?16, cost = ?17, cost_source = ?18,
-                owner_latest = ?19, owner_mtime = ?20, owner_file = ?21
+                owner_latest = ?19, owner_mtime = ?20, owner_file = ?21, tools = ?23,
+                branch = ?24
              WHERE id = ?22"
         };
         let written = self.conn.prepare_cached(sql)?.execute(params![
@@ -403,6 +440,8 @@ impl<'a> Writer<'a> {
             owner.1,
             owner.2,
             id,
+            encode_tools(&e.tools),
+            e.branch,
         ])?;
         if written > 0 {
             self.touched_sessions.insert(session);

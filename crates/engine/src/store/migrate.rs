@@ -98,6 +98,66 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (alert, threshold, period)
     ) WITHOUT ROWID;
     ",
+    // v3: turns. Calls keep their tool uses (names, hashed file paths, shell program names:
+    // JSON) and git branch; `turns` holds where each session's turns begin and what the
+    // classifier needs of each prompt (never its text); slices gain the activity category
+    // and turn counts; `tool_slices` rolls up tools, shell programs, MCP servers, skills,
+    // sub-agents and branches. Every log is read again to fill them (cursors reset, and the
+    // price version forgotten so the rollups are rebuilt whole).
+    r"
+    ALTER TABLE calls ADD COLUMN tools TEXT;
+    ALTER TABLE calls ADD COLUMN branch TEXT;
+    CREATE TABLE turns (
+        session_id INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        sig TEXT NOT NULL,
+        PRIMARY KEY (session_id, ts_ms)
+    ) WITHOUT ROWID;
+    DROP TABLE slices;
+    CREATE TABLE slices (
+        day INTEGER NOT NULL,
+        session_id INTEGER NOT NULL,
+        model_id INTEGER NOT NULL,
+        project_id INTEGER NOT NULL,
+        category INTEGER NOT NULL,
+        provider INTEGER NOT NULL,
+        calls INTEGER NOT NULL,
+        input INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        cache_write_5m INTEGER NOT NULL,
+        cache_write_1h INTEGER NOT NULL,
+        reasoning INTEGER NOT NULL,
+        web_search INTEGER NOT NULL,
+        cost INTEGER NOT NULL,
+        unpriced_calls INTEGER NOT NULL,
+        estimated_cost INTEGER NOT NULL,
+        cost_source INTEGER NOT NULL,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        turns INTEGER NOT NULL,
+        edit_turns INTEGER NOT NULL,
+        one_shot_turns INTEGER NOT NULL,
+        retries INTEGER NOT NULL,
+        edit_cost INTEGER NOT NULL,
+        self_corrections INTEGER NOT NULL,
+        tool_uses INTEGER NOT NULL,
+        PRIMARY KEY (day, session_id, model_id, project_id, category)
+    ) WITHOUT ROWID;
+    CREATE TABLE tool_slices (
+        day INTEGER NOT NULL,
+        session_id INTEGER NOT NULL,
+        project_id INTEGER NOT NULL,
+        provider INTEGER NOT NULL,
+        kind INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        cost INTEGER NOT NULL,
+        PRIMARY KEY (session_id, day, project_id, kind, name)
+    ) WITHOUT ROWID;
+    UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0;
+    DELETE FROM meta WHERE key = 'price_version';
+    ",
 ];
 
 /// The schema version this build writes.

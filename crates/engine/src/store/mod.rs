@@ -38,7 +38,7 @@ pub use files::{
 };
 pub use migrate::LATEST as SCHEMA_VERSION;
 pub use slices::{
-    query as query_slices, rebuild_all as rebuild_all_slices,
+    ToolKind, ToolSlice, query as query_slices, query_tools, rebuild_all as rebuild_all_slices,
     rebuild_sessions as rebuild_session_slices, reday_all,
 };
 

@@ -1,23 +1,96 @@
-//! The `slices` rollup: calls summed per (day, session, model, project). Reports read it.
+//! The rollups reports read, rebuilt per session after each ingest:
+//!
+//! - `slices`: calls summed per (day, session, model, project, activity category), with turn
+//!   counts;
+//! - `tool_slices`: tool uses per (session, day, project, kind, name): core tools, shell
+//!   programs, MCP servers, skills, sub-agent types and git branches.
+//!
+//! This is where turns are put together: a session's prompts (`turns`) and its calls, in time
+//! order; each call belongs to the latest prompt at or before it (sub-agent calls included),
+//! so a turn is classified whole, however many appends it arrived in, while its cost stays on
+//! each call's own day.
+
+use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 
-use super::calls::day_date;
-use crate::aggregate::{Slice, Totals};
-use crate::model::{CostSource, ProviderId, Tokens, Usd};
+use super::calls::{day_date, decode_tools};
+use crate::aggregate::{Slice, Totals, TurnStats};
+use crate::classify::{self, Category, PromptSig};
+use crate::model::{CostSource, ProviderId, Tokens, ToolUse, Usd};
 
-const AGGREGATE: &str =
-    "SELECT day, session_id, model_id, project_id, provider, sum((flags & 32) = 0),
-        sum(input), sum(output), sum(cache_read), sum(cache_write_5m), sum(cache_write_1h),
-        sum(reasoning), sum(web_search), coalesce(sum(cost), 0),
-        sum(cost IS NULL AND (flags & 32) = 0),
-        coalesce(sum(CASE WHEN cost_source = 2 THEN cost END), 0), max(cost_source),
-        min(ts_ms), max(ts_ms)
-    FROM calls";
+/// What a `tool_slices` row counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ToolKind {
+    /// A tool other than an MCP tool (`Edit`, `Bash`, `Read`).
+    Core,
+    /// A program run by a shell command (`npm`, `git`, `rg`).
+    Shell,
+    /// An MCP server (`mcp__<server>__<tool>`).
+    Mcp,
+    /// A skill (`Skill` with its name).
+    Skill,
+    /// A sub-agent type (`Agent`/`Task` with its `subagent_type`).
+    Agent,
+    /// A git branch (calls made on it).
+    Branch,
+}
 
-const INSERT: &str = "INSERT INTO slices (day, session_id, model_id, project_id, provider, calls,
-        input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, cost,
-        unpriced_calls, estimated_cost, cost_source, first_ms, last_ms) ";
+impl ToolKind {
+    fn code(self) -> i64 {
+        self as i64
+    }
+
+    fn from_code(c: i64) -> ToolKind {
+        match c {
+            0 => ToolKind::Core,
+            1 => ToolKind::Shell,
+            2 => ToolKind::Mcp,
+            3 => ToolKind::Skill,
+            4 => ToolKind::Agent,
+            _ => ToolKind::Branch,
+        }
+    }
+}
+
+/// Tool uses of one name by one tool in one project over a range of days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolSlice {
+    /// Tool.
+    pub provider: ProviderId,
+    /// Project.
+    pub project: String,
+    /// What is counted.
+    pub kind: ToolKind,
+    /// Its name.
+    pub name: String,
+    /// Uses (calls on a branch).
+    pub uses: u64,
+    /// The cost of the calls that used it (each call once per name).
+    pub cost: Usd,
+}
+
+/// One stored call, as the rollup needs it.
+struct Row {
+    ts: i64,
+    day: i64,
+    model: i64,
+    project: i64,
+    provider: i64,
+    flags: i64,
+    tokens: [i64; 7],
+    cost: Option<i64>,
+    source: i64,
+    tools: Vec<ToolUse>,
+    branch: Option<String>,
+    id: i64,
+}
+
+const SUPPLEMENTARY: i64 = 32;
+const SELF_CORRECTION: i64 = 64;
+
+type SliceKey = (i64, i64, i64, Category);
+type ToolKey = (i64, i64, ToolKind, String);
 
 /// Rebuilds the rollup rows of the given sessions.
 pub fn rebuild_sessions(
@@ -25,24 +98,329 @@ pub fn rebuild_sessions(
     sessions: impl IntoIterator<Item = i64>,
 ) -> rusqlite::Result<()> {
     let mut del = conn.prepare_cached("DELETE FROM slices WHERE session_id = ?1")?;
-    let mut ins = conn.prepare_cached(&format!(
-        "{INSERT}{AGGREGATE} WHERE session_id = ?1 GROUP BY day, model_id, project_id"
-    ))?;
+    let mut del_tools = conn.prepare_cached("DELETE FROM tool_slices WHERE session_id = ?1")?;
     for s in sessions {
         del.execute([s])?;
-        ins.execute([s])?;
+        del_tools.execute([s])?;
+        rebuild_session(conn, s)?;
     }
     Ok(())
 }
 
-/// Rebuilds the whole rollup.
+/// Rebuilds the whole rollup: one scan of the calls and one of the prompts, grouped by session
+/// here (per-session queries would look every call up through the session index).
 pub fn rebuild_all(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM slices", [])?;
-    conn.execute(
-        &format!("{INSERT}{AGGREGATE} GROUP BY day, session_id, model_id, project_id"),
-        [],
-    )?;
+    conn.execute("DELETE FROM tool_slices", [])?;
+    let mut calls: BTreeMap<i64, Vec<Row>> = BTreeMap::new();
+    let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS}, session_id FROM calls"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        calls.entry(r.get(18)?).or_default().push(row(r)?);
+    }
+    let mut prompts: rustc_hash::FxHashMap<i64, Vec<(i64, PromptSig)>> =
+        rustc_hash::FxHashMap::default();
+    let mut stmt =
+        conn.prepare("SELECT session_id, ts_ms, sig FROM turns ORDER BY session_id, ts_ms")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        prompts
+            .entry(r.get(0)?)
+            .or_default()
+            .push((r.get(1)?, PromptSig::decode(r.get_ref(2)?.as_str()?)));
+    }
+    for (session, mut rows) in calls {
+        rows.sort_by_key(|r| (r.ts, r.id));
+        let none = Vec::new();
+        let (slices, tools) = roll_up(prompts.get(&session).unwrap_or(&none), &rows);
+        write_slices(conn, session, slices)?;
+        write_tools(conn, session, tools)?;
+    }
     Ok(())
+}
+
+/// The columns [`row`] reads.
+const ROW_COLUMNS: &str = "ts_ms, day, model_id, project_id, provider, flags, input, output,
+    cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, cost, cost_source, tools,
+    branch, id";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        ts: r.get(0)?,
+        day: r.get(1)?,
+        model: r.get(2)?,
+        project: r.get(3)?,
+        provider: r.get(4)?,
+        flags: r.get(5)?,
+        tokens: [
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+            r.get(10)?,
+            r.get(11)?,
+            r.get(12)?,
+        ],
+        cost: r.get(13)?,
+        source: r.get(14)?,
+        tools: decode_tools(r.get_ref(15)?.as_str_or_null()?),
+        branch: r.get(16)?,
+        id: r.get(17)?,
+    })
+}
+
+fn rebuild_session(conn: &Connection, session: i64) -> rusqlite::Result<()> {
+    let (prompts, rows) = load_session(conn, session)?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (slices, tools) = roll_up(&prompts, &rows);
+    write_slices(conn, session, slices)?;
+    write_tools(conn, session, tools)
+}
+
+type Slices = BTreeMap<SliceKey, (i64, Totals, i64, i64)>;
+type Tools = BTreeMap<ToolKey, (i64, u64, i64)>;
+
+/// A session's prompts and calls, each in time order.
+#[allow(clippy::type_complexity)]
+fn load_session(
+    conn: &Connection,
+    session: i64,
+) -> rusqlite::Result<(Vec<(i64, PromptSig)>, Vec<Row>)> {
+    let prompts: Vec<(i64, PromptSig)> = conn
+        .prepare_cached("SELECT ts_ms, sig FROM turns WHERE session_id = ?1 ORDER BY ts_ms")?
+        .query_map([session], |r| {
+            Ok((r.get(0)?, PromptSig::decode(&r.get::<_, String>(1)?)))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let rows: Vec<Row> = conn
+        .prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM calls WHERE session_id = ?1 ORDER BY ts_ms, id"
+        ))?
+        .query_map([session], row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((prompts, rows))
+}
+
+/// Classifies the session's turns and sums its calls into slices and tool rows.
+fn roll_up(prompts: &[(i64, PromptSig)], rows: &[Row]) -> (Slices, Tools) {
+    let mut slices: Slices = BTreeMap::new();
+    let mut tools: Tools = BTreeMap::new();
+    for turn in turns(prompts, rows) {
+        let uses: Vec<ToolUse> = turn
+            .calls
+            .iter()
+            .flat_map(|&i| rows[i].tools.iter().cloned())
+            .collect();
+        let verdict = match turn.sig {
+            Some(sig) => classify::classify_uses(&sig, &uses),
+            // no prompt on record and no tools: nothing to go on
+            None if uses.is_empty() => classify::TurnVerdict {
+                category: Category::General,
+                edit_turn: false,
+                retries: 0,
+            },
+            None => classify::classify_uses(&PromptSig::default(), &uses),
+        };
+        let turn_cost: i64 = turn.calls.iter().filter_map(|&i| rows[i].cost).sum();
+        let head = turn
+            .calls
+            .iter()
+            .copied()
+            .find(|&i| rows[i].flags & SUPPLEMENTARY == 0);
+        for &i in &turn.calls {
+            let r = &rows[i];
+            let key = (r.day, r.model, r.project, verdict.category);
+            let slot = slices
+                .entry(key)
+                .or_insert((r.provider, Totals::default(), r.ts, r.ts));
+            add_call(&mut slot.1, r);
+            slot.2 = slot.2.min(r.ts);
+            slot.3 = slot.3.max(r.ts);
+            if head == Some(i) {
+                let t = &mut slot.1.turns;
+                t.turns += 1;
+                if verdict.edit_turn {
+                    t.edit_turns += 1;
+                    t.one_shot_turns += u64::from(verdict.one_shot());
+                    t.retries += u64::from(verdict.retries);
+                    t.edit_cost += Usd(turn_cost);
+                }
+            }
+            add_tools(&mut tools, r);
+        }
+    }
+    (slices, tools)
+}
+
+fn write_slices(conn: &Connection, session: i64, slices: Slices) -> rusqlite::Result<()> {
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO slices (day, session_id, model_id, project_id, category, provider, calls,
+            input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search,
+            cost, unpriced_calls, estimated_cost, cost_source, first_ms, last_ms, turns,
+            edit_turns, one_shot_turns, retries, edit_cost, self_corrections, tool_uses)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+    )?;
+    for ((day, model, project, category), (provider, t, first, last)) in slices {
+        let k = &t.tokens;
+        ins.execute(params![
+            day,
+            session,
+            model,
+            project,
+            category.code(),
+            provider,
+            i(t.calls),
+            i(k.input),
+            i(k.output),
+            i(k.cache_read),
+            i(k.cache_write_5m),
+            i(k.cache_write_1h),
+            i(k.reasoning),
+            i(k.web_search_requests),
+            t.cost.micros(),
+            i(t.unpriced_calls),
+            t.estimated_cost.micros(),
+            t.cost_source.map_or(0, CostSource::code),
+            first,
+            last,
+            i(t.turns.turns),
+            i(t.turns.edit_turns),
+            i(t.turns.one_shot_turns),
+            i(t.turns.retries),
+            t.turns.edit_cost.micros(),
+            i(t.turns.self_corrections),
+            i(t.turns.tool_uses),
+        ])?;
+    }
+    Ok(())
+}
+
+fn write_tools(conn: &Connection, session: i64, tools: Tools) -> rusqlite::Result<()> {
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO tool_slices (day, session_id, project_id, provider, kind, name, calls,
+            cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for ((day, project, kind, name), (provider, uses, cost)) in tools {
+        ins.execute(params![
+            day,
+            session,
+            project,
+            provider,
+            kind.code(),
+            name,
+            i(uses),
+            cost
+        ])?;
+    }
+    Ok(())
+}
+
+/// A turn: the prompt it began with (`None` for calls before any prompt on record, each its
+/// own turn) and its calls (indices into the session's rows, in time order).
+struct Turn {
+    sig: Option<PromptSig>,
+    calls: Vec<usize>,
+}
+
+/// Splits a session's calls (sorted by time) into turns at its prompts.
+fn turns(prompts: &[(i64, PromptSig)], rows: &[Row]) -> Vec<Turn> {
+    let mut out: Vec<Turn> = Vec::new();
+    let mut current: Option<usize> = None; // index into prompts of the open turn
+    for (i, r) in rows.iter().enumerate() {
+        let at = prompts.partition_point(|(ts, _)| *ts <= r.ts);
+        match at.checked_sub(1) {
+            None => out.push(Turn {
+                sig: None,
+                calls: vec![i],
+            }),
+            Some(p) if current == Some(p) => {
+                if let Some(t) = out.last_mut() {
+                    t.calls.push(i);
+                }
+            }
+            Some(p) => {
+                current = Some(p);
+                out.push(Turn {
+                    sig: Some(prompts[p].1),
+                    calls: vec![i],
+                });
+            }
+        }
+    }
+    out
+}
+
+fn add_call(t: &mut Totals, r: &Row) {
+    let supplementary = r.flags & SUPPLEMENTARY != 0;
+    if !supplementary {
+        t.calls += 1;
+    }
+    let k = r.tokens.map(|n| u64::try_from(n).unwrap_or(0));
+    t.tokens += Tokens {
+        input: k[0],
+        output: k[1],
+        cache_read: k[2],
+        cache_write_5m: k[3],
+        cache_write_1h: k[4],
+        reasoning: k[5],
+        web_search_requests: k[6],
+    };
+    let source = CostSource::from_code(r.source);
+    match r.cost {
+        Some(c) => {
+            t.cost += Usd(c);
+            if source == CostSource::Estimated {
+                t.estimated_cost += Usd(c);
+            }
+        }
+        None if !supplementary => t.unpriced_calls += 1,
+        None => {}
+    }
+    t.cost_source = Some(t.cost_source.map_or(source, |s| s.weakest(source)));
+    t.turns.self_corrections += u64::from(r.flags & SELF_CORRECTION != 0);
+    t.turns.tool_uses += r.tools.len() as u64;
+}
+
+fn add_tools(map: &mut BTreeMap<ToolKey, (i64, u64, i64)>, r: &Row) {
+    let cost = r.cost.unwrap_or(0);
+    // each name counts every use, and the call's cost once
+    let mut costed: Vec<(ToolKind, &str)> = Vec::new();
+    let mut names: Vec<(ToolKind, &str)> = Vec::new();
+    for t in &r.tools {
+        match t.mcp_server() {
+            Some(server) => names.push((ToolKind::Mcp, server)),
+            None => names.push((ToolKind::Core, &t.tool)),
+        }
+        names.extend(t.programs.iter().map(|p| (ToolKind::Shell, p.as_str())));
+        if let Some(d) = &t.detail {
+            let kind = if t.tool.eq_ignore_ascii_case("skill") {
+                ToolKind::Skill
+            } else {
+                ToolKind::Agent
+            };
+            names.push((kind, d));
+        }
+    }
+    if let Some(b) = &r.branch {
+        names.push((ToolKind::Branch, b));
+    }
+    for (kind, name) in names {
+        let slot = map
+            .entry((r.day, r.project, kind, name.to_string()))
+            .or_insert((r.provider, 0, 0));
+        slot.1 += 1;
+        if !costed.contains(&(kind, name)) {
+            slot.2 += cost;
+            costed.push((kind, name));
+        }
+    }
+}
+
+fn i(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 fn u(n: i64) -> u64 {
@@ -54,7 +432,9 @@ pub fn query(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Slic
     let mut stmt = conn.prepare_cached(
         "SELECT s.day, s.provider, m.name, p.name, ss.name, s.calls, s.input, s.output,
                 s.cache_read, s.cache_write_5m, s.cache_write_1h, s.reasoning, s.web_search,
-                s.cost, s.unpriced_calls, s.estimated_cost, s.cost_source, s.first_ms, s.last_ms
+                s.cost, s.unpriced_calls, s.estimated_cost, s.cost_source, s.first_ms, s.last_ms,
+                s.category, s.turns, s.edit_turns, s.one_shot_turns, s.retries, s.edit_cost,
+                s.self_corrections, s.tool_uses
          FROM slices s JOIN models m ON m.id = s.model_id JOIN projects p ON p.id = s.project_id
               JOIN sessions ss ON ss.id = s.session_id
          WHERE s.day BETWEEN ?1 AND ?2",
@@ -66,6 +446,7 @@ pub fn query(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Slic
             model: r.get(2)?,
             project: r.get(3)?,
             session: r.get(4)?,
+            category: Category::from_code(r.get(19)?),
             totals: Totals {
                 calls: u(r.get(5)?),
                 tokens: Tokens {
@@ -81,12 +462,74 @@ pub fn query(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Slic
                 unpriced_calls: u(r.get(14)?),
                 estimated_cost: Usd(r.get(15)?),
                 cost_source: Some(CostSource::from_code(r.get(16)?)),
+                turns: TurnStats {
+                    turns: u(r.get(20)?),
+                    edit_turns: u(r.get(21)?),
+                    one_shot_turns: u(r.get(22)?),
+                    retries: u(r.get(23)?),
+                    edit_cost: Usd(r.get(24)?),
+                    self_corrections: u(r.get(25)?),
+                    tool_uses: u(r.get(26)?),
+                },
             },
             first_ms: r.get(17)?,
             last_ms: r.get(18)?,
         })
     })?;
     rows.collect()
+}
+
+/// Tool uses summed over the days in `[from, to]`, per tool, project, kind and name. (Summed
+/// here rather than by a SQL `GROUP BY`, whose sort costs ten times the scan.)
+pub fn query_tools(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<ToolSlice>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, project_id, kind, name, calls, cost FROM tool_slices
+         WHERE day BETWEEN ?1 AND ?2",
+    )?;
+    let mut names: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
+    let mut sums: rustc_hash::FxHashMap<(i64, i64, i64, usize), (i64, i64)> =
+        rustc_hash::FxHashMap::default();
+    let mut rows = stmt.query(params![from, to])?;
+    while let Some(r) = rows.next()? {
+        let name = r.get_ref(3)?.as_str()?;
+        let n = match names.get(name) {
+            Some(n) => *n,
+            None => {
+                let n = names.len();
+                names.insert(name.to_string(), n);
+                n
+            }
+        };
+        let slot = sums
+            .entry((r.get(0)?, r.get(1)?, r.get(2)?, n))
+            .or_insert((0, 0));
+        slot.0 += r.get::<_, i64>(4)?;
+        slot.1 += r.get::<_, i64>(5)?;
+    }
+    let mut by_index = vec![String::new(); names.len()];
+    for (name, n) in names {
+        by_index[n] = name;
+    }
+    let mut project = conn.prepare_cached("SELECT name FROM projects WHERE id = ?1")?;
+    let mut projects: rustc_hash::FxHashMap<i64, String> = rustc_hash::FxHashMap::default();
+    let mut out = Vec::with_capacity(sums.len());
+    for ((provider, project_id, kind, n), (uses, cost)) in sums {
+        let name = match projects.entry(project_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+            std::collections::hash_map::Entry::Vacant(v) => v
+                .insert(project.query_row([project_id], |r| r.get::<_, String>(0))?)
+                .clone(),
+        };
+        out.push(ToolSlice {
+            provider: ProviderId::from_code(provider).unwrap_or(ProviderId::ClaudeCode),
+            project: name,
+            kind: ToolKind::from_code(kind),
+            name: by_index[n].clone(),
+            uses: u(uses),
+            cost: Usd(cost),
+        });
+    }
+    Ok(out)
 }
 
 /// Re-buckets every call into days of `tz` (the report zone changed).

@@ -29,6 +29,7 @@ fn slice(on: NaiveDate, project: &str, provider: ProviderId, micros: i64) -> Sli
         model: "claude-sonnet-4-5".into(),
         project: project.into(),
         session: "s1".into(),
+        category: burnbar_engine::classify::Category::General,
         totals: Totals {
             calls: 1,
             cost: Usd(micros),

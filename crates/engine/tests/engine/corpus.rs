@@ -157,6 +157,48 @@ fn check_tree(dir: &Path) {
         report.overview.figures.calls,
         expected["totals"]["calls"].as_u64().unwrap()
     );
+
+    // Every call belongs to exactly one turn and one activity: the activities' costs, calls
+    // and tokens sum exactly to the totals, per day as well as overall.
+    let o = &report.overview.figures;
+    let sum = |f: fn(&burnbar_engine::report::Figures) -> i64| -> i64 {
+        report.activities.iter().map(|a| f(&a.figures)).sum()
+    };
+    assert_eq!(
+        sum(|f| f.cost.micros()),
+        o.cost.micros(),
+        "{}: activity cost",
+        dir.display()
+    );
+    assert_eq!(
+        sum(|f| f.calls as i64),
+        o.calls as i64,
+        "{}: activity calls",
+        dir.display()
+    );
+    assert_eq!(
+        sum(|f| f.tokens.total as i64),
+        o.tokens.total as i64,
+        "{}: activity tokens",
+        dir.display()
+    );
+    assert!(
+        o.turns > 0 && o.turns <= o.calls,
+        "{}: {} turns",
+        dir.display(),
+        o.turns
+    );
+    assert!(o.edit_turns <= o.turns && o.one_shot_turns <= o.edit_turns);
+    let by_activity_turns: u64 = report.activities.iter().map(|a| a.figures.turns).sum();
+    assert_eq!(by_activity_turns, o.turns);
+    let daily_turns: u64 = report.daily.iter().map(|d| d.figures.turns).sum();
+    assert_eq!(daily_turns, o.turns, "{}: turns per day", dir.display());
+    // the tools that wrote prompts (Claude, Codex) have turns with a category from them
+    assert!(
+        report.activities.iter().any(|a| a.category != "general"),
+        "{}: nothing classified",
+        dir.display()
+    );
 }
 
 #[test]

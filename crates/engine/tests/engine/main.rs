@@ -7,6 +7,7 @@
     clippy::doc_markdown,
     clippy::similar_names,
     clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
     clippy::format_collect,
     clippy::needless_range_loop,
     clippy::redundant_closure_for_method_calls,
@@ -27,4 +28,5 @@ mod qwen_pi;
 mod report;
 mod store;
 mod support;
+mod turns;
 mod watch;

@@ -53,6 +53,9 @@ fn arb_event() -> impl Strategy<Value = UsageEvent> {
                 estimated: false,
                 is_final: fin,
                 supplementary: false,
+                tools: Vec::new(),
+                branch: None,
+                self_correction: false,
             },
         )
 }
