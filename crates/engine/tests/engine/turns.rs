@@ -468,3 +468,100 @@ fn codex_turns_come_from_user_messages_and_tools_from_function_calls() {
         .collect();
     assert_eq!(core, vec![("Bash", 2), ("Edit", 2)]);
 }
+
+/// Every rule of the classifier's table (classify/rules.rs), each as a one-turn Claude session
+/// read through the whole pipeline: the prompt, the tools, the activity the report shows.
+#[test]
+fn each_rule_through_a_small_session() {
+    let read = || tool("Read", json!({"file_path": "/r.rs"}));
+    let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+        // tools first, in precedence order
+        (
+            "plan the migration",
+            vec![tool("EnterPlanMode", json!({}))],
+            "planning",
+        ),
+        (
+            "look at the tests",
+            vec![tool("Agent", json!({"subagent_type": "Explore"}))],
+            "delegation",
+        ),
+        ("run the tests", vec![bash("cargo test")], "testing"),
+        ("git push the branch", vec![bash("git push")], "git"),
+        (
+            "npm install the deps",
+            vec![bash("npm install")],
+            "build-deploy",
+        ),
+        (
+            "deploy to staging",
+            vec![bash("./deploy.sh staging")],
+            "build-deploy",
+        ),
+        ("update the header", vec![edit("src/h.ts")], "coding"),
+        ("do it", vec![bash("ls"), read()], "exploration"),
+        ("do it", vec![bash("make")], "coding"),
+        (
+            "find the docs",
+            vec![tool("WebSearch", json!({"query": "x"}))],
+            "exploration",
+        ),
+        (
+            "open the ticket",
+            vec![tool("mcp__linear__get_issue", json!({}))],
+            "exploration",
+        ),
+        ("where is it used", vec![read()], "exploration"),
+        ("track this", vec![tool("TodoWrite", json!({}))], "planning"),
+        (
+            "use the pdf skill",
+            vec![tool("Skill", json!({"skill": "pdf"}))],
+            "general",
+        ),
+        // coding refined by the earliest keyword (pitfall 48)
+        ("refactor the parser", vec![edit("src/p.rs")], "refactoring"),
+        ("add error handling", vec![edit("src/p.rs")], "feature"),
+        (
+            "fix the layout for the new feature",
+            vec![edit("src/p.rs")],
+            "debugging",
+        ),
+        // exploration about a bug, without a question, is debugging
+        ("the login is broken", vec![read()], "debugging"),
+        (
+            "why is the login broken? explain",
+            vec![read()],
+            "exploration",
+        ),
+        // no tools: the conversation rules
+        (
+            "let's brainstorm ideas for caching",
+            vec![],
+            "brainstorming",
+        ),
+        ("explain how the cache works", vec![], "exploration"),
+        ("add dark mode", vec![], "feature"),
+        ("the page is broken on mobile", vec![], "debugging"),
+        ("what about main.rs", vec![], "coding"),
+        ("see https://example.com/spec", vec![], "exploration"),
+        ("thanks!", vec![], "conversation"),
+    ];
+    for (prompt_text, tools, want) in cases {
+        let home = Home::new();
+        home.write(
+            FILE,
+            &[
+                prompt("2026-11-20T10:00:00Z", prompt_text),
+                call("2026-11-20T10:00:05Z", "msg_rule", &tools),
+            ],
+        );
+        let r = report(&mut home.engine());
+        let got: Vec<&str> = r.activities.iter().map(|a| a.category).collect();
+        assert_eq!(
+            got,
+            vec![want],
+            "{prompt_text:?} with {} tool(s)",
+            tools.len()
+        );
+    }
+}
