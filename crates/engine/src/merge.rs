@@ -49,6 +49,7 @@ pub fn merge_copy(m: &mut UsageEvent, m_rank: &mut Rank, e: UsageEvent, rank: Ra
     }
     let self_correction = m.self_correction || e.self_correction;
     changed |= self_correction != m.self_correction;
+    changed |= m.branch.is_none() && e.branch.is_some();
     let branch = m.branch.take().or_else(|| e.branch.clone());
     if e.completeness() > m.completeness() {
         *m = e;
@@ -96,5 +97,71 @@ impl Merger {
     /// The merged calls, in first-seen order.
     pub fn finish(self) -> Vec<UsageEvent> {
         self.merged.into_iter().map(|(e, _)| e).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Tokens, ToolUse};
+
+    fn copy(tools: Vec<ToolUse>, branch: Option<&str>) -> UsageEvent {
+        UsageEvent {
+            tools,
+            branch: branch.map(str::to_string),
+            ..UsageEvent::new(
+                ProviderId::ClaudeCode,
+                "claude:msg_1".into(),
+                1_000,
+                "claude-sonnet-4-5".into(),
+                "s".into(),
+                "/p".into(),
+                Tokens::default(),
+            )
+        }
+    }
+
+    /// A call stored before tool uses and branches were kept (an upgraded index) gains them
+    /// from the re-read copy, and the merge says it changed so the row is written.
+    #[test]
+    fn copies_add_tool_uses_and_a_branch_the_stored_call_lacks() {
+        let rank = (0, 0, 1);
+        let mut stored = copy(Vec::new(), None);
+        let mut owner = rank;
+        let edit = ToolUse::on_file("toolu_1", "Edit", "/p/a.rs");
+        assert!(merge_copy(
+            &mut stored,
+            &mut owner,
+            copy(vec![edit.clone()], Some("main")),
+            rank
+        ));
+        assert_eq!(stored.tools, vec![edit.clone()]);
+        assert_eq!(stored.branch.as_deref(), Some("main"));
+        // text-only call: the branch alone is a change
+        let mut stored = copy(Vec::new(), None);
+        assert!(merge_copy(
+            &mut stored,
+            &mut owner,
+            copy(Vec::new(), Some("dev")),
+            rank
+        ));
+        assert_eq!(stored.branch.as_deref(), Some("dev"));
+        // the same copy again changes nothing; streamed copies union their blocks once each
+        assert!(!merge_copy(
+            &mut stored,
+            &mut owner,
+            copy(Vec::new(), Some("dev")),
+            rank
+        ));
+        let bash = ToolUse::shell("toolu_2", "Bash", "cargo test");
+        let mut m = copy(vec![edit.clone()], None);
+        merge_copy(&mut m, &mut owner, copy(vec![bash.clone()], None), rank);
+        merge_copy(
+            &mut m,
+            &mut owner,
+            copy(vec![edit.clone(), bash.clone()], None),
+            rank,
+        );
+        assert_eq!(m.tools, vec![edit, bash]);
     }
 }
