@@ -18,9 +18,14 @@
 //! Claude Sonnet 4.5). Undated bubbles are skipped (they must not land on today).
 //!
 //! **Dedup key:** `cursor:bubble:<row key>` — never the token counts, which Cursor rewrites in
-//! place when a stream finishes. **Session:** the composer id. **Project:** `cursor` (mapping
-//! composers to workspace folders is not done yet). **Cursor:** none: the database is read
-//! again whenever it (or its WAL) changes; keys make that harmless.
+//! place when a stream finishes. **Session:** the composer id. **Project:** the workspace
+//! folder the conversation belongs to: each `<user dir>/workspaceStorage/<hash>/` holds
+//! `workspace.json` (`folder`, a URI: `file:///home/me/app`, or a remote one whose path is
+//! taken) and a `state.vscdb` whose `ItemTable` keys `composer.composerData` /
+//! `composer.composerHeaders` list that workspace's conversations (`allComposers[].composerId`).
+//! A conversation no workspace lists is project `cursor`. **Cursor:** none: the database is
+//! read again whenever it (or its WAL) changes; keys make that harmless. (A conversation first
+//! seen before its workspace listed it keeps `cursor`: a call's project is fixed when stored.)
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +33,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::ValueRef;
 use serde::Deserialize;
 
-use super::json::{Count, Obj, Str};
+use super::json::{Count, List, Obj, Str};
 use super::{Batch, Cursor, Provider};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -84,11 +89,137 @@ impl Provider for CursorIde {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let conn = super::sqlite::open_read_only(file)?;
         let bubbles = read_bubbles(&conn, file, batch).map_err(|e| Error::store(file, e))?;
+        let folders = file
+            .parent()
+            .and_then(Path::parent)
+            .map(|user| workspace_folders(&user.join("workspaceStorage")))
+            .unwrap_or_default();
         for (composer, list) in &bubbles {
-            events(composer, list, batch);
+            let project = folders.get(composer).map_or("cursor", String::as_str);
+            events(composer, project, list, batch);
         }
         Ok(Cursor::START)
     }
+}
+
+/// Composer id -> workspace folder, from every `workspaceStorage/<hash>/` that has both files.
+/// A workspace that cannot be read is skipped (its conversations show as `cursor`).
+pub fn workspace_folders(storage: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Ok(dirs) = std::fs::read_dir(storage) else {
+        return out;
+    };
+    let mut dirs: Vec<PathBuf> = dirs.filter_map(|d| d.ok().map(|d| d.path())).collect();
+    dirs.sort(); // a conversation listed twice goes to the first workspace, always the same
+    for dir in dirs {
+        let Ok(bytes) = std::fs::read(dir.join("workspace.json")) else {
+            continue;
+        };
+        let Some(folder) = serde_json::from_slice::<WorkspaceJson>(&bytes)
+            .ok()
+            .and_then(|w| w.folder.get().and_then(folder_path))
+        else {
+            continue;
+        };
+        let db = dir.join("state.vscdb");
+        if !db.is_file() {
+            continue;
+        }
+        let ids = match composer_ids(&db) {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::debug!(db = %db.display(), error = %e, "cursor workspace skipped");
+                continue;
+            }
+        };
+        for id in ids {
+            out.entry(id).or_insert_with(|| folder.clone());
+        }
+    }
+    out
+}
+
+/// The conversations a workspace's database lists.
+fn composer_ids(db: &Path) -> Result<Vec<String>> {
+    let conn = super::sqlite::open_read_only(db)?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT value FROM ItemTable
+             WHERE key IN ('composer.composerData', 'composer.composerHeaders')",
+        )
+        .map_err(|e| Error::store(db, e))?;
+    let mut rows = stmt.query([]).map_err(|e| Error::store(db, e))?;
+    let mut ids = Vec::new();
+    while let Some(r) = rows.next().map_err(|e| Error::store(db, e))? {
+        let Ok(ValueRef::Text(bytes) | ValueRef::Blob(bytes)) = r.get_ref(0) else {
+            continue;
+        };
+        if let Ok(list) = serde_json::from_slice::<ComposerList>(bytes) {
+            ids.extend(
+                list.all_composers
+                    .0
+                    .iter()
+                    .filter_map(|c| c.composer_id.non_empty().map(str::to_string)),
+            );
+        }
+    }
+    Ok(ids)
+}
+
+/// The path of a workspace folder URI: `file:///home/me/my%20app` -> `/home/me/my app`;
+/// `vscode-remote://ssh-remote+box/srv/app` -> `/srv/app`.
+fn folder_path(uri: &str) -> Option<String> {
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
+    let path = if uri.starts_with("file://") {
+        rest
+    } else {
+        rest.find('/').map_or("", |i| &rest[i..])
+    };
+    let decoded = percent_decode(path);
+    let trimmed = decoded.trim_end_matches('/');
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WorkspaceJson<'a> {
+    #[serde(borrow)]
+    folder: Str<'a>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ComposerList<'a> {
+    #[serde(borrow)]
+    all_composers: List<ComposerHead<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ComposerHead<'a> {
+    #[serde(borrow)]
+    composer_id: Str<'a>,
 }
 
 struct Bubble {
@@ -157,7 +288,7 @@ fn read_bubbles(
 }
 
 /// One conversation's calls, by the token policy in the module docs.
-fn events(composer: &str, bubbles: &[Bubble], batch: &mut Batch) {
+fn events(composer: &str, project: &str, bubbles: &[Bubble], batch: &mut Batch) {
     let measured = bubbles.iter().any(|b| b.input + b.output > 0);
     for b in bubbles {
         let tokens = if measured {
@@ -191,7 +322,7 @@ fn events(composer: &str, bubbles: &[Bubble], batch: &mut Batch) {
                 b.ts,
                 model.to_string(),
                 composer.to_string(),
-                "cursor".to_string(),
+                project.to_string(),
                 tokens,
             )
         });

@@ -148,3 +148,81 @@ fn pitfall_15_token_counts_rewritten_in_place_update_the_same_call() {
     assert_eq!(calls.len(), 1, "the key never includes the counts");
     assert_eq!(calls[0].event.tokens.output, 450);
 }
+
+/// A workspace's `state.vscdb` listing its conversations under `key`.
+fn workspace(home: &Home, hash: &str, folder: &str, key: &str, ids: &[&str]) {
+    let dir = home
+        .path()
+        .join(".config/Cursor/User/workspaceStorage")
+        .join(hash);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("workspace.json"),
+        json!({ "folder": folder }).to_string(),
+    )
+    .unwrap();
+    let conn = rusqlite::Connection::open(dir.join("state.vscdb")).unwrap();
+    conn.execute_batch("CREATE TABLE ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);")
+        .unwrap();
+    let list: Vec<_> = ids
+        .iter()
+        .map(|id| json!({"composerId": id, "name": "chat"}))
+        .collect();
+    conn.execute(
+        "INSERT INTO ItemTable (key, value) VALUES (?1, ?2)",
+        rusqlite::params![
+            key,
+            json!({"allComposers": list, "selectedComposerIds": []}).to_string()
+        ],
+    )
+    .unwrap();
+}
+
+#[test]
+fn conversations_belong_to_the_workspace_folder_that_lists_them() {
+    let home = Home::new();
+    let db = state_db(&home);
+    let at = Some("2026-05-01T10:00:00.000Z");
+    for c in ["cA", "cB", "cC"] {
+        put(
+            &db,
+            &format!("bubbleId:{c}:b1"),
+            &bubble(2, "ok", (100, 10), Some("gpt-5"), at),
+        );
+    }
+    workspace(
+        &home,
+        "a1",
+        "file:///home/dev/my%20app",
+        "composer.composerData",
+        &["cA"],
+    );
+    workspace(
+        &home,
+        "b2",
+        "vscode-remote://ssh-remote%2Bbox/srv/api",
+        "composer.composerHeaders",
+        &["cB"],
+    );
+    // a workspace whose database is not SQLite is skipped, not an error
+    let broken = home.path().join(".config/Cursor/User/workspaceStorage/c3");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("workspace.json"), r#"{"folder":"file:///x"}"#).unwrap();
+    std::fs::write(broken.join("state.vscdb"), b"not a database").unwrap();
+
+    let data = home.load();
+    assert!(data.errors.is_empty(), "{:?}", data.errors);
+    let mut got: Vec<(String, String)> = calls_of(&data, ProviderId::Cursor)
+        .iter()
+        .map(|c| (c.event.session_id.clone(), c.event.project.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("cA".into(), "/home/dev/my app".into()),
+            ("cB".into(), "/srv/api".into()),
+            ("cC".into(), "cursor".into()),
+        ]
+    );
+}
