@@ -18,6 +18,15 @@
 //! **Dedup key:** `opencode:<sessionID>:<messageID>`. A message file is rewritten while it
 //! streams, so it is always read whole; keys make re-reading harmless.
 //!
+//! **Turns and tools:** `storage/part/<messageID>/*.json` (the `part` table in the database):
+//! a user message's `text` parts (not `synthetic` ones) are its prompt, of which only the
+//! classifier's signature is kept; an assistant message's `tool` parts are its tool uses
+//! (`state.input.command` reduced to program names, `filePath` hashed, `task`'s
+//! `subagent_type`, `skill`'s `name`), named as the classifier knows them (`bash` -> `Bash`,
+//! `task` -> `Agent`, ...) and MCP tools, which OpenCode names `<server>_<tool>`, as
+//! `mcp__<server>__<tool>`. Parts are read with their message; a part written after the
+//! message's last change is picked up when the message changes again.
+//!
 //! **Project:** the message's `path.cwd` (else `path.root`, else `unknown`). **Session:** child
 //! sessions (sub-agents, `parentID` in `storage/session/*/<id>.json`) roll into their root.
 
@@ -26,9 +35,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::json::{Count, Obj, Str};
-use super::{Batch, Cursor, Provider, discover_under, owned_under, walk_files};
+use super::{Batch, Cursor, PromptMark, Provider, discover_under, owned_under, walk_files};
 use crate::error::{Error, Result, Warning, WarningKind};
-use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
+use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent, Usd};
 use crate::paths::Paths;
 
 /// The OpenCode provider.
@@ -120,16 +129,35 @@ impl Provider for OpenCode {
 
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let text = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+        // storage/message/<session>/<message>.json -> storage
+        let storage = file.parent().and_then(Path::parent).and_then(Path::parent);
         match serde_json::from_slice::<MessageFile>(&text) {
             Ok(m) => {
+                let parts = match (storage, m.id.non_empty()) {
+                    (Some(storage), Some(id)) => read_parts(&storage.join("part").join(id)),
+                    _ => Parts::default(),
+                };
                 if let Some(mut e) = event(&m, file) {
-                    // storage/message/<session>/<message>.json -> storage
-                    if let Some(storage) =
-                        file.parent().and_then(Path::parent).and_then(Path::parent)
-                    {
+                    if let Some(storage) = storage {
                         e.session_id = self.root_of(storage, &e.session_id);
                     }
+                    e.tools = parts.tools;
                     batch.events.push(e);
+                } else if m.is_user() {
+                    let ts = message_ms(&m);
+                    let session = m.session_id.non_empty().map(str::to_string);
+                    if let (Some(ts), Some(session), Some(text)) = (ts, session, parts.text) {
+                        let session = match storage {
+                            Some(storage) => self.root_of(storage, &session),
+                            None => session,
+                        };
+                        batch.prompts.push(PromptMark::new(
+                            ProviderId::OpenCode,
+                            &session,
+                            ts,
+                            &text,
+                        ));
+                    }
                 }
             }
             Err(e) => batch.warnings.push(Warning::whole_file(
@@ -162,6 +190,153 @@ fn event(m: &MessageFile<'_>, file: &Path) -> Option<UsageEvent> {
     message_event(m, session, &id, None)
 }
 
+/// What a message's parts add: its tool uses, and (for a user message) its prompt text.
+#[derive(Debug, Default)]
+pub(crate) struct Parts {
+    pub tools: Vec<ToolUse>,
+    pub text: Option<String>,
+}
+
+/// Reads `storage/part/<messageID>/*.json` in name order; unreadable parts are skipped.
+fn read_parts(dir: &Path) -> Parts {
+    let mut out = Parts::default();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_json))
+        .collect();
+    files.sort();
+    for f in files {
+        let Ok(bytes) = std::fs::read(&f) else {
+            continue;
+        };
+        if let Ok(part) = serde_json::from_slice::<Part>(&bytes) {
+            part.add_to(&mut out);
+        }
+    }
+    out
+}
+
+/// One part (`storage/part/...json`, or the `part` table's `data`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct Part<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Str<'a>,
+    #[serde(borrow)]
+    text: Str<'a>,
+    synthetic: super::json::Flag,
+    #[serde(rename = "callID", borrow)]
+    call_id: Str<'a>,
+    #[serde(borrow)]
+    tool: Str<'a>,
+    #[serde(borrow)]
+    state: Obj<PartState<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PartState<'a> {
+    #[serde(borrow)]
+    input: Obj<PartInput<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PartInput<'a> {
+    #[serde(borrow)]
+    command: Str<'a>,
+    #[serde(rename = "filePath", borrow)]
+    file_path: Str<'a>,
+    #[serde(borrow)]
+    name: Str<'a>,
+    #[serde(borrow)]
+    subagent_type: Str<'a>,
+}
+
+impl Part<'_> {
+    /// Adds a tool part's use, or a user's text, to `out`.
+    pub(crate) fn add_to(&self, out: &mut Parts) {
+        match self.kind.get() {
+            Some("tool" | "tool-call" | "tool_call") => {
+                if let Some(t) = self.tool_use() {
+                    out.tools.push(t);
+                }
+            }
+            Some("text") if !self.synthetic.0 => {
+                if let Some(t) = self.text.non_empty() {
+                    let s = out.text.get_or_insert_with(String::new);
+                    if !s.is_empty() {
+                        s.push('\n');
+                    }
+                    s.push_str(t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn tool_use(&self) -> Option<ToolUse> {
+        let name = tool_name(self.tool.non_empty()?);
+        let id = self.call_id.get().unwrap_or("");
+        let input = self.state.0.as_ref().and_then(|s| s.input.0.as_ref());
+        let command = input.and_then(|i| i.command.non_empty());
+        let path = input.and_then(|i| i.file_path.non_empty());
+        let t = match (command, path) {
+            (Some(c), _) => ToolUse::shell(id, &name, c),
+            (None, Some(p)) => ToolUse::on_file(id, &name, p),
+            (None, None) => ToolUse::named(id, &name),
+        };
+        Some(t.with_detail(match name.as_str() {
+            "Skill" => input.and_then(|i| i.name.non_empty()),
+            "Agent" => input.and_then(|i| i.subagent_type.non_empty()),
+            _ => None,
+        }))
+    }
+}
+
+/// OpenCode's tool names under the classifier's: `bash` -> `Bash`, `task` -> `Agent`, ...; an
+/// MCP tool, which OpenCode names `<server>_<tool>`, becomes `mcp__<server>__<tool>`.
+pub(crate) fn tool_name(raw: &str) -> String {
+    let known = match raw.to_ascii_lowercase().as_str() {
+        "bash" | "shell" => "Bash",
+        "read" => "Read",
+        "edit" | "multiedit" => "Edit",
+        "write" => "Write",
+        "patch" => "Patch",
+        "glob" | "list" | "ls" => "Glob",
+        "grep" => "Grep",
+        "task" => "Agent",
+        "fetch" | "webfetch" => "WebFetch",
+        "search" | "websearch" | "codesearch" => "WebSearch",
+        "todo" | "todowrite" | "todoread" => "TodoWrite",
+        "skill" => "Skill",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
+    match raw.split_once('_') {
+        Some((server, tool)) if !server.is_empty() && !tool.is_empty() => {
+            format!("mcp__{server}__{tool}")
+        }
+        _ => raw.to_string(),
+    }
+}
+
+/// A message's creation time in ms (`time.created` may be in seconds).
+pub(crate) fn message_ms(m: &MessageFile<'_>) -> Option<i64> {
+    let created = m.time.0.as_ref().map_or(0, |t| t.created.0);
+    let created = i64::try_from(created).ok().filter(|t| *t > 0)?;
+    Some(if created < 1_000_000_000_000 {
+        created * 1000
+    } else {
+        created
+    })
+}
+
 /// The call in one message (`None` for user messages and messages without a model or time).
 /// `directory` is the session's directory: the project when the message records none.
 pub(crate) fn message_event(
@@ -174,13 +349,7 @@ pub(crate) fn message_event(
         return None;
     }
     let model = m.model_id.non_empty()?;
-    let created = m.time.0.as_ref().map_or(0, |t| t.created.0);
-    let created = i64::try_from(created).ok().filter(|t| *t > 0)?;
-    let ts = if created < 1_000_000_000_000 {
-        created * 1000
-    } else {
-        created
-    };
+    let ts = message_ms(m)?;
     let tokens = match (&m.tokens.0, &m.usage.0) {
         (Some(t), _) => {
             let cache = t.cache.0.as_ref();
@@ -252,6 +421,13 @@ pub(crate) struct MessageFile<'a> {
     time: Obj<Times>,
     #[serde(borrow)]
     path: Obj<OcPath<'a>>,
+}
+
+impl MessageFile<'_> {
+    /// A message the user wrote.
+    pub(crate) fn is_user(&self) -> bool {
+        self.role.get() == Some("user")
+    }
 }
 
 fn lenient_f64<'de, D: serde::Deserializer<'de>>(

@@ -23,8 +23,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
+use rusqlite::types::ValueRef;
 
-use super::opencode::{MessageFile, message_event, root_session};
+use super::PromptMark;
+use super::opencode::{MessageFile, Part, Parts, message_event, message_ms, root_session};
 use super::{Batch, Cursor, Provider};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::ProviderId;
@@ -98,6 +100,25 @@ fn is_db(name: &str) -> bool {
             .is_some_and(|e| e.eq_ignore_ascii_case("db"))
 }
 
+/// A message's parts from the `part` table (none when the table or the row cannot be read).
+fn db_parts(stmt: Option<&mut rusqlite::Statement<'_>>, message: &str) -> Parts {
+    let mut out = Parts::default();
+    let Some(stmt) = stmt else {
+        return out;
+    };
+    let Ok(mut rows) = stmt.query([message]) else {
+        return out;
+    };
+    while let Ok(Some(r)) = rows.next() {
+        if let Ok(ValueRef::Text(b) | ValueRef::Blob(b)) = r.get_ref(0) {
+            if let Ok(part) = serde_json::from_slice::<Part>(b) {
+                part.add_to(&mut out);
+            }
+        }
+    }
+    out
+}
+
 struct Session {
     parent: Option<String>,
     directory: Option<String>,
@@ -137,6 +158,11 @@ fn read_messages(
         })
     };
     let mut newest = since;
+    // older databases have no part table: their messages simply have no tool uses or prompts
+    let mut parts_of = conn
+        .prepare("SELECT data FROM part WHERE message_id = ?1 ORDER BY id")
+        .ok();
+    let mut parts = |message: &str| db_parts(parts_of.as_mut(), message);
     let mut stmt = conn.prepare(
         "SELECT id, session_id, time_updated, data FROM message WHERE time_updated >= ?1",
     )?;
@@ -159,7 +185,17 @@ fn read_messages(
                 if let Some(mut e) = message_event(&m, root_id.clone(), &id, directory) {
                     // the key names the message's own session, as the file layout does
                     e.key = format!("opencode:{session}:{id}");
+                    e.tools = parts(&id).tools;
                     batch.events.push(e);
+                } else if m.is_user() {
+                    if let (Some(ts), Some(text)) = (message_ms(&m), parts(&id).text) {
+                        batch.prompts.push(PromptMark::new(
+                            ProviderId::OpenCode,
+                            &root_id,
+                            ts,
+                            &text,
+                        ));
+                    }
                 }
             }
             Err(e) => batch.warnings.push(Warning::whole_file(

@@ -247,3 +247,201 @@ fn the_sqlite_store_is_read_read_only_incrementally_with_children_rolled_up() {
         .unwrap();
     assert_eq!(count, 4);
 }
+
+const P: &str = ".local/share/opencode/storage/part";
+
+fn part(message: &str, id: &str, v: serde_json::Value) -> (String, String) {
+    let mut v = v;
+    v["id"] = json!(id);
+    v["messageID"] = json!(message);
+    v["sessionID"] = json!("ses_1");
+    (format!("{P}/{message}/{id}.json"), v.to_string())
+}
+
+/// Prompts from user messages' text parts, tool uses from assistant messages' tool parts, and
+/// OpenCode's `<server>_<tool>` MCP names as `mcp__<server>__<tool>`.
+#[test]
+fn parts_give_turns_tool_uses_and_normalised_mcp_names() {
+    let home = Home::new();
+    let t0 = 1_777_629_600_000_i64;
+    let user =
+        json!({"id": "msg_u1", "sessionID": "ses_1", "role": "user", "time": {"created": t0}});
+    home.write(&format!("{M}/ses_1/msg_u1.json"), &[user.to_string()]);
+    home.write(
+        &format!("{M}/ses_1/msg_a1.json"),
+        &[message(
+            "msg_a1",
+            "ses_1",
+            "claude-sonnet-4-5",
+            "anthropic",
+            t0 + 5_000,
+        )
+        .to_string()],
+    );
+    home.write(
+        &format!("{M}/ses_1/msg_a2.json"),
+        &[message(
+            "msg_a2",
+            "ses_1",
+            "claude-sonnet-4-5",
+            "anthropic",
+            t0 + 9_000,
+        )
+        .to_string()],
+    );
+    let parts = [
+        part(
+            "msg_u1",
+            "prt_1",
+            json!({"type": "text", "text": "fix the failing login test"}),
+        ),
+        part(
+            "msg_u1",
+            "prt_2",
+            json!({"type": "text", "synthetic": true, "text": "let's brainstorm"}),
+        ),
+        part(
+            "msg_a1",
+            "prt_3",
+            json!({"type": "tool", "tool": "edit", "callID": "c1",
+            "state": {"status": "completed", "input": {"filePath": "/home/dev/go/login.go"}, "output": "ok"}}),
+        ),
+        part(
+            "msg_a1",
+            "prt_4",
+            json!({"type": "tool", "tool": "github_create_issue", "callID": "c2",
+            "state": {"status": "completed", "input": {"title": "x"}}}),
+        ),
+        part(
+            "msg_a2",
+            "prt_5",
+            json!({"type": "tool", "tool": "bash", "callID": "c3",
+            "state": {"status": "completed", "input": {"command": "go test ./... | tail -3"}}}),
+        ),
+        part(
+            "msg_a2",
+            "prt_6",
+            json!({"type": "tool", "tool": "task", "callID": "c4",
+            "state": {"input": {"subagent_type": "general", "prompt": "p"}}}),
+        ),
+        part(
+            "msg_a2",
+            "prt_7",
+            json!({"type": "reasoning", "text": "thinking"}),
+        ),
+    ];
+    for (path, body) in &parts {
+        home.write(path, std::slice::from_ref(body));
+    }
+    home.write_raw(&format!("{P}/msg_a2/prt_8.json"), b"{ torn");
+
+    let mut engine = home.engine();
+    let sync = engine.sync(chrono_tz::UTC, None).unwrap();
+    let now = chrono::DateTime::from_timestamp_millis(t0 + 60_000).unwrap();
+    let span = burnbar_engine::Span::of_period(burnbar_engine::Period::All, now.date_naive());
+    let r = engine
+        .report(
+            &burnbar_engine::Filter::all(chrono_tz::UTC),
+            span,
+            now,
+            &sync,
+        )
+        .unwrap();
+    let acts: Vec<(&str, u64, u64, u64)> = r
+        .activities
+        .iter()
+        .map(|a| {
+            (
+                a.category,
+                a.figures.calls,
+                a.figures.turns,
+                a.figures.edit_turns,
+            )
+        })
+        .collect();
+    // one turn: the prompt (not the synthetic part) and both calls; a spawn makes it delegation
+    assert_eq!(acts, vec![("delegation", 2, 1, 1)]);
+    let names = |rows: &[burnbar_engine::report::NameRow]| -> Vec<(String, u64)> {
+        rows.iter().map(|n| (n.name.clone(), n.calls)).collect()
+    };
+    assert_eq!(names(&r.tools.mcp), vec![("github".to_string(), 1)]);
+    assert_eq!(
+        names(&r.tools.core),
+        vec![
+            ("Agent".to_string(), 1),
+            ("Bash".to_string(), 1),
+            ("Edit".to_string(), 1)
+        ]
+    );
+    assert_eq!(
+        names(&r.tools.shell),
+        vec![("go".to_string(), 1), ("tail".to_string(), 1)]
+    );
+    assert_eq!(names(&r.tools.agents), vec![("general".to_string(), 1)]);
+}
+
+#[test]
+fn the_sqlite_store_reads_parts_too() {
+    let home = Home::new();
+    let db = opencode_db(&home);
+    db.execute_batch(
+        "CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT, session_id TEXT,
+             time_created INTEGER, time_updated INTEGER, data TEXT);",
+    )
+    .unwrap();
+    let t = 1_777_629_600_000_i64;
+    let user = json!({"id": "u1", "sessionID": "s_root", "role": "user", "time": {"created": t}});
+    insert(&db, "u1", "s_root", t, user);
+    insert(
+        &db,
+        "a1",
+        "s_child",
+        t + 5,
+        message("a1", "s_child", "claude-sonnet-4-5", "anthropic", t + 5),
+    );
+    for (id, msg, data) in [
+        (
+            "p1",
+            "u1",
+            json!({"type": "text", "text": "review the sentry errors"}),
+        ),
+        (
+            "p2",
+            "a1",
+            json!({"type": "tool", "tool": "sentry_list_issues", "callID": "c1", "state": {"input": {}}}),
+        ),
+        (
+            "p3",
+            "a1",
+            json!({"type": "tool", "tool": "read", "callID": "c2", "state": {"input": {"filePath": "/a.go"}}}),
+        ),
+    ] {
+        db.execute(
+            "INSERT INTO part (id, message_id, session_id, time_created, time_updated, data)
+             VALUES (?1, ?2, 's_root', 0, 0, ?3)",
+            rusqlite::params![id, msg, data.to_string()],
+        )
+        .unwrap();
+    }
+    let mut engine = home.engine();
+    let sync = engine.sync(chrono_tz::UTC, None).unwrap();
+    let now = chrono::DateTime::from_timestamp_millis(t + 60_000).unwrap();
+    let span = burnbar_engine::Span::of_period(burnbar_engine::Period::All, now.date_naive());
+    let r = engine
+        .report(
+            &burnbar_engine::Filter::all(chrono_tz::UTC),
+            span,
+            now,
+            &sync,
+        )
+        .unwrap();
+    // the child session's call joins the root's turn, classified from the prompt and tools
+    let acts: Vec<(&str, u64, u64)> = r
+        .activities
+        .iter()
+        .map(|a| (a.category, a.figures.calls, a.figures.turns))
+        .collect();
+    assert_eq!(acts, vec![("exploration", 1, 1)]);
+    assert_eq!(r.tools.mcp.len(), 1);
+    assert_eq!(r.tools.mcp[0].name, "sentry");
+}
