@@ -352,7 +352,7 @@ impl Message<'_> {
         self.content
             .0
             .iter()
-            .any(|b| b.kind.get() == Some("text") && b.text.get().is_some_and(is_self_correction))
+            .any(|b| b.kind.get() == Some("text") && b.text.0)
     }
 }
 
@@ -367,10 +367,64 @@ struct Block<'a> {
     id: Str<'a>,
     #[serde(borrow)]
     name: Str<'a>,
-    #[serde(borrow)]
-    text: Str<'a>,
+    /// Whether the text owns up to a mistake, decided while parsing (the text is not kept).
+    text: SelfCorrection,
     #[serde(borrow)]
     input: Obj<ToolInput<'a>>,
+}
+
+/// A text field read only for [`is_self_correction`]: checked in the parser's buffer, never
+/// copied.
+#[derive(Default)]
+struct SelfCorrection(bool);
+
+impl<'de> Deserialize<'de> for SelfCorrection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        // anything but a string (null, a number, an object) reads as "no"
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = SelfCorrection;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<SelfCorrection, E> {
+                Ok(SelfCorrection(is_self_correction(v)))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<SelfCorrection, E> {
+                Ok(SelfCorrection(false))
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<SelfCorrection, E> {
+                Ok(SelfCorrection(false))
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<SelfCorrection, E> {
+                Ok(SelfCorrection(false))
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<SelfCorrection, E> {
+                Ok(SelfCorrection(false))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<SelfCorrection, E> {
+                Ok(SelfCorrection(false))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<SelfCorrection, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(SelfCorrection(false))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<SelfCorrection, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(SelfCorrection(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -565,3 +565,29 @@ fn each_rule_through_a_small_session() {
         );
     }
 }
+
+#[test]
+fn self_corrections_are_counted_for_compare_and_the_text_is_not_kept() {
+    let home = Home::new();
+    let text = |t: &str| json!({"type": "text", "text": t});
+    home.write(
+        FILE,
+        &[
+            prompt("2026-11-20T10:00:00Z", "fix the parser"),
+            call("2026-11-20T10:00:05Z", "msg_1", &[text("Done.\nAll good.")]),
+            prompt("2026-11-20T10:01:00Z", "that broke the build"),
+            call(
+                "2026-11-20T10:01:05Z",
+                "msg_2",
+                &[text("You\u{2019}re right, I missed the \"null\" case.")],
+            ),
+        ],
+    );
+    let mut engine = home.engine();
+    report(&mut engine);
+    let span = Span::of_period(Period::All, now().date_naive());
+    let c = engine.compare(&Filter::all(TZ), span, &[], 3).unwrap();
+    assert_eq!(c.models.len(), 1);
+    assert_eq!(c.models[0].turns, 2);
+    assert_eq!(c.models[0].self_correction_rate, Some(0.5));
+}
