@@ -48,8 +48,8 @@ const REASONING_IN_OUTPUT: i64 = 2;
 const OPENAI_CACHE: i64 = 4;
 const ESTIMATED: i64 = 8;
 const FINAL: i64 = 16;
-const SUPPLEMENTARY: i64 = 32;
-const SELF_CORRECTION: i64 = 64;
+pub(super) const SUPPLEMENTARY: i64 = 32;
+pub(super) const SELF_CORRECTION: i64 = 64;
 
 fn flags(e: &UsageEvent) -> i64 {
     [

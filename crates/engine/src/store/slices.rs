@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
 
-use super::calls::{day_date, decode_tools};
+use super::calls::{SELF_CORRECTION, SUPPLEMENTARY, day_date, decode_tools};
 use crate::aggregate::{Slice, Totals, TurnStats};
 use crate::classify::{self, Category, PromptSig};
 use crate::model::{CostSource, ProviderId, Tokens, ToolUse, Usd};
@@ -86,8 +86,6 @@ struct Row {
     id: i64,
 }
 
-const SUPPLEMENTARY: i64 = 32;
-const SELF_CORRECTION: i64 = 64;
 
 type SliceKey = (i64, i64, i64, Category);
 type ToolKey = (i64, i64, ToolKind, String);
