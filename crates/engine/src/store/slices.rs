@@ -86,7 +86,6 @@ struct Row {
     id: i64,
 }
 
-
 type SliceKey = (i64, i64, i64, Category);
 type ToolKey = (i64, i64, ToolKind, String);
 
