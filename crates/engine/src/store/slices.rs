@@ -81,9 +81,17 @@ struct Row {
     tokens: [i64; 7],
     cost: Option<i64>,
     source: i64,
-    tools: Vec<ToolUse>,
+    /// The stored form ([`ToolUse::encode_list`]), decoded when used: a full rebuild holds
+    /// every call at once.
+    tools: Option<String>,
     branch: Option<String>,
     id: i64,
+}
+
+impl Row {
+    fn tool_uses(&self) -> Vec<ToolUse> {
+        decode_tools(self.tools.as_deref())
+    }
 }
 
 type SliceKey = (i64, i64, i64, Category);
@@ -160,7 +168,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         ],
         cost: r.get(13)?,
         source: r.get(14)?,
-        tools: decode_tools(r.get_ref(15)?.as_str_or_null()?),
+        tools: r.get(15)?,
         branch: r.get(16)?,
         id: r.get(17)?,
     })
@@ -208,7 +216,7 @@ fn roll_up(prompts: &[(i64, PromptSig)], rows: &[Row]) -> (Slices, Tools) {
         let uses: Vec<ToolUse> = turn
             .calls
             .iter()
-            .flat_map(|&i| rows[i].tools.iter().cloned())
+            .flat_map(|&i| rows[i].tool_uses())
             .collect();
         let verdict = match turn.sig {
             Some(sig) => classify::classify_uses(&sig, &uses),
@@ -378,7 +386,9 @@ fn add_call(t: &mut Totals, r: &Row) {
     }
     t.cost_source = Some(t.cost_source.map_or(source, |s| s.weakest(source)));
     t.turns.self_corrections += u64::from(r.flags & SELF_CORRECTION != 0);
-    t.turns.tool_uses += r.tools.len() as u64;
+    t.turns.tool_uses += r.tools.as_deref().map_or(0, |s| {
+        s.split('\n').filter(|l| !l.is_empty()).count() as u64
+    });
 }
 
 fn add_tools(map: &mut BTreeMap<ToolKey, (i64, u64, i64)>, r: &Row) {
@@ -386,7 +396,8 @@ fn add_tools(map: &mut BTreeMap<ToolKey, (i64, u64, i64)>, r: &Row) {
     // each name counts every use, and the call's cost once
     let mut costed: Vec<(ToolKind, &str)> = Vec::new();
     let mut names: Vec<(ToolKind, &str)> = Vec::new();
-    for t in &r.tools {
+    let uses = r.tool_uses();
+    for t in &uses {
         match t.mcp_server() {
             Some(server) => names.push((ToolKind::Mcp, server)),
             None => names.push((ToolKind::Core, &t.tool)),
