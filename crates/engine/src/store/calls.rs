@@ -218,14 +218,14 @@ const SELECT_CALL: &str = "SELECT id, provider, key, ts_ms, model_id, session_id
         reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, tools, branch
     FROM calls";
 
-/// Tool uses as stored: a JSON array, NULL for none.
+/// Tool uses as stored ([`crate::model::ToolUse::encode_list`]: one per line), NULL for none.
 pub(crate) fn encode_tools(tools: &[crate::model::ToolUse]) -> Option<String> {
-    (!tools.is_empty()).then(|| serde_json::to_string(tools).unwrap_or_default())
+    (!tools.is_empty()).then(|| crate::model::ToolUse::encode_list(tools))
 }
 
-/// Reads [`encode_tools`]' form; unreadable reads as none.
+/// Reads [`encode_tools`]' form.
 pub(crate) fn decode_tools(s: Option<&str>) -> Vec<crate::model::ToolUse> {
-    s.and_then(|s| serde_json::from_str(s).ok())
+    s.map(crate::model::ToolUse::decode_list)
         .unwrap_or_default()
 }
 
