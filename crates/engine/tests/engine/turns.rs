@@ -208,7 +208,8 @@ fn streamed_copies_of_a_call_keep_every_tool_use() {
             ),
         ],
     );
-    let r = report(&mut home.engine());
+    let mut engine = home.engine();
+    let r = report(&mut engine);
     assert_eq!(r.overview.figures.calls, 1);
     let core: Vec<(&str, u64)> = r
         .tools
@@ -219,6 +220,10 @@ fn streamed_copies_of_a_call_keep_every_tool_use() {
     assert_eq!(core, vec![("Bash", 1), ("Edit", 1)]);
     let refactoring = activity(&r, "refactoring");
     assert_eq!(refactoring.figures.edit_turns, 1);
+    // both uses are stored with the one call: two tool uses in its one turn
+    let span = Span::of_period(Period::All, now().date_naive());
+    let c = engine.compare(&Filter::all(TZ), span, &[], 1).unwrap();
+    assert_eq!(c.models[0].tools_per_turn, Some(2.0));
 }
 
 #[test]
