@@ -143,8 +143,9 @@ async def main(tray, cli, artifacts):
         shutil.rmtree(home, ignore_errors=True)
 
 
-async def started(host, proc):
-    """Waits for the app's tray item and its first label; None if the app died."""
+async def registered(host, proc):
+    """The app's tray item (bus name, object path) once it registers; None if the app exited
+    first. Raises when it does not register within 60 s."""
     host.reset_item()
     item = asyncio.ensure_future(host.item(timeout=60))
     while not item.done() and proc.poll() is None:
@@ -152,7 +153,19 @@ async def started(host, proc):
     if not item.done():
         item.cancel()
         return None
-    name, path = item.result()
+    return item.result()
+
+
+async def started(host, proc):
+    """Waits for the app's tray item and its first label; None if the app died or never
+    registered."""
+    try:
+        item = await registered(host, proc)
+    except Exception:  # noqa: BLE001
+        return None
+    if not item:
+        return None
+    name, path = item
     await wait_for(lambda: ok_label(host, name, path), timeout=60)
     return name, path
 
@@ -234,19 +247,15 @@ async def alert_checks(host, tray, cli, home, artifacts):
 
 
 async def run_checks(host, proc, cli, env, home, artifacts):
-    host.reset_item()
-    item = asyncio.ensure_future(host.item(timeout=60))
-    while not item.done() and proc.poll() is None:
-        await asyncio.sleep(0.05)
-    if not item.done():
-        item.cancel()
-        check("the app starts", False, f"exited with {proc.returncode}; see burnbar-tray.log")
-        return
     try:
-        name, path = item.result()
+        item = await registered(host, proc)
     except Exception as e:  # noqa: BLE001
         check("tray icon registers with the StatusNotifierWatcher", False, e)
         return
+    if not item:
+        check("the app starts", False, f"exited with {proc.returncode}; see burnbar-tray.log")
+        return
+    name, path = item
     check("tray icon registers with the StatusNotifierWatcher", True)
     label, _ = await wait_for(lambda: ok_label(host, name, path), timeout=60)
     want = expected_title(cli, env)

@@ -2,37 +2,20 @@
 //! home.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::{redact, repo};
+use crate::{isolated, redact, repo, stdout};
 
 /// `burnbar budget ...` with its own config and data dirs.
 fn budget(dirs: &Path, args: &[&str]) -> Output {
-    let repo = repo();
-    Command::new(env!("CARGO_BIN_EXE_burnbar"))
+    isolated(&repo().join("tests/fixtures/home"), &dirs.join("data"))
+        .env("XDG_CONFIG_HOME", dirs.join("config"))
         .arg("budget")
         .args(args)
-        .env("XDG_CONFIG_HOME", dirs.join("config"))
-        .env("BURNBAR_DATA_DIR", dirs.join("data"))
-        .env("HOME", repo.join("tests/fixtures/home"))
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .env_remove("BURNBAR_PRICES")
-        .env_remove("TZ")
-        .stdin(Stdio::null())
         .output()
         .unwrap()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "burnbar budget failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn status_json(dirs: &Path) -> Value {
@@ -51,21 +34,21 @@ fn status_json(dirs: &Path) -> Value {
             "UTC",
         ],
     );
-    serde_json::from_str(&ok(&out)).unwrap()
+    serde_json::from_str(&stdout(&out)).unwrap()
 }
 
 #[test]
 fn set_list_and_rm_share_the_settings_file() {
     let dirs = tempfile::tempdir().unwrap();
     let d = dirs.path();
-    let said = ok(&budget(d, &["set", "daily", "5"]));
+    let said = stdout(&budget(d, &["set", "daily", "5"]));
     assert!(
         said.starts_with(
             "daily budget $5.00 for all tools and projects (alerts at 50%, 80%, 100%)"
         ),
         "{said}"
     );
-    ok(&budget(
+    stdout(&budget(
         d,
         &[
             "set",
@@ -78,8 +61,9 @@ fn set_list_and_rm_share_the_settings_file() {
         ],
     ));
     // setting the same budget again changes it instead of adding a second one
-    ok(&budget(d, &["set", "daily", "7.5"]));
-    let list: Value = serde_json::from_str(&ok(&budget(d, &["list", "--format", "json"]))).unwrap();
+    stdout(&budget(d, &["set", "daily", "7.5"]));
+    let list: Value =
+        serde_json::from_str(&stdout(&budget(d, &["list", "--format", "json"]))).unwrap();
     assert_eq!(
         list,
         serde_json::json!([
@@ -87,7 +71,7 @@ fn set_list_and_rm_share_the_settings_file() {
             {"period": "weekly", "usd": 30.0, "project": "api", "thresholds": [80, 100]},
         ])
     );
-    let text = ok(&budget(d, &["list"]));
+    let text = stdout(&budget(d, &["list"]));
     insta::assert_snapshot!("budget_list", text);
     // the tray reads the same TOML file
     let toml = std::fs::read_to_string(d.join("config/burnbar/settings.toml")).unwrap();
@@ -96,9 +80,9 @@ fn set_list_and_rm_share_the_settings_file() {
         "{toml}"
     );
 
-    let said = ok(&budget(d, &["rm", "weekly", "--project", "api"]));
+    let said = stdout(&budget(d, &["rm", "weekly", "--project", "api"]));
     assert_eq!(said.trim(), "removed the weekly/project=api budget");
-    let list: Value = serde_json::from_str(&ok(&budget(d, &["list", "-f", "json"]))).unwrap();
+    let list: Value = serde_json::from_str(&stdout(&budget(d, &["list", "-f", "json"]))).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
 }
 
@@ -106,8 +90,8 @@ fn set_list_and_rm_share_the_settings_file() {
 fn status_json_has_spend_remaining_and_period_for_scripts() {
     let dirs = tempfile::tempdir().unwrap();
     let d = dirs.path();
-    ok(&budget(d, &["set", "daily", "1"]));
-    ok(&budget(
+    stdout(&budget(d, &["set", "daily", "1"]));
+    stdout(&budget(
         d,
         &["set", "monthly", "1000", "--provider", "codex"],
     ));
@@ -165,6 +149,6 @@ fn budget_errors_are_clear() {
     assert!(err(&["set", "daily", "3", "--provider", "vim"]).contains("unknown tool \"vim\""));
     // nothing was written by the failed commands
     assert!(!d.join("config/burnbar/settings.toml").exists());
-    let empty = ok(&budget(d, &["list"]));
+    let empty = stdout(&budget(d, &["list"]));
     assert!(empty.starts_with("No budgets."), "{empty}");
 }

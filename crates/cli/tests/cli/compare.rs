@@ -1,18 +1,17 @@
 //! `burnbar compare` on the committed four-tool corpus.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::repo;
+use crate::{isolated, repo, stdout};
 
 const CORPUS: &str = "tests/fixtures/corpus/seed12-berlin-4tools";
 
 fn compare(args: &[&str]) -> Output {
-    let repo = repo();
-    let home = repo.join(CORPUS);
+    let home = repo().join(CORPUS);
     let data = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_burnbar"))
+    isolated(&home, data.path())
         .arg("compare")
         .args(args)
         .arg("--prices")
@@ -23,38 +22,20 @@ fn compare(args: &[&str]) -> Output {
             "--now",
             "2026-10-30T19:00:00Z",
         ])
-        .env("HOME", &home)
-        .env("BURNBAR_DATA_DIR", data.path())
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .env_remove("GEMINI_DATA_DIR")
-        .env_remove("OPENCODE_DATA_DIR")
-        .env_remove("BURNBAR_PRICES")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("XDG_DATA_HOME")
-        .stdin(Stdio::null())
         .output()
         .unwrap()
 }
 
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "burnbar compare failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 #[test]
 fn compare_text_puts_the_top_models_side_by_side() {
-    let text = ok(&compare(&[]));
+    let text = stdout(&compare(&[]));
     insta::assert_snapshot!("compare_top_text", text);
 }
 
 #[test]
 fn compare_json_groups_models_by_a_word_and_its_sums_hold() {
-    let v: Value = serde_json::from_str(&ok(&compare(&["opus", "codex", "-f", "json"]))).unwrap();
+    let v: Value =
+        serde_json::from_str(&stdout(&compare(&["opus", "codex", "-f", "json"]))).unwrap();
     assert_eq!(v["schema"], "burnbar.compare.v1");
     let cols = v["models"].as_array().unwrap();
     assert_eq!(cols.len(), 2);

@@ -18,30 +18,42 @@ fn repo() -> PathBuf {
         .unwrap()
 }
 
-/// `burnbar` with HOME at the fixture home and no tool overrides from the caller's environment.
+/// The variables through which the caller's own setup could leak into a test run.
+const CALLER_VARS: &[&str] = &[
+    "CLAUDE_CONFIG_DIR",
+    "CODEX_HOME",
+    "GEMINI_DATA_DIR",
+    "OPENCODE_DATA_DIR",
+    "QWEN_DATA_DIR",
+    "BURNBAR_PRICES",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "TZ",
+];
+
+/// `burnbar` on the fake `home`, its index in `data` (never in the fixture tree), with none of
+/// the caller's tool, XDG or zone overrides and no stdin.
+fn isolated(home: &Path, data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_burnbar"));
+    for var in CALLER_VARS {
+        c.env_remove(var);
+    }
+    c.env("HOME", home)
+        .env("BURNBAR_DATA_DIR", data)
+        .stdin(Stdio::null());
+    c
+}
+
+/// `burnbar` on tests/fixtures/home with the frozen prices and a fixed clock.
 fn burnbar(args: &[&str]) -> Output {
     let repo = repo();
-    let home = repo.join("tests/fixtures/home");
-    let prices = repo.join("tests/fixtures/prices.json");
-    // the index goes to a private data dir, never into the fixture tree
     let data = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_burnbar"))
+    isolated(&repo.join("tests/fixtures/home"), data.path())
         .args(args)
-        .env("BURNBAR_DATA_DIR", data.path())
-        .args([
-            "--prices",
-            prices.to_str().unwrap(),
-            "--now",
-            "2026-11-22T18:00:00Z",
-        ])
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .env_remove("BURNBAR_PRICES")
-        .env_remove("XDG_CACHE_HOME")
-        .env_remove("XDG_CONFIG_HOME")
-        .env_remove("TZ")
-        .env("HOME", &home)
-        .stdin(Stdio::null())
+        .arg("--prices")
+        .arg(repo.join("tests/fixtures/prices.json"))
+        .args(["--now", "2026-11-22T18:00:00Z"])
         .output()
         .unwrap()
 }

@@ -5,9 +5,8 @@
 //! rewrites them (review the diff).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use super::repo;
+use super::{isolated, repo};
 
 struct Case {
     name: &'static str,
@@ -108,24 +107,12 @@ fn snapshot(case: &Case) -> String {
         std::fs::create_dir_all(config.path().join("burnbar")).unwrap();
         std::fs::write(config.path().join("burnbar/settings.toml"), text).unwrap();
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_burnbar"))
+    let out = isolated(&home, data.path())
+        .env("XDG_CONFIG_HOME", config.path())
         .arg("snapshot")
         .args(case.args)
         .arg("--prices")
         .arg(repo.join(case.prices))
-        .env("HOME", &home)
-        .env("BURNBAR_DATA_DIR", data.path())
-        .env_remove("CLAUDE_CONFIG_DIR")
-        .env_remove("CODEX_HOME")
-        .env_remove("GEMINI_DATA_DIR")
-        .env_remove("OPENCODE_DATA_DIR")
-        .env_remove("QWEN_DATA_DIR")
-        .env_remove("BURNBAR_PRICES")
-        .env_remove("XDG_CACHE_HOME")
-        .env("XDG_CONFIG_HOME", config.path())
-        .env_remove("XDG_DATA_HOME")
-        .env_remove("TZ")
-        .stdin(Stdio::null())
         .output()
         .unwrap();
     assert!(

@@ -3,7 +3,7 @@
 use burnbar_engine::{CostSource, ProviderId};
 use serde_json::json;
 
-use crate::support::{Home, calls_of};
+use crate::support::{Home, calls_of, report_all, uses};
 
 const M: &str = ".local/share/opencode/storage/message";
 
@@ -335,18 +335,8 @@ fn parts_give_turns_tool_uses_and_normalised_mcp_names() {
     }
     home.write_raw(&format!("{P}/msg_a2/prt_8.json"), b"{ torn");
 
-    let mut engine = home.engine();
-    let sync = engine.sync(chrono_tz::UTC, None).unwrap();
     let now = chrono::DateTime::from_timestamp_millis(t0 + 60_000).unwrap();
-    let span = burnbar_engine::Span::of_period(burnbar_engine::Period::All, now.date_naive());
-    let r = engine
-        .report(
-            &burnbar_engine::Filter::all(chrono_tz::UTC),
-            span,
-            now,
-            &sync,
-        )
-        .unwrap();
+    let r = report_all(&mut home.engine(), chrono_tz::UTC, now);
     let acts: Vec<(&str, u64, u64, u64)> = r
         .activities
         .iter()
@@ -361,23 +351,13 @@ fn parts_give_turns_tool_uses_and_normalised_mcp_names() {
         .collect();
     // one turn: the prompt (not the synthetic part) and both calls; a spawn makes it delegation
     assert_eq!(acts, vec![("delegation", 2, 1, 1)]);
-    let names = |rows: &[burnbar_engine::report::NameRow]| -> Vec<(String, u64)> {
-        rows.iter().map(|n| (n.name.clone(), n.calls)).collect()
-    };
-    assert_eq!(names(&r.tools.mcp), vec![("github".to_string(), 1)]);
+    assert_eq!(uses(&r.tools.mcp), vec![("github", 1)]);
     assert_eq!(
-        names(&r.tools.core),
-        vec![
-            ("Agent".to_string(), 1),
-            ("Bash".to_string(), 1),
-            ("Edit".to_string(), 1)
-        ]
+        uses(&r.tools.core),
+        vec![("Agent", 1), ("Bash", 1), ("Edit", 1)]
     );
-    assert_eq!(
-        names(&r.tools.shell),
-        vec![("go".to_string(), 1), ("tail".to_string(), 1)]
-    );
-    assert_eq!(names(&r.tools.agents), vec![("general".to_string(), 1)]);
+    assert_eq!(uses(&r.tools.shell), vec![("go", 1), ("tail", 1)]);
+    assert_eq!(uses(&r.tools.agents), vec![("general", 1)]);
 }
 
 #[test]
@@ -423,18 +403,8 @@ fn the_sqlite_store_reads_parts_too() {
         )
         .unwrap();
     }
-    let mut engine = home.engine();
-    let sync = engine.sync(chrono_tz::UTC, None).unwrap();
     let now = chrono::DateTime::from_timestamp_millis(t + 60_000).unwrap();
-    let span = burnbar_engine::Span::of_period(burnbar_engine::Period::All, now.date_naive());
-    let r = engine
-        .report(
-            &burnbar_engine::Filter::all(chrono_tz::UTC),
-            span,
-            now,
-            &sync,
-        )
-        .unwrap();
+    let r = report_all(&mut home.engine(), chrono_tz::UTC, now);
     // the child session's call joins the root's turn, classified from the prompt and tools
     let acts: Vec<(&str, u64, u64)> = r
         .activities

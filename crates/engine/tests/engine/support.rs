@@ -2,7 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use burnbar_engine::{Call, Dataset, Engine, Paths, Pricer, ProviderId};
+use burnbar_engine::report::{NameRow, Report};
+use burnbar_engine::time::{Period, Span};
+use burnbar_engine::{Call, Dataset, Engine, Filter, Paths, Pricer, ProviderId};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 /// The repository's `tests/fixtures`.
@@ -65,6 +69,24 @@ impl Home {
     pub fn load(&self) -> Dataset {
         self.engine().load(None).unwrap()
     }
+}
+
+/// All time up to `now`'s day in `tz`.
+pub fn all_time(now: DateTime<Utc>, tz: Tz) -> Span {
+    Span::of_period(Period::All, now.with_timezone(&tz).date_naive())
+}
+
+/// Syncs `engine` with days in `tz`, then reports all time as of `now`.
+pub fn report_all(engine: &mut Engine, tz: Tz, now: DateTime<Utc>) -> Report {
+    let sync = engine.sync(tz, None).unwrap();
+    engine
+        .report(&Filter::all(tz), all_time(now, tz), now, &sync)
+        .unwrap()
+}
+
+/// A breakdown as (name, uses).
+pub fn uses(rows: &[NameRow]) -> Vec<(&str, u64)> {
+    rows.iter().map(|n| (n.name.as_str(), n.calls)).collect()
 }
 
 /// The calls of one provider, sorted by key.

@@ -2,12 +2,13 @@
 //! rollup -> report. Each test writes a small session the way the tools write them.
 
 use burnbar_engine::report::Report;
-use burnbar_engine::time::{Period, Span};
 use burnbar_engine::{Engine, Filter, Paths};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::support::{CWD, Home, codex_meta, codex_tokens, pricer, usage};
+use crate::support::{
+    CWD, Home, all_time, codex_meta, codex_tokens, pricer, report_all, usage, uses,
+};
 
 const TZ: chrono_tz::Tz = chrono_tz::UTC;
 
@@ -16,9 +17,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn report(engine: &mut Engine) -> Report {
-    let sync = engine.sync(TZ, None).unwrap();
-    let span = Span::of_period(Period::All, now().date_naive());
-    engine.report(&Filter::all(TZ), span, now(), &sync).unwrap()
+    report_all(engine, TZ, now())
 }
 
 fn prompt(ts: &str, text: &str) -> String {
@@ -128,19 +127,9 @@ fn a_retry_is_an_edit_after_running_something_and_reads_do_not_count() {
     assert_eq!(r.overview.figures.one_shot_rate, Some(0.5));
     assert_eq!(r.models[0].figures.edit_turns, 2);
     // shell programs, core tools, branch
-    let shell: Vec<(&str, u64)> = r
-        .tools
-        .shell
-        .iter()
-        .map(|n| (n.name.as_str(), n.calls))
-        .collect();
+    let shell = uses(&r.tools.shell);
     assert_eq!(shell, vec![("head", 1), ("npm", 1), ("rg", 1)]);
-    let core: Vec<(&str, u64)> = r
-        .tools
-        .core
-        .iter()
-        .map(|n| (n.name.as_str(), n.calls))
-        .collect();
+    let core = uses(&r.tools.core);
     assert_eq!(core, vec![("Edit", 4), ("Bash", 2)]);
     assert_eq!(r.tools.branches[0].name, "main");
     assert_eq!(r.tools.branches[0].calls, 6);
@@ -211,17 +200,12 @@ fn streamed_copies_of_a_call_keep_every_tool_use() {
     let mut engine = home.engine();
     let r = report(&mut engine);
     assert_eq!(r.overview.figures.calls, 1);
-    let core: Vec<(&str, u64)> = r
-        .tools
-        .core
-        .iter()
-        .map(|n| (n.name.as_str(), n.calls))
-        .collect();
+    let core = uses(&r.tools.core);
     assert_eq!(core, vec![("Bash", 1), ("Edit", 1)]);
     let refactoring = activity(&r, "refactoring");
     assert_eq!(refactoring.figures.edit_turns, 1);
     // both uses are stored with the one call: two tool uses in its one turn
-    let span = Span::of_period(Period::All, now().date_naive());
+    let span = all_time(now(), TZ);
     let c = engine.compare(&Filter::all(TZ), span, &[], 1).unwrap();
     assert_eq!(c.models[0].tools_per_turn, Some(2.0));
 }
@@ -458,19 +442,9 @@ fn codex_turns_come_from_user_messages_and_tools_from_function_calls() {
         (1, 1)
     );
     assert_eq!(debugging.figures.one_shot_rate, Some(0.0));
-    let shell: Vec<(&str, u64)> = r
-        .tools
-        .shell
-        .iter()
-        .map(|n| (n.name.as_str(), n.calls))
-        .collect();
+    let shell = uses(&r.tools.shell);
     assert_eq!(shell, vec![("cargo", 2)]);
-    let core: Vec<(&str, u64)> = r
-        .tools
-        .core
-        .iter()
-        .map(|n| (n.name.as_str(), n.calls))
-        .collect();
+    let core = uses(&r.tools.core);
     assert_eq!(core, vec![("Bash", 2), ("Edit", 2)]);
 }
 
@@ -590,7 +564,7 @@ fn self_corrections_are_counted_for_compare_and_the_text_is_not_kept() {
     );
     let mut engine = home.engine();
     report(&mut engine);
-    let span = Span::of_period(Period::All, now().date_naive());
+    let span = all_time(now(), TZ);
     let c = engine.compare(&Filter::all(TZ), span, &[], 3).unwrap();
     assert_eq!(c.models.len(), 1);
     assert_eq!(c.models[0].turns, 2);
