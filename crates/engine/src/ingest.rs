@@ -7,7 +7,9 @@
 //! - new, replaced (other inode), shrunk or rewritten in place: read from the start; dedup
 //!   keys make re-reading harmless.
 //!
-//! Files are read in parallel; a writer thread upserts their calls into the index inside one
+//! Files are read in parallel; each reader also merges the copies of a call within its file
+//! and works out the call's id, day, cost and stored tool uses, and hands the results over a
+//! few files at a time. One writer thread upserts them into the index inside one
 //! `BEGIN IMMEDIATE` transaction together with the new cursors, so a crash leaves the index as
 //! it was and the next run exact. A cold scan and an append go through this same path.
 
@@ -29,7 +31,7 @@ use crate::paths::Paths;
 use crate::pricing::Pricer;
 use crate::project::Projects;
 use crate::providers::{Batch, Cursor, Provider};
-use crate::store::{self, FileRecord, Interner, Store, Writer};
+use crate::store::{self, FileRecord, Interner, Prepared, Prices, Store, Writer};
 
 /// A file we could not read: the run goes on without it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -135,7 +137,15 @@ impl Plan {
     }
 }
 
-type ReadResult = (usize, Result<(Batch, Cursor), String>);
+type ReadResult = (usize, Result<Absorbed, String>);
+
+/// One file's reading, made ready on the reader's thread for the writer.
+struct Absorbed {
+    record: FileRecord,
+    prompts: Vec<crate::providers::PromptMark>,
+    calls: Vec<Prepared>,
+    warnings: Vec<Warning>,
+}
 
 /// Brings `store` up to date. See the module docs.
 pub fn sync(
@@ -239,23 +249,27 @@ fn read_and_store(
     let mut interner = Interner::default();
     let mut writer = Writer::new(tx, &mut interner, pricer, opts.tz);
     let mut projects = Projects::new(opts.probe_projects);
-    let (send, recv) = mpsc::sync_channel::<ReadResult>(64);
+    let (send, recv) = mpsc::sync_channel::<Vec<ReadResult>>(16);
+    let tz = opts.tz;
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || {
             let mut order: Vec<usize> = (0..plans.len()).collect();
             // big files first keeps both cores busy to the end
             order.sort_by_key(|&i| std::cmp::Reverse(plans[i].bytes()));
-            order.into_par_iter().for_each_with(send, |send, i| {
-                let p = &plans[i];
-                let mut batch = Batch::default();
-                let r = providers[p.provider]
-                    .read(&p.record.path, &p.from, &mut batch)
-                    .map(|cursor| (batch, cursor))
-                    .map_err(|e| e.to_string());
-                let _ = send.send((i, r));
-            });
+            order.into_par_iter().for_each_init(
+                || (Outbox::new(send.clone()), Prices::new(pricer)),
+                |(outbox, prices), i| {
+                    let p = &plans[i];
+                    let mut batch = Batch::default();
+                    let r = providers[p.provider]
+                        .read(&p.record.path, &p.from, &mut batch)
+                        .map(|cursor| absorb(p, batch, cursor, prices, tz))
+                        .map_err(|e| e.to_string());
+                    outbox.push((i, r), p.bytes());
+                },
+            );
         });
-        for (i, result) in recv {
+        for (i, result) in recv.into_iter().flatten() {
             let p = &plans[i];
             progress.files_done += 1;
             progress.bytes_done += p.bytes();
@@ -263,10 +277,9 @@ fn read_and_store(
                 f(&progress);
             }
             match result {
-                Ok((batch, cursor)) => {
+                Ok(read) => {
                     report.bytes_read += p.bytes();
-                    let record = absorb(p, batch, cursor, &mut writer, &mut projects, report)?;
-                    store::save_file(tx, &record)?;
+                    store_read(tx, read, &mut writer, &mut projects, report)?;
                 }
                 Err(message) => report.errors.push(FileError {
                     provider: providers[p.provider].id(),
@@ -283,15 +296,54 @@ fn read_and_store(
     ))
 }
 
-/// Upserts one file's calls; returns its updated record.
-fn absorb(
-    p: &Plan,
-    batch: Batch,
-    cursor: Cursor,
-    writer: &mut Writer<'_>,
-    projects: &mut Projects,
-    report: &mut SyncReport,
-) -> Result<FileRecord> {
+/// A reader thread's results on their way to the writer, sent a few files at a time (a
+/// wake-up of the writer per small file costs more than reading it) and flushed when the
+/// reader's share of the work ends.
+struct Outbox {
+    send: mpsc::SyncSender<Vec<ReadResult>>,
+    pending: Vec<ReadResult>,
+    bytes: u64,
+}
+
+impl Outbox {
+    /// Files or bytes after which a batch is sent.
+    const FILES: usize = 32;
+    const BYTES: u64 = 1 << 20;
+
+    fn new(send: mpsc::SyncSender<Vec<ReadResult>>) -> Self {
+        Outbox {
+            send,
+            pending: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    fn push(&mut self, result: ReadResult, bytes: u64) {
+        self.pending.push(result);
+        self.bytes += bytes;
+        if self.pending.len() >= Self::FILES || self.bytes >= Self::BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.bytes = 0;
+        if !self.pending.is_empty() {
+            // the writer stops receiving only on an error, which ends the sync anyway
+            let _ = self.send.send(std::mem::take(&mut self.pending));
+        }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Counts one file's warnings into its record and merges the copies of each call in it
+/// (on the reader's thread).
+fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut Prices<'_>, tz: Tz) -> Absorbed {
     let mut rec = p.record.clone();
     let restart = p.from.offset == 0;
     if restart {
@@ -306,7 +358,6 @@ fn absorb(
         };
         rec.skipped[slot] += 1;
     }
-    report.warnings.extend(batch.warnings);
     let latest = batch.events.iter().map(|e| e.timestamp_ms).max();
     rec.latest_ms = match (restart, latest) {
         (true, l) => l.unwrap_or(i64::MAX),
@@ -314,24 +365,48 @@ fn absorb(
         (false, None) => rec.latest_ms,
     };
     let rank: Rank = (rec.latest_ms, rec.mtime_ms, rec.id);
-    for m in &batch.prompts {
-        writer.prompt(m)?;
-    }
     let mut merger = Merger::default();
     for e in batch.events {
         merger.add(e, rank);
     }
-    for (mut e, _) in merger.finish_ranked() {
-        e.project = projects.canonical(&e.project);
-        match writer.upsert(e, rank)? {
+    let calls = merger
+        .finish_ranked()
+        .into_iter()
+        .map(|(e, rank)| Prepared::new(e, rank, prices, tz))
+        .collect();
+    rec.cursor = cursor;
+    rec.present = true;
+    Absorbed {
+        record: rec,
+        prompts: batch.prompts,
+        calls,
+        warnings: batch.warnings,
+    }
+}
+
+/// Stores one file's prompts, calls and record (on the writer's thread).
+fn store_read(
+    tx: &rusqlite::Connection,
+    read: Absorbed,
+    writer: &mut Writer<'_>,
+    projects: &mut Projects,
+    report: &mut SyncReport,
+) -> Result<()> {
+    report.warnings.extend(read.warnings);
+    for m in &read.prompts {
+        writer.prompt(m)?;
+    }
+    for mut call in read.calls {
+        let project = call.project_mut();
+        *project = projects.canonical(project);
+        match writer.upsert(call)? {
             store::Upsert::Inserted => report.inserted += 1,
             store::Upsert::Updated => report.updated += 1,
             store::Upsert::Unchanged => report.unchanged += 1,
         }
     }
-    rec.cursor = cursor;
-    rec.present = true;
-    Ok(rec)
+    store::update_file(tx, &read.record)?;
+    Ok(())
 }
 
 /// A source's identity: the first file's device and inode, the summed size and the latest
@@ -495,4 +570,45 @@ fn mark_missing(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(i: usize) -> ReadResult {
+        (i, Err(format!("file {i}")))
+    }
+
+    #[test]
+    fn outbox_sends_in_batches_and_flushes_what_is_left_when_dropped() {
+        let (send, recv) = mpsc::sync_channel::<Vec<ReadResult>>(8);
+        let mut outbox = Outbox::new(send);
+        for i in 0..Outbox::FILES + 3 {
+            outbox.push(failed(i), 10);
+        }
+        let first = recv.try_recv().expect("a full batch is sent at once");
+        assert_eq!(first.len(), Outbox::FILES);
+        assert!(recv.try_recv().is_err(), "the rest waits for more");
+        drop(outbox);
+        let rest = recv.try_recv().expect("dropping the outbox flushes it");
+        assert_eq!(
+            rest.iter().map(|r| r.0).collect::<Vec<_>>(),
+            (Outbox::FILES..Outbox::FILES + 3).collect::<Vec<_>>()
+        );
+        assert!(recv.try_recv().is_err(), "nothing is sent twice");
+    }
+
+    #[test]
+    fn outbox_sends_a_big_file_without_waiting_for_more() {
+        let (send, recv) = mpsc::sync_channel::<Vec<ReadResult>>(8);
+        let mut outbox = Outbox::new(send);
+        outbox.push(failed(0), Outbox::BYTES);
+        assert_eq!(recv.try_recv().map(|b| b.len()), Ok(1));
+        outbox.push(failed(1), 1);
+        assert!(
+            recv.try_recv().is_err(),
+            "the byte count restarts after a send"
+        );
+    }
 }

@@ -35,7 +35,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::json::{Count, Obj, Str};
-use super::{Batch, Cursor, PromptMark, Provider, discover_under, owned_under, walk_files};
+use super::{
+    Batch, Cursor, PromptMark, Provider, discover_under, owned_under, read_small, walk_files,
+};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent, Usd};
 use crate::paths::Paths;
@@ -128,7 +130,10 @@ impl Provider for OpenCode {
     }
 
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let text = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+        let mut text = Vec::with_capacity(4096);
+        std::fs::File::open(file)
+            .and_then(|f| read_small(f, &mut text))
+            .map_err(|e| Error::io(file, e))?;
         // storage/message/<session>/<message>.json -> storage
         let storage = file.parent().and_then(Path::parent).and_then(Path::parent);
         match serde_json::from_slice::<MessageFile>(&text) {
@@ -198,6 +203,42 @@ pub(crate) struct Parts {
 }
 
 /// Reads `storage/part/<messageID>/*.json` in name order; unreadable parts are skipped.
+#[cfg(unix)]
+fn read_parts(dir: &Path) -> Parts {
+    use rustix::fs::{CWD, Dir, Mode, OFlags, openat};
+    let mut out = Parts::default();
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    // the directory is opened once; its parts by name relative to it
+    let Ok(fd) = openat(CWD, dir, flags | OFlags::DIRECTORY, Mode::empty()) else {
+        return out;
+    };
+    let Ok(entries) = Dir::read_from(&fd) else {
+        return out;
+    };
+    let mut names: Vec<std::ffi::CString> = entries
+        .filter_map(std::result::Result::ok)
+        .filter(|e| e.file_name().to_str().is_ok_and(is_json))
+        .map(|e| e.file_name().to_owned())
+        .collect();
+    names.sort();
+    let mut bytes = Vec::new();
+    for name in names {
+        let Ok(part) = openat(&fd, name.as_c_str(), flags, Mode::empty()) else {
+            continue;
+        };
+        bytes.clear();
+        if read_small(std::fs::File::from(part), &mut bytes).is_err() {
+            continue;
+        }
+        if let Ok(part) = serde_json::from_slice::<Part>(&bytes) {
+            part.add_to(&mut out);
+        }
+    }
+    out
+}
+
+/// Reads `storage/part/<messageID>/*.json` in name order; unreadable parts are skipped.
+#[cfg(not(unix))]
 fn read_parts(dir: &Path) -> Parts {
     let mut out = Parts::default();
     let Ok(entries) = std::fs::read_dir(dir) else {

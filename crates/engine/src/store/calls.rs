@@ -197,13 +197,86 @@ pub enum Upsert {
     Unchanged,
 }
 
-/// Upserts calls inside one transaction, pricing them as it goes.
+/// Prices calls, looking each model up once.
+pub struct Prices<'a> {
+    pricer: &'a Pricer,
+    found: FxHashMap<String, Option<crate::pricing::ModelPrice>>,
+}
+
+impl<'a> Prices<'a> {
+    /// An empty cache over `pricer`.
+    pub fn new(pricer: &'a Pricer) -> Self {
+        Prices {
+            pricer,
+            found: FxHashMap::default(),
+        }
+    }
+
+    fn price(&mut self, e: &UsageEvent) -> (Option<Usd>, CostSource) {
+        let pricer = self.pricer;
+        let price = match self.found.get(&e.model) {
+            Some(p) => *p,
+            None => *self
+                .found
+                .entry(e.model.clone())
+                .or_insert_with(|| pricer.find(&e.model).map(|(_, p)| p)),
+        };
+        crate::pricing::price_with(price.as_ref(), e)
+    }
+}
+
+/// A call made ready to store: its id, day, cost and encoded tool uses are worked out where
+/// it was read (a reader thread), so the single writer only writes.
+pub struct Prepared {
+    event: UsageEvent,
+    rank: Rank,
+    id: i64,
+    derived: Derived,
+}
+
+/// What a stored row holds beyond the event's own fields.
+struct Derived {
+    day: i64,
+    cost: Option<Usd>,
+    source: CostSource,
+    tools: Option<String>,
+}
+
+impl Derived {
+    fn of(e: &UsageEvent, prices: &mut Prices<'_>, tz: Tz) -> Self {
+        let (cost, source) = prices.price(e);
+        Derived {
+            day: day_number(e.timestamp_ms, tz),
+            cost,
+            source,
+            tools: encode_tools(&e.tools),
+        }
+    }
+}
+
+impl Prepared {
+    /// Prepares `event`, read from a file ranked `rank`, for [`Writer::upsert`].
+    pub fn new(event: UsageEvent, rank: Rank, prices: &mut Prices<'_>, tz: Tz) -> Self {
+        Prepared {
+            id: key_id(event.provider, &event.key),
+            derived: Derived::of(&event, prices, tz),
+            event,
+            rank,
+        }
+    }
+
+    /// The call's project (canonicalised by the writer's caller before it is stored).
+    pub fn project_mut(&mut self) -> &mut String {
+        &mut self.event.project
+    }
+}
+
+/// Upserts calls inside one transaction.
 pub struct Writer<'a> {
     conn: &'a Connection,
     interner: &'a mut Interner,
-    pricer: &'a Pricer,
     tz: Tz,
-    prices: FxHashMap<String, Option<crate::pricing::ModelPrice>>,
+    prices: Prices<'a>,
     /// Sessions whose rollup must be rebuilt.
     pub touched_sessions: FxHashSet<i64>,
     /// True when this writer stored a call under an unresolved Gemini project hash or created
@@ -299,28 +372,23 @@ impl<'a> Writer<'a> {
         Writer {
             conn,
             interner,
-            pricer,
             tz,
-            prices: FxHashMap::default(),
+            prices: Prices::new(pricer),
             touched_sessions: FxHashSet::default(),
             projects_changed: false,
         }
     }
 
-    fn price(&mut self, e: &UsageEvent) -> (Option<Usd>, CostSource) {
-        let pricer = self.pricer;
-        let price = *self
-            .prices
-            .entry(e.model.clone())
-            .or_insert_with(|| pricer.find(&e.model).map(|(_, p)| p));
-        crate::pricing::price_with(price.as_ref(), e)
-    }
-
-    /// Inserts `e` (from a file ranked `rank`), or merges it into the stored copy.
-    pub fn upsert(&mut self, e: UsageEvent, rank: Rank) -> rusqlite::Result<Upsert> {
-        let id = key_id(e.provider, &e.key);
+    /// Inserts a call, or merges it into the stored copy.
+    pub fn upsert(&mut self, call: Prepared) -> rusqlite::Result<Upsert> {
+        let Prepared {
+            event: e,
+            rank,
+            id,
+            derived,
+        } = call;
         // The common case (a new call) costs one INSERT; only a conflict reads the stored row.
-        if self.write(id, &e, rank, Write::InsertIfNew)? {
+        if self.write(id, &e, &derived, rank, Write::InsertIfNew)? {
             return Ok(Upsert::Inserted);
         }
         let Some(row) = self.stored(id)? else {
@@ -337,7 +405,8 @@ impl<'a> Writer<'a> {
             return Ok(Upsert::Unchanged);
         }
         self.touched_sessions.insert(old_session);
-        self.write(id, &merged, owner, Write::Update)?;
+        let derived = Derived::of(&merged, &mut self.prices, self.tz);
+        self.write(id, &merged, &derived, owner, Write::Update)?;
         Ok(Upsert::Updated)
     }
 
@@ -384,6 +453,7 @@ impl<'a> Writer<'a> {
         &mut self,
         id: i64,
         e: &UsageEvent,
+        derived: &Derived,
         owner: Rank,
         how: Write,
     ) -> rusqlite::Result<bool> {
@@ -398,7 +468,6 @@ impl<'a> Writer<'a> {
         {
             self.projects_changed = true;
         }
-        let (cost, source) = self.price(e);
         let t = &e.tokens;
         let sql = if how == Write::InsertIfNew {
             "INSERT INTO calls (provider, key, ts_ms, day, model_id, session_id, project_id,
@@ -421,7 +490,7 @@ impl<'a> Writer<'a> {
             e.provider.code(),
             e.key,
             e.timestamp_ms,
-            day_number(e.timestamp_ms, self.tz),
+            derived.day,
             model,
             session,
             project,
@@ -434,13 +503,13 @@ impl<'a> Writer<'a> {
             to_i64(t.web_search_requests),
             flags(e),
             e.reported_cost.map(Usd::micros),
-            cost.map(Usd::micros),
-            source.code(),
+            derived.cost.map(Usd::micros),
+            derived.source.code(),
             owner.0,
             owner.1,
             owner.2,
             id,
-            encode_tools(&e.tools),
+            derived.tools,
             e.branch,
         ])?;
         if written > 0 {

@@ -138,6 +138,34 @@ pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
     )
 }
 
+/// Updates a stored file's record in place (by its id: `f.id` must come from [`save`] or
+/// [`load_files`]); cheaper than [`save`], which looks the path up.
+pub fn update(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE files SET provider = ?1, dev = ?2, ino = ?3, size = ?4, mtime_ms = ?5,
+            cursor = ?6, state = ?7, latest_ms = ?8, malformed = ?9, nul_padding = ?10,
+            invalid = ?11, not_admitted = ?12, present = ?13
+         WHERE id = ?14",
+    )?
+    .execute(params![
+        f.provider.code(),
+        as_i64(f.dev),
+        as_i64(f.ino),
+        as_i64(f.size),
+        f.mtime_ms,
+        as_i64(f.cursor.offset),
+        f.cursor.state,
+        f.latest_ms,
+        as_i64(f.skipped[0]),
+        as_i64(f.skipped[1]),
+        as_i64(f.skipped[2]),
+        as_i64(f.skipped[3]),
+        i64::from(f.present),
+        f.id,
+    ])?;
+    Ok(())
+}
+
 /// Marks a file as gone from disk (its calls stay in the index).
 pub fn mark_missing(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE files SET present = 0 WHERE path = ?1")?

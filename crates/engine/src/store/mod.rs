@@ -31,10 +31,10 @@ pub use calls::{
     CallRow, Upsert, all_calls, day_number, key_id, latest_call_ms, reprice_all,
     resolve_hashed_projects,
 };
-pub(crate) use calls::{Interner, Writer};
+pub(crate) use calls::{Interner, Prepared, Prices, Writer};
 pub use files::{
     FileRecord, index_only_calls, load_all as load_files, load_some as load_some_files,
-    mark_missing, save as save_file, skipped_summary,
+    mark_missing, save as save_file, skipped_summary, update as update_file,
 };
 pub use migrate::LATEST as SCHEMA_VERSION;
 pub use slices::{
