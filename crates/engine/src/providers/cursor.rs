@@ -10,12 +10,21 @@
 //! `tokenCount{inputTokens, outputTokens}`, `modelInfo.modelName`, `createdAt` (ISO). Keys whose
 //! composer segment contains a line break or NUL are tool sub-rows, not bubbles.
 //!
+//! Rows `composerData:<composerId>` hold the conversation: `createdAt` (ms) and its context
+//! meter, `promptTokenBreakdown.totalUsedTokens` or `contextTokensUsed`.
+//!
 //! **Tokens:** newer builds often write zero token counts. Per conversation (composer), never
-//! mixing sources: if any bubble has real counts, those counts are used; otherwise tokens are
-//! estimated from text length (4 characters a token): user text as input, assistant text as
-//! output. Every Cursor call is marked *estimated*: Cursor bills its own rates, which the logs
-//! do not show. A missing or `default` model is Cursor's auto mode (`cursor-auto`, priced as
-//! Claude Sonnet 4.5). Undated bubbles are skipped (they must not land on today).
+//! mixing sources for one kind of token: if any bubble has real counts, those counts are used;
+//! otherwise input is the conversation's context meter when it has one (one input record,
+//! `cursor:composer-input:<composerId>`, dated at the conversation's `createdAt`), else user
+//! text length (4 characters a token), and output is assistant text length. (CodeBurn's meter
+//! record stands alone; its replies' output would then count nothing.) Every Cursor call is
+//! marked *estimated*: Cursor bills its own rates, which the logs do not show. A missing or
+//! `default` model is Cursor's auto mode (`cursor-auto`, priced as Claude Sonnet 4.5). Undated
+//! bubbles are skipped (they must not land on today).
+//!
+//! **Turns and tools:** a user bubble's text is a prompt (only its classifier signature is
+//! kept); each of an assistant bubble's `codeBlocks` is a `cursor:edit` tool use.
 //!
 //! **Dedup key:** `cursor:bubble:<row key>` — never the token counts, which Cursor rewrites in
 //! place when a stream finishes. **Session:** the composer id. **Project:** the workspace
@@ -33,10 +42,12 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::ValueRef;
 use serde::Deserialize;
 
-use super::json::{Count, List, Obj, Str};
-use super::{Batch, Cursor, Provider};
+use serde::de::IgnoredAny;
+
+use super::json::{Count, List, Num, Obj, Str};
+use super::{Batch, Cursor, PromptMark, Provider};
 use crate::error::{Error, Result, Warning, WarningKind};
-use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
 
@@ -89,14 +100,19 @@ impl Provider for CursorIde {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let conn = super::sqlite::open_read_only(file)?;
         let bubbles = read_bubbles(&conn, file, batch).map_err(|e| Error::store(file, e))?;
+        let meters = read_meters(&conn, file, batch).map_err(|e| Error::store(file, e))?;
         let folders = file
             .parent()
             .and_then(Path::parent)
             .map(|user| workspace_folders(&user.join("workspaceStorage")))
             .unwrap_or_default();
-        for (composer, list) in &bubbles {
+        let none = Vec::new();
+        let composers: std::collections::BTreeSet<&String> =
+            bubbles.keys().chain(meters.keys()).collect();
+        for composer in composers {
             let project = folders.get(composer).map_or("cursor", String::as_str);
-            events(composer, project, list, batch);
+            let list = bubbles.get(composer).unwrap_or(&none);
+            events(composer, project, list, meters.get(composer), batch);
         }
         Ok(Cursor::START)
     }
@@ -230,6 +246,71 @@ struct Bubble {
     output: u64,
     model: Option<String>,
     ts: i64,
+    code_blocks: usize,
+}
+
+/// A conversation's context meter: tokens in its context, and when it began.
+#[derive(Debug, Clone, Copy)]
+struct Meter {
+    tokens: u64,
+    ts: i64,
+}
+
+/// Every dated context meter, by composer id.
+fn read_meters(
+    conn: &rusqlite::Connection,
+    file: &Path,
+    batch: &mut Batch,
+) -> rusqlite::Result<BTreeMap<String, Meter>> {
+    let mut out = BTreeMap::new();
+    let mut stmt =
+        conn.prepare("SELECT key, value FROM cursorDiskKV WHERE key LIKE 'composerData:%'")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let key: String = r.get(0)?;
+        let Some(composer) = key.strip_prefix("composerData:") else {
+            continue;
+        };
+        let (ValueRef::Text(bytes) | ValueRef::Blob(bytes)) = r.get_ref(1)? else {
+            continue;
+        };
+        let raw = match serde_json::from_slice::<RawComposer>(bytes) {
+            Ok(c) => c,
+            Err(e) => {
+                batch.warnings.push(Warning::whole_file(
+                    ProviderId::Cursor,
+                    file,
+                    WarningKind::MalformedLine,
+                    format!("{key}: {e}"),
+                ));
+                continue;
+            }
+        };
+        let tokens = raw
+            .prompt_token_breakdown
+            .0
+            .as_ref()
+            .map_or(0, |b| b.total_used_tokens.0);
+        let tokens = if tokens > 0 {
+            tokens
+        } else {
+            raw.context_tokens_used.0
+        };
+        let Some(ts) = epoch_ms(raw.created_at) else {
+            continue; // undated: never guess today
+        };
+        if tokens > 0 {
+            out.insert(composer.to_string(), Meter { tokens, ts });
+        }
+    }
+    Ok(out)
+}
+
+/// Epoch milliseconds from a number of milliseconds (or seconds, when below 1e12).
+#[allow(clippy::cast_possible_truncation)] // checked to be in range first
+fn epoch_ms(n: Num) -> Option<i64> {
+    let n = n.0.filter(|n| n.is_finite() && *n > 0.0 && *n < 1e15)?;
+    Some(if n < 1e12 { n * 1000.0 } else { n } as i64)
 }
 
 /// Every dated bubble, by composer id.
@@ -269,7 +350,14 @@ fn read_bubbles(
             continue; // undated: never guess today
         };
         let counts = raw.token_count.0.as_ref();
+        let user_text = (raw.kind.0 == 1).then(|| raw.text.get()).flatten();
+        if let Some(text) = user_text.map(str::trim).filter(|t| !t.is_empty()) {
+            batch
+                .prompts
+                .push(PromptMark::new(ProviderId::Cursor, composer, ts, text));
+        }
         out.entry(composer.to_string()).or_default().push(Bubble {
+            code_blocks: raw.code_blocks.0.len(),
             assistant: raw.kind.0 == 2,
             text_chars: raw.text.get().map_or(0, |t| t.chars().count() as u64),
             input: counts.map_or(0, |c| c.input_tokens.0),
@@ -288,8 +376,53 @@ fn read_bubbles(
 }
 
 /// One conversation's calls, by the token policy in the module docs.
-fn events(composer: &str, project: &str, bubbles: &[Bubble], batch: &mut Batch) {
+fn events(
+    composer: &str,
+    project: &str,
+    bubbles: &[Bubble],
+    meter: Option<&Meter>,
+    batch: &mut Batch,
+) {
     let measured = bubbles.iter().any(|b| b.input + b.output > 0);
+    let meter = meter.filter(|_| !measured);
+    let model_of = |b: &Bubble| {
+        b.model
+            .as_deref()
+            .filter(|m| *m != "default")
+            .unwrap_or(AUTO_MODEL)
+            .to_string()
+    };
+    let call = |key: String, ts: i64, model: String, tokens: Tokens| UsageEvent {
+        estimated: true,
+        is_final: measured,
+        ..UsageEvent::new(
+            ProviderId::Cursor,
+            key,
+            ts,
+            model,
+            composer.to_string(),
+            project.to_string(),
+            tokens,
+        )
+    };
+    if let Some(m) = meter {
+        // the model the conversation used most recently
+        let model = bubbles
+            .iter()
+            .filter(|b| b.model.is_some())
+            .max_by_key(|b| b.ts)
+            .map_or_else(|| AUTO_MODEL.to_string(), model_of);
+        let tokens = Tokens {
+            input: m.tokens,
+            ..Tokens::default()
+        };
+        batch.events.push(call(
+            format!("cursor:composer-input:{composer}"),
+            m.ts,
+            model,
+            tokens,
+        ));
+    }
     for b in bubbles {
         let tokens = if measured {
             Tokens {
@@ -300,7 +433,12 @@ fn events(composer: &str, project: &str, bubbles: &[Bubble], batch: &mut Batch) 
         } else {
             let estimate = b.text_chars.div_ceil(4);
             Tokens {
-                input: if b.assistant { 0 } else { estimate },
+                // with a meter, the conversation's input is in its own record
+                input: if b.assistant || meter.is_some() {
+                    0
+                } else {
+                    estimate
+                },
                 output: if b.assistant { estimate } else { 0 },
                 ..Tokens::default()
             }
@@ -308,24 +446,16 @@ fn events(composer: &str, project: &str, bubbles: &[Bubble], batch: &mut Batch) 
         if tokens.input + tokens.output == 0 {
             continue;
         }
-        let model = b
-            .model
-            .as_deref()
-            .filter(|m| *m != "default")
-            .unwrap_or(AUTO_MODEL);
-        batch.events.push(UsageEvent {
-            estimated: true,
-            is_final: measured,
-            ..UsageEvent::new(
-                ProviderId::Cursor,
-                format!("cursor:bubble:{}", b.key),
-                b.ts,
-                model.to_string(),
-                composer.to_string(),
-                project.to_string(),
-                tokens,
-            )
-        });
+        let mut e = call(
+            format!("cursor:bubble:{}", b.key),
+            b.ts,
+            model_of(b),
+            tokens,
+        );
+        e.tools = (0..b.code_blocks)
+            .map(|i| ToolUse::named(&format!("{}#{i}", b.key), "cursor:edit"))
+            .collect();
+        batch.events.push(e);
     }
 }
 
@@ -341,6 +471,21 @@ struct RawBubble<'a> {
     model_info: Obj<ModelInfo<'a>>,
     #[serde(borrow)]
     created_at: Str<'a>,
+    code_blocks: List<IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct RawComposer {
+    prompt_token_breakdown: Obj<TokenBreakdown>,
+    context_tokens_used: Count,
+    created_at: Num,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct TokenBreakdown {
+    total_used_tokens: Count,
 }
 
 #[derive(Deserialize, Default)]

@@ -5,7 +5,7 @@ use burnbar_engine::{CostSource, ProviderId};
 use chrono_tz::Tz;
 use serde_json::json;
 
-use crate::support::{Home, calls_of};
+use crate::support::{Home, calls_of, report_all, uses};
 
 fn state_db(home: &Home) -> rusqlite::Connection {
     let dir = home.path().join(".config/Cursor/User/globalStorage");
@@ -225,4 +225,163 @@ fn conversations_belong_to_the_workspace_folder_that_lists_them() {
             ("cC".into(), "cursor".into()),
         ]
     );
+}
+
+fn keyed(calls: &[&burnbar_engine::Call]) -> Vec<(String, String, u64, u64)> {
+    calls
+        .iter()
+        .map(|c| {
+            let e = &c.event;
+            (
+                e.key.clone(),
+                e.model.clone(),
+                e.tokens.input,
+                e.tokens.output,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn pitfall_16_a_context_meter_is_the_input_of_a_conversation_without_counts() {
+    let home = Home::new();
+    let db = state_db(&home);
+    let at = Some("2026-05-01T10:00:00.000Z");
+    let started = 1_777_629_600_000_i64; // 2026-05-01T10:00:00Z
+    // C: no counts, a meter: one input record at the conversation's start; replies' output
+    // still from their text; the user's text adds no input of its own
+    put(
+        &db,
+        "bubbleId:cC:b1",
+        &bubble(1, &"x".repeat(400), (0, 0), None, at),
+    );
+    put(
+        &db,
+        "bubbleId:cC:b2",
+        &bubble(2, &"y".repeat(81), (0, 0), Some("gpt-5"), at),
+    );
+    put(
+        &db,
+        "composerData:cC",
+        &json!({"createdAt": started, "promptTokenBreakdown": {"totalUsedTokens": 5000}}),
+    );
+    // D: real counts win over its meter
+    put(&db, "bubbleId:cD:b1", &bubble(2, "ok", (700, 20), None, at));
+    put(
+        &db,
+        "composerData:cD",
+        &json!({"createdAt": started, "contextTokensUsed": 9999}),
+    );
+    // E: `contextTokensUsed` when there is no breakdown; seconds are read as seconds
+    put(&db, "bubbleId:cE:b1", &bubble(1, "hi", (0, 0), None, at));
+    put(
+        &db,
+        "composerData:cE",
+        &json!({"createdAt": started / 1000, "contextTokensUsed": 1234}),
+    );
+    // F: an undated meter is not used (it must not land on today): text length instead
+    put(
+        &db,
+        "bubbleId:cF:b1",
+        &bubble(1, &"z".repeat(40), (0, 0), None, at),
+    );
+    put(&db, "composerData:cF", &json!({"contextTokensUsed": 50}));
+    // G: a broken composer row is a warning, not an error
+    put(&db, "composerData:cG", &json!("not an object"));
+
+    let data = home.load();
+    let calls = calls_of(&data, ProviderId::Cursor);
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        keyed(&calls),
+        vec![
+            (s("cursor:bubble:bubbleId:cC:b2"), s("gpt-5"), 0, 21),
+            (s("cursor:bubble:bubbleId:cD:b1"), s("cursor-auto"), 700, 20),
+            (s("cursor:bubble:bubbleId:cF:b1"), s("cursor-auto"), 10, 0),
+            (s("cursor:composer-input:cC"), s("gpt-5"), 5000, 0),
+            (s("cursor:composer-input:cE"), s("cursor-auto"), 1234, 0),
+        ]
+    );
+    let meter = calls
+        .iter()
+        .find(|c| c.event.key.ends_with("input:cE"))
+        .unwrap();
+    assert_eq!(meter.event.timestamp_ms, started);
+    assert_eq!(meter.event.session_id, "cE");
+    assert!(calls.iter().all(|c| c.cost_source == CostSource::Estimated));
+}
+
+#[test]
+fn user_bubbles_start_turns_and_code_blocks_are_edits() {
+    let home = Home::new();
+    let db = state_db(&home);
+    put(
+        &db,
+        "bubbleId:cA:b1",
+        &bubble(
+            1,
+            "add a settings page",
+            (0, 0),
+            None,
+            Some("2026-05-01T10:00:00.000Z"),
+        ),
+    );
+    let mut reply = bubble(
+        2,
+        "here it is",
+        (900, 80),
+        None,
+        Some("2026-05-01T10:00:05.000Z"),
+    );
+    reply["codeBlocks"] = json!([{"languageId": "rust"}, {"languageId": "toml"}]);
+    put(&db, "bubbleId:cA:b2", &reply);
+    put(
+        &db,
+        "bubbleId:cA:b3",
+        &bubble(
+            1,
+            "what does this module do?",
+            (0, 0),
+            None,
+            Some("2026-05-01T11:00:00.000Z"),
+        ),
+    );
+    put(
+        &db,
+        "bubbleId:cA:b4",
+        &bubble(
+            2,
+            "it parses",
+            (500, 40),
+            None,
+            Some("2026-05-01T11:00:05.000Z"),
+        ),
+    );
+
+    let now = chrono::DateTime::parse_from_rfc3339("2026-05-02T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let r = report_all(&mut home.engine(), Tz::UTC, now);
+    let acts: Vec<(&str, u64, u64, u64, u64)> = r
+        .activities
+        .iter()
+        .map(|a| {
+            (
+                a.category,
+                a.figures.calls,
+                a.figures.turns,
+                a.figures.edit_turns,
+                a.figures.one_shot_turns,
+            )
+        })
+        .collect();
+    // two turns: an edit turn without retries (one-shot) and a question answered without tools
+    assert_eq!(
+        acts,
+        vec![("feature", 1, 1, 1, 1), ("conversation", 1, 1, 0, 0)]
+    );
+    assert_eq!(uses(&r.tools.core), vec![("cursor:edit", 2)]);
+    // nothing of the text is kept
+    let stored = format!("{:?}", home.load().calls);
+    assert!(!stored.contains("settings page") && !stored.contains("here it is"));
 }
