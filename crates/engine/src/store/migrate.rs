@@ -158,6 +158,53 @@ const STEPS: &[&str] = &[
     UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0;
     DELETE FROM meta WHERE key = 'price_version';
     ",
+    // v4: calls are stored in arrival order (`seq`, the rowid) with their dedup-key hash `id`
+    // in a unique index. With `id` as the rowid every insert landed on a random page of the
+    // whole table (a cold build spent ~0.7 s of CPU in splits and dirty pages on 146k calls);
+    // now the table only grows at its end and the random inserts go to a small index. Every
+    // query by `id` reads the same; the rows are copied over, nothing is read again.
+    r"
+    CREATE TABLE calls_v4 (
+        seq INTEGER PRIMARY KEY,
+        id INTEGER NOT NULL,
+        provider INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        model_id INTEGER NOT NULL REFERENCES models(id),
+        session_id INTEGER NOT NULL REFERENCES sessions(id),
+        project_id INTEGER NOT NULL REFERENCES projects(id),
+        input INTEGER NOT NULL,
+        output INTEGER NOT NULL,
+        cache_read INTEGER NOT NULL,
+        cache_write_5m INTEGER NOT NULL,
+        cache_write_1h INTEGER NOT NULL,
+        reasoning INTEGER NOT NULL,
+        web_search INTEGER NOT NULL,
+        flags INTEGER NOT NULL,
+        reported_cost INTEGER,
+        cost INTEGER,
+        cost_source INTEGER NOT NULL,
+        owner_latest INTEGER NOT NULL,
+        owner_mtime INTEGER NOT NULL,
+        owner_file INTEGER NOT NULL REFERENCES files(id),
+        tools TEXT,
+        branch TEXT
+    );
+    INSERT INTO calls_v4 (id, provider, key, ts_ms, day, model_id, session_id, project_id,
+        input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
+        reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, tools, branch)
+    SELECT id, provider, key, ts_ms, day, model_id, session_id, project_id,
+        input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
+        reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, tools, branch
+    FROM calls ORDER BY ts_ms, id;
+    DROP TABLE calls;
+    ALTER TABLE calls_v4 RENAME TO calls;
+    CREATE UNIQUE INDEX calls_by_id ON calls (id);
+    CREATE INDEX calls_by_session ON calls (session_id);
+    CREATE INDEX calls_by_owner_file ON calls (owner_file);
+    CREATE INDEX calls_by_project ON calls (project_id);
+    ",
 ];
 
 /// The schema version this build writes.
@@ -185,4 +232,118 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
     }
     tx.commit()?;
     Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database at schema `version` (the steps up to it).
+    fn at(version: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        for (v, step) in (1i64..).zip(STEPS.iter().take(version)) {
+            conn.execute_batch(step).unwrap();
+            conn.pragma_update(None, "user_version", v).unwrap();
+        }
+        conn
+    }
+
+    const CALL: &str = "INSERT INTO calls (id, provider, key, ts_ms, day, model_id, session_id,
+        project_id, input, output, cache_read, cache_write_5m, cache_write_1h, reasoning,
+        web_search, flags, reported_cost, cost, cost_source, owner_latest, owner_mtime,
+        owner_file, tools, branch)
+        VALUES (?1, 1, ?2, ?3, 739000, 1, 1, 1, 10, 20, 30, 0, 0, 0, 0, 16, NULL, 99, 0, 5, 6, 1,
+        ?4, 'main')";
+
+    /// `id`, `key`, `ts_ms`, `tools`, `cost`
+    type CallCols = (i64, String, i64, Option<String>, Option<i64>);
+
+    fn calls(conn: &Connection) -> Vec<CallCols> {
+        conn.prepare("SELECT id, key, ts_ms, tools, cost FROM calls ORDER BY id")
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn v4_keeps_every_call_and_its_id_stays_the_dedup_key() {
+        let mut conn = at(3);
+        conn.execute_batch(
+            "INSERT INTO models VALUES (1, 'm'); INSERT INTO projects VALUES (1, '/p');
+             INSERT INTO sessions VALUES (1, 1, 's');
+             INSERT INTO files (id, provider, path, dev, ino, size, mtime_ms, cursor, latest_ms)
+             VALUES (1, 1, '/f', 1, 2, 3, 4, 3, 5);",
+        )
+        .unwrap();
+        for (id, key, ts, tools) in [
+            (-7_i64, "k1", 300_i64, Some("Bash#a639f2d1$npm")),
+            (42, "k2", 100, None),
+            (9_000_000_000, "k3", 200, Some("Read#1")),
+        ] {
+            conn.execute(CALL, rusqlite::params![id, key, ts, tools])
+                .unwrap();
+        }
+        let before = calls(&conn);
+
+        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        assert_eq!(calls(&conn), before, "every column of every call is kept");
+        let cursor: i64 = conn
+            .query_row("SELECT cursor FROM files", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(cursor, 3, "nothing is read again");
+        // a known id is still a conflict (the unique index), a new one appends
+        let again = conn
+            .execute(
+                &format!("{CALL} ON CONFLICT(id) DO NOTHING"),
+                rusqlite::params![42, "k2", 100, None::<String>],
+            )
+            .unwrap();
+        assert_eq!(again, 0);
+        conn.execute(CALL, rusqlite::params![1, "k4", 50, None::<String>])
+            .unwrap();
+        let last: i64 = conn
+            .query_row("SELECT id FROM calls ORDER BY seq DESC LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(last, 1, "new calls go at the end of the table");
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'calls' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            indexes,
+            [
+                "calls_by_id",
+                "calls_by_owner_file",
+                "calls_by_project",
+                "calls_by_session"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fresh_database_and_an_upgraded_one_have_the_same_schema() {
+        let schema = |conn: &Connection| -> Vec<String> {
+            conn.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let fresh = at(STEPS.len());
+        for from in 0..STEPS.len() {
+            let mut old = at(from);
+            migrate(&mut old).unwrap();
+            assert_eq!(schema(&old), schema(&fresh), "from v{from}");
+        }
+    }
 }
