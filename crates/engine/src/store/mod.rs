@@ -6,9 +6,9 @@
 //! - WAL journal, `busy_timeout` 5 s, foreign keys on. One writer at a time (an ingest runs in
 //!   one `BEGIN IMMEDIATE` transaction, so a second process waits its turn), any number of
 //!   readers. A crash mid-ingest rolls back whole: cursors never move past calls not stored.
-//! - A call's row id is a stable hash of its (provider, dedup key), so re-reading a file is a
-//!   no-op and copies of one call merge into one row by the same rule as in memory
-//!   ([`crate::merge`]).
+//! - A call's `id` is a stable hash of its (provider, dedup key), unique in the table, so
+//!   re-reading a file is a no-op and copies of one call merge into one row by the same rule as
+//!   in memory ([`crate::merge`]). Rows are stored in arrival order (`seq`), so inserts append.
 //! - `slices` is derived: it is rebuilt for the sessions an ingest touched, and entirely when
 //!   the report time zone or the price table changes. Calls stay when their log files are
 //!   deleted: history is never lost.
