@@ -1,5 +1,11 @@
 //! The popover window: created when it opens, hidden when it loses focus, released when it has
 //! stayed hidden for a while, so a closed popover costs no `WebKit` processes.
+//!
+//! On Linux, `WebKitGTK` keeps its network process after the last web view is gone, and tauri
+//! keeps the web context for the app's life (tauri#14626), so releasing the window alone
+//! leaves ~60 MiB behind. Once the window is gone we end that process (`SIGTERM` to our own
+//! child named `WebKitNetworkProcess`); `WebKit` starts a new one with the next web view, as it
+//! does after a crash.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -96,6 +102,7 @@ fn create<R: Runtime>(app: &AppHandle<R>, page: &str) -> tauri::Result<WebviewWi
         .always_on_top(true)
         .visible(false)
         .build()?;
+
     let handle = app.clone();
     window.on_window_event(move |event| match event {
         WindowEvent::Focused(false) if handle.state::<Popover>().options.hide_on_blur => {
@@ -152,8 +159,89 @@ pub fn hide<R: Runtime>(app: &AppHandle<R>) {
         {
             tracing::debug!("releasing the hidden popover");
             let _ = w.destroy();
+            #[cfg(target_os = "linux")]
+            {
+                // let WebKit finish with the web process first
+                std::thread::sleep(Duration::from_secs(1));
+                let still_closed =
+                    handle.state::<Popover>().generation.load(Ordering::SeqCst) == generation;
+                if still_closed && handle.get_webview_window(POPOVER).is_none() {
+                    end_network_process();
+                }
+            }
         }
     });
+}
+
+/// Ends `WebKit`'s network process (a child of this process), if it runs.
+#[cfg(target_os = "linux")]
+fn end_network_process() {
+    use rustix::process::{Pid, Signal, kill_process};
+    let me = std::process::id();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in procs.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        if is_network_child(&stat, me)
+            && let Some(pid) = Pid::from_raw(pid)
+        {
+            tracing::debug!(
+                pid = pid.as_raw_nonzero().get(),
+                "ending WebKit's network process"
+            );
+            let _ = kill_process(pid, Signal::TERM);
+        }
+    }
+}
+
+/// True when a `/proc/<pid>/stat` line is `WebKit`'s network process with parent `parent`.
+#[cfg(target_os = "linux")]
+fn is_network_child(stat: &str, parent: u32) -> bool {
+    // "<pid> (<comm, at most 15 bytes, may hold spaces and parens>) <state> <ppid> ..."
+    let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+        return false;
+    };
+    let comm = &stat[open + 1..close];
+    let ppid = stat[close + 1..].split_whitespace().nth(1);
+    "WebKitNetworkProcess".starts_with(comm)
+        && comm.len() >= "WebKitNetwork".len()
+        && ppid.and_then(|p| p.parse::<u32>().ok()) == Some(parent)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::is_network_child;
+
+    #[test]
+    fn only_our_own_network_process_is_ended() {
+        let ours = "4242 (WebKitNetworkPr) S 100 4242 100 0 -1 4194560 1 0 0 0";
+        assert!(is_network_child(ours, 100));
+        assert!(!is_network_child(ours, 101), "another app's");
+        let web = "4243 (WebKitWebProces) S 100 4243 100 0 -1 4194560 1 0 0 0";
+        assert!(!is_network_child(web, 100), "the web process");
+        // a name may hold parens and spaces: it runs to the last paren, the parent follows
+        let odd = "4244 (a) 1 (WebKitNetworkPr) S 7 1 1 0 -1 0 0 0 0 0";
+        assert!(!is_network_child(odd, 7), "named `a) 1 (WebKitNetworkPr`");
+        assert!(
+            !is_network_child(odd, 1),
+            "its parent is 7, not the number in its name"
+        );
+        assert!(!is_network_child("garbage", 100));
+        assert!(
+            !is_network_child("1 (Web) S 100", 100),
+            "too short a name to tell"
+        );
+    }
 }
 
 /// Shows the popover if hidden, hides it if shown (a tray click).

@@ -39,9 +39,21 @@ def tree(root):
     return out
 
 
+def anonymous(pid):
+    """Bytes of pid's resident memory that are its own (heap, stacks), not mapped files such
+    as shared libraries, which the kernel can drop and read back."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def sample(root):
-    """(cpu seconds, rss bytes, {name: rss}) over the process tree."""
-    cpu, rss, names = 0.0, 0, {}
+    """(cpu seconds, rss bytes, {name: rss}, anonymous bytes) over the process tree."""
+    cpu, rss, names, anon = 0.0, 0, {}, 0
     for pid in tree(root):
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
@@ -53,16 +65,18 @@ def sample(root):
             continue
         rss += pages * PAGE
         names[name] = names.get(name, 0) + pages * PAGE
-    return cpu, rss, names
+        anon += anonymous(pid)
+    return cpu, rss, names, anon
 
 
 def measure(label, pid, seconds):
-    c0, _, _ = sample(pid)
+    c0, _, _, _ = sample(pid)
     time.sleep(seconds)
-    c1, rss, names = sample(pid)
+    c1, rss, names, anon = sample(pid)
     pct = (c1 - c0) / seconds * 100
     parts = ", ".join(f"{n} {v / 2**20:.0f}" for n, v in sorted(names.items()))
-    print(f"{label:<28} cpu {pct:6.3f} % of a core over {seconds:.0f} s   rss {rss / 2**20:6.1f} MiB ({parts})", flush=True)
+    print(f"{label:<28} cpu {pct:6.3f} % of a core over {seconds:.0f} s   rss {rss / 2**20:6.1f} MiB ({parts}; "
+          f"anonymous {anon / 2**20:.0f})", flush=True)
 
 
 async def main(tray, seconds, home):

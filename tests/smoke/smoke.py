@@ -109,6 +109,7 @@ def make_env(home):
         "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"],
         "BURNBAR_PRICES": str(home / "litellm-prices.json"),
         "BURNBAR_TRAY_KEEP_OPEN": "1",  # no window manager: focus never moves anyway
+        "BURNBAR_TRAY_RELEASE_SECS": "2",
         "TZ": "UTC",
         "RUST_LOG": "burnbar=debug,warn",
     }
@@ -288,6 +289,8 @@ async def run_checks(host, proc, cli, env, home, artifacts):
     await asyncio.sleep(0.3)
     screenshot(artifacts / "popover-after-append.png")
 
+    await release_and_reopen(host, name, path, proc, after, artifacts)
+
     check("the app is still running", proc.poll() is None, proc.returncode)
     second = subprocess.Popen([proc.args[0]], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -302,6 +305,38 @@ async def run_checks(host, proc, cli, env, home, artifacts):
         check("Quit exits cleanly", code == 0, code)
     except subprocess.TimeoutExpired:
         check("Quit exits cleanly", False, "still running after 10 s")
+
+
+def children(pid):
+    """Names of the direct children of pid."""
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                stat = (p / "stat").read_text()
+            except OSError:
+                continue
+            rest = stat.rsplit(")", 1)[1].split()
+            if len(rest) > 1 and rest[1] == str(pid):
+                out.append(stat[stat.index("(") + 1:stat.rindex(")")])
+    return out
+
+
+async def release_and_reopen(host, name, path, proc, total, artifacts):
+    """Escape hides the popover; after BURNBAR_TRAY_RELEASE_SECS it is released with every
+    WebKit process; Open brings it back, rendering the numbers again."""
+    for w in subprocess.run(["xdotool", "search", "--name", "^Burnbar"], capture_output=True, text=True).stdout.split():
+        subprocess.run(["xdotool", "windowfocus", "--sync", w, "key", "Escape"], capture_output=True, timeout=10)
+    webkit = lambda: [c for c in children(proc.pid) if c.startswith("WebKit")]
+    check("the popover starts WebKit processes", bool(webkit()), children(proc.pid))
+    gone, secs = await wait_for(lambda: asyncio.sleep(0, window_title() is None and not webkit()), timeout=15, interval=0.2)
+    check("a released popover leaves no WebKit process behind", gone, webkit())
+    print(f"     released with its WebKit processes {secs:.1f} s after Escape", flush=True)
+    await host.click(name, path, "Open Burnbar")
+    title, secs = await wait_for(lambda: asyncio.sleep(0, popover_has(total)), timeout=30, interval=0.1)
+    check("the popover opens again after its release, with today's spend", title, window_title())
+    await asyncio.sleep(0.5)
+    screenshot(artifacts / "popover-reopened.png")
 
 
 def popover_has(total):
