@@ -385,3 +385,28 @@ fn user_bubbles_start_turns_and_code_blocks_are_edits() {
     let stored = format!("{:?}", home.load().calls);
     assert!(!stored.contains("settings page") && !stored.contains("here it is"));
 }
+
+#[test]
+fn a_growing_context_meter_updates_its_one_record() {
+    let home = Home::new();
+    let db = state_db(&home);
+    let at = Some("2026-05-01T10:00:00.000Z");
+    put(&db, "bubbleId:cM:b1", &bubble(2, "hello", (0, 0), None, at));
+    let meter = |n: u64| json!({"createdAt": 1_777_629_600_000_i64, "contextTokensUsed": n});
+    put(&db, "composerData:cM", &meter(2_000));
+    let mut engine = home.engine();
+    engine.sync(Tz::UTC, None).unwrap();
+    put(&db, "composerData:cM", &meter(9_000));
+    engine.sync(Tz::UTC, None).unwrap();
+    let inputs: Vec<(String, u64)> = engine
+        .calls()
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.event.key.starts_with("cursor:composer-input:"))
+        .map(|c| (c.event.key, c.event.tokens.input))
+        .collect();
+    assert_eq!(
+        inputs,
+        vec![("cursor:composer-input:cM".to_string(), 9_000)]
+    );
+}
