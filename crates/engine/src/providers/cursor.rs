@@ -256,6 +256,43 @@ struct Meter {
     ts: i64,
 }
 
+/// Calls `f` with the key and JSON value of every `cursorDiskKV` row whose key starts with
+/// `prefix` (values that are neither text nor blob are skipped).
+fn each_row(
+    conn: &rusqlite::Connection,
+    prefix: &str,
+    mut f: impl FnMut(&str, &[u8]),
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT key, value FROM cursorDiskKV WHERE key LIKE ?1 || '%'")?;
+    let mut rows = stmt.query([prefix])?;
+    while let Some(r) = rows.next()? {
+        let key: String = r.get(0)?;
+        if let ValueRef::Text(bytes) | ValueRef::Blob(bytes) = r.get_ref(1)? {
+            f(&key, bytes);
+        }
+    }
+    Ok(())
+}
+
+/// A row's JSON value as `T`; one that does not parse is a counted warning naming its key.
+fn parse_row<'a, T: Deserialize<'a>>(
+    key: &str,
+    bytes: &'a [u8],
+    file: &Path,
+    batch: &mut Batch,
+) -> Option<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| {
+            batch.warnings.push(Warning::whole_file(
+                ProviderId::Cursor,
+                file,
+                WarningKind::MalformedLine,
+                format!("{key}: {e}"),
+            ));
+        })
+        .ok()
+}
+
 /// Every dated context meter, by composer id.
 fn read_meters(
     conn: &rusqlite::Connection,
@@ -263,28 +300,12 @@ fn read_meters(
     batch: &mut Batch,
 ) -> rusqlite::Result<BTreeMap<String, Meter>> {
     let mut out = BTreeMap::new();
-    let mut stmt =
-        conn.prepare("SELECT key, value FROM cursorDiskKV WHERE key LIKE 'composerData:%'")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let key: String = r.get(0)?;
+    each_row(conn, "composerData:", |key, bytes| {
         let Some(composer) = key.strip_prefix("composerData:") else {
-            continue;
+            return;
         };
-        let (ValueRef::Text(bytes) | ValueRef::Blob(bytes)) = r.get_ref(1)? else {
-            continue;
-        };
-        let raw = match serde_json::from_slice::<RawComposer>(bytes) {
-            Ok(c) => c,
-            Err(e) => {
-                batch.warnings.push(Warning::whole_file(
-                    ProviderId::Cursor,
-                    file,
-                    WarningKind::MalformedLine,
-                    format!("{key}: {e}"),
-                ));
-                continue;
-            }
+        let Some(raw) = parse_row::<RawComposer>(key, bytes, file, batch) else {
+            return;
         };
         let tokens = raw
             .prompt_token_breakdown
@@ -296,13 +317,11 @@ fn read_meters(
         } else {
             raw.context_tokens_used.0
         };
-        let Some(ts) = epoch_ms(raw.created_at) else {
-            continue; // undated: never guess today
-        };
-        if tokens > 0 {
+        // undated: never guess today
+        if let (Some(ts), true) = (epoch_ms(raw.created_at), tokens > 0) {
             out.insert(composer.to_string(), Meter { tokens, ts });
         }
-    }
+    })?;
     Ok(out)
 }
 
@@ -320,34 +339,18 @@ fn read_bubbles(
     batch: &mut Batch,
 ) -> rusqlite::Result<BTreeMap<String, Vec<Bubble>>> {
     let mut out: BTreeMap<String, Vec<Bubble>> = BTreeMap::new();
-    let mut stmt =
-        conn.prepare("SELECT key, value FROM cursorDiskKV WHERE key LIKE 'bubbleId:%'")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let key: String = r.get(0)?;
+    each_row(conn, "bubbleId:", |key, bytes| {
         let Some(composer) = key.split(':').nth(1) else {
-            continue;
+            return;
         };
         if composer.contains(['\n', '\r', '\0']) {
-            continue; // a tool sub-row, not a bubble
+            return; // a tool sub-row, not a bubble
         }
-        let (ValueRef::Text(bytes) | ValueRef::Blob(bytes)) = r.get_ref(1)? else {
-            continue;
-        };
-        let raw = match serde_json::from_slice::<RawBubble>(bytes) {
-            Ok(b) => b,
-            Err(e) => {
-                batch.warnings.push(Warning::whole_file(
-                    ProviderId::Cursor,
-                    file,
-                    WarningKind::MalformedLine,
-                    format!("{key}: {e}"),
-                ));
-                continue;
-            }
+        let Some(raw) = parse_row::<RawBubble>(key, bytes, file, batch) else {
+            return;
         };
         let Some(ts) = raw.created_at.get().and_then(parse_timestamp_ms) else {
-            continue; // undated: never guess today
+            return; // undated: never guess today
         };
         let counts = raw.token_count.0.as_ref();
         let user_text = (raw.kind.0 == 1).then(|| raw.text.get()).flatten();
@@ -369,9 +372,9 @@ fn read_bubbles(
                 .and_then(|m| m.model_name.non_empty())
                 .map(str::to_string),
             ts,
-            key,
+            key: key.to_string(),
         });
-    }
+    })?;
     Ok(out)
 }
 

@@ -3,7 +3,8 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
 use rustc_hash::FxHashMap;
 
 use crate::model::ProviderId;
@@ -102,12 +103,31 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
     })
 }
 
+/// A record's values in the order [`save`] and [`update`] bind them (`?1`..`?13`).
+fn values(f: &FileRecord) -> [Value; 13] {
+    [
+        f.provider.code().into(),
+        as_i64(f.dev).into(),
+        as_i64(f.ino).into(),
+        as_i64(f.size).into(),
+        f.mtime_ms.into(),
+        as_i64(f.cursor.offset).into(),
+        f.cursor.state.clone().map_or(Value::Null, Value::Text),
+        f.latest_ms.into(),
+        as_i64(f.skipped[0]).into(),
+        as_i64(f.skipped[1]).into(),
+        as_i64(f.skipped[2]).into(),
+        as_i64(f.skipped[3]).into(),
+        i64::from(f.present).into(),
+    ]
+}
+
 /// Writes a file record; returns its id (assigned on first write).
 pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
-    let path = f.path.to_string_lossy();
+    let path = Value::Text(f.path.to_string_lossy().into_owned());
     conn.prepare_cached(
-        "INSERT INTO files (provider, path, dev, ino, size, mtime_ms, cursor, state, latest_ms,
-            malformed, nul_padding, invalid, not_admitted, present)
+        "INSERT INTO files (provider, dev, ino, size, mtime_ms, cursor, state, latest_ms,
+            malformed, nul_padding, invalid, not_admitted, present, path)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT(path) DO UPDATE SET provider = excluded.provider, dev = excluded.dev,
             ino = excluded.ino, size = excluded.size, mtime_ms = excluded.mtime_ms,
@@ -117,25 +137,9 @@ pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
             present = excluded.present
          RETURNING id",
     )?
-    .query_row(
-        params![
-            f.provider.code(),
-            path,
-            as_i64(f.dev),
-            as_i64(f.ino),
-            as_i64(f.size),
-            f.mtime_ms,
-            as_i64(f.cursor.offset),
-            f.cursor.state,
-            f.latest_ms,
-            as_i64(f.skipped[0]),
-            as_i64(f.skipped[1]),
-            as_i64(f.skipped[2]),
-            as_i64(f.skipped[3]),
-            i64::from(f.present),
-        ],
-        |r| r.get(0),
-    )
+    .query_row(params_from_iter(values(f).into_iter().chain([path])), |r| {
+        r.get(0)
+    })
 }
 
 /// Updates a stored file's record in place (by its id: `f.id` must come from [`save`] or
@@ -147,22 +151,9 @@ pub fn update(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
             invalid = ?11, not_admitted = ?12, present = ?13
          WHERE id = ?14",
     )?
-    .execute(params![
-        f.provider.code(),
-        as_i64(f.dev),
-        as_i64(f.ino),
-        as_i64(f.size),
-        f.mtime_ms,
-        as_i64(f.cursor.offset),
-        f.cursor.state,
-        f.latest_ms,
-        as_i64(f.skipped[0]),
-        as_i64(f.skipped[1]),
-        as_i64(f.skipped[2]),
-        as_i64(f.skipped[3]),
-        i64::from(f.present),
-        f.id,
-    ])?;
+    .execute(params_from_iter(
+        values(f).into_iter().chain([Value::Integer(f.id)]),
+    ))?;
     Ok(())
 }
 

@@ -191,13 +191,8 @@ const STEPS: &[&str] = &[
         tools TEXT,
         branch TEXT
     );
-    INSERT INTO calls_v4 (id, provider, key, ts_ms, day, model_id, session_id, project_id,
-        input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
-        reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, tools, branch)
-    SELECT id, provider, key, ts_ms, day, model_id, session_id, project_id,
-        input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
-        reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, tools, branch
-    FROM calls ORDER BY ts_ms, id;
+    -- the columns of v3's calls, in their order, after the new seq
+    INSERT INTO calls_v4 SELECT NULL, * FROM calls ORDER BY ts_ms, id;
     DROP TABLE calls;
     ALTER TABLE calls_v4 RENAME TO calls;
     CREATE UNIQUE INDEX calls_by_id ON calls (id);
@@ -255,18 +250,24 @@ mod tests {
         VALUES (?1, 1, ?2, ?3, 739000, 1, 1, 1, 10, 20, 30, 0, 0, 0, 0, 16, NULL, 99, 0, 5, 6, 1,
         ?4, 'main')";
 
-    /// `id`, `key`, `ts_ms`, `tools`, `cost`
-    type CallCols = (i64, String, i64, Option<String>, Option<i64>);
+    /// A row of `calls`: (column name, value) pairs by name; `seq` left out.
+    type CallRow = Vec<(String, rusqlite::types::Value)>;
 
-    fn calls(conn: &Connection) -> Vec<CallCols> {
-        conn.prepare("SELECT id, key, ts_ms, tools, cost FROM calls ORDER BY id")
-            .unwrap()
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+    /// Every call, in id order.
+    fn calls(conn: &Connection) -> Vec<CallRow> {
+        let mut stmt = conn.prepare("SELECT * FROM calls ORDER BY id").unwrap();
+        let names: Vec<String> = stmt.column_names().map(String::from).collect();
+        stmt.query_map([], |r| {
+            let mut row = (0..names.len())
+                .map(|i| Ok((names[i].clone(), r.get(i)?)))
+                .collect::<rusqlite::Result<CallRow>>()?;
+            row.retain(|(name, _)| name != "seq");
+            row.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(row)
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
     }
 
     #[test]

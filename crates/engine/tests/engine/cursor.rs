@@ -5,7 +5,7 @@ use burnbar_engine::{CostSource, ProviderId};
 use chrono_tz::Tz;
 use serde_json::json;
 
-use crate::support::{Home, calls_of, report_all, uses};
+use crate::support::{Home, activities, calls_of, report_all, uses};
 
 fn state_db(home: &Home) -> rusqlite::Connection {
     let dir = home.path().join(".config/Cursor/User/globalStorage");
@@ -362,23 +362,10 @@ fn user_bubbles_start_turns_and_code_blocks_are_edits() {
         .unwrap()
         .to_utc();
     let r = report_all(&mut home.engine(), Tz::UTC, now);
-    let acts: Vec<(&str, u64, u64, u64, u64)> = r
-        .activities
-        .iter()
-        .map(|a| {
-            (
-                a.category,
-                a.figures.calls,
-                a.figures.turns,
-                a.figures.edit_turns,
-                a.figures.one_shot_turns,
-            )
-        })
-        .collect();
     // two turns: an edit turn without retries (one-shot) and a question answered without tools
     assert_eq!(
-        acts,
-        vec![("feature", 1, 1, 1, 1), ("conversation", 1, 1, 0, 0)]
+        activities(&r),
+        vec![("feature", 1, 1, 1, 1, 0), ("conversation", 1, 1, 0, 0, 0)]
     );
     assert_eq!(uses(&r.tools.core), vec![("cursor:edit", 2)]);
     // nothing of the text is kept

@@ -89,6 +89,24 @@ pub fn uses(rows: &[NameRow]) -> Vec<(&str, u64)> {
     rows.iter().map(|n| (n.name.as_str(), n.calls)).collect()
 }
 
+/// Each activity row as (category, calls, turns, edit turns, one-shot turns, retries).
+pub fn activities(r: &Report) -> Vec<(&'static str, u64, u64, u64, u64, u64)> {
+    r.activities
+        .iter()
+        .map(|a| {
+            let f = &a.figures;
+            (
+                a.category,
+                f.calls,
+                f.turns,
+                f.edit_turns,
+                f.one_shot_turns,
+                f.retries,
+            )
+        })
+        .collect()
+}
+
 /// The calls of one provider, sorted by key.
 pub fn calls_of(data: &Dataset, p: ProviderId) -> Vec<&Call> {
     let mut v: Vec<&Call> = data
