@@ -128,6 +128,8 @@ struct Plan {
     record: FileRecord,
     /// Where to start; `Cursor::START` means the record's counts restart too.
     from: Cursor,
+    /// The record is not stored yet (its id is reserved): it is inserted with its calls.
+    new: bool,
 }
 
 impl Plan {
@@ -142,6 +144,8 @@ type ReadResult = (usize, Result<Absorbed, String>);
 /// One file's reading, made ready on the reader's thread for the writer.
 struct Absorbed {
     record: FileRecord,
+    /// The record is to be inserted (see [`Plan::new`]).
+    new: bool,
     prompts: Vec<crate::providers::PromptMark>,
     calls: Vec<Prepared>,
     warnings: Vec<Warning>,
@@ -157,6 +161,7 @@ pub fn sync(
 ) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let started = std::time::Instant::now();
+    crate::providers::begin_scan();
     let tx = store
         .conn_mut()
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -170,13 +175,24 @@ pub fn sync(
     let mut plans = plan(providers, paths, opts, &known, &mut unseen, &mut report);
     let planned = started.elapsed();
     // New files get their ids before reading, in discovery order, so ranks are deterministic.
+    // A full scan knows every stored path, so its new files are new to the index too: their
+    // ids are handed out here and their records written with their calls (the readers start
+    // at once). A scan of changed files may meet a stored path it did not load: upsert it.
+    let mut next_id = store::next_file_id(&tx)?;
     for p in &mut plans {
         if p.record.id == 0 {
-            p.record.id = store::save_file(&tx, &p.record)?;
+            if opts.changed.is_some() {
+                p.record.id = store::save_file(&tx, &p.record)?;
+            } else {
+                p.record.id = next_id;
+                p.new = true;
+                next_id += 1;
+            }
         }
     }
     let (mut touched, projects_changed) =
         read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
+    let stored = started.elapsed();
     if projects_changed {
         touched.extend(store::resolve_hashed_projects(&tx)?);
     }
@@ -193,10 +209,14 @@ pub fn sync(
     } else {
         store::rebuild_session_slices(&tx, touched)?;
     }
+    let rolled_up = started.elapsed();
     tx.commit()?;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     tracing::debug!(
-        planned_ms = planned.as_secs_f64() * 1e3,
-        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        planned_ms = ms(planned),
+        stored_ms = ms(stored),
+        rolled_up_ms = ms(rolled_up),
+        total_ms = ms(started.elapsed()),
         files = report.files_read,
         bytes = report.bytes_read,
         inserted = report.inserted,
@@ -378,6 +398,7 @@ fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut Prices<'_>, tz: T
     rec.present = true;
     Absorbed {
         record: rec,
+        new: p.new,
         prompts: batch.prompts,
         calls,
         warnings: batch.warnings,
@@ -393,6 +414,10 @@ fn store_read(
     report: &mut SyncReport,
 ) -> Result<()> {
     report.warnings.extend(read.warnings);
+    // a new record goes first: its calls refer to it
+    if read.new {
+        store::insert_file(tx, &read.record)?;
+    }
     for m in &read.prompts {
         writer.prompt(m)?;
     }
@@ -405,7 +430,9 @@ fn store_read(
             store::Upsert::Unchanged => report.unchanged += 1,
         }
     }
-    store::update_file(tx, &read.record)?;
+    if !read.new {
+        store::update_file(tx, &read.record)?;
+    }
     Ok(())
 }
 
@@ -520,6 +547,7 @@ fn plan(
                 provider: i,
                 record,
                 from,
+                new: false,
             });
         }
         if opts.changed.is_none() {

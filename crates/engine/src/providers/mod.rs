@@ -149,6 +149,58 @@ pub(crate) fn read_small(file: impl std::io::Read, bytes: &mut Vec<u8>) -> std::
     file.take(u64::MAX).read_to_end(bytes)
 }
 
+/// Scans so far in this process: a per-thread cache of an open directory lives one scan.
+static SCANS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Starts a scan (a sync): directories cached by [`open_under`] are opened afresh.
+pub(crate) fn begin_scan() {
+    SCANS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Opens `base/rel` read-only (a directory when `dir`) relative to `base`'s descriptor, kept
+/// open per thread for the rest of the scan: the kernel walks `rel`'s two or three components
+/// instead of the dozen of an absolute path, which tells over OpenCode's tens of thousands of
+/// message and part files. (A scan is short, and the next one opens `base` again: a replaced
+/// `base` is seen from then on.) Uses the absolute path when `base` itself cannot be opened.
+#[cfg(unix)]
+pub(crate) fn open_under(base: &Path, rel: &Path, dir: bool) -> std::io::Result<std::fs::File> {
+    use rustix::fs::{CWD, Mode, OFlags, openat};
+    use std::cell::RefCell;
+    use std::os::fd::OwnedFd;
+    thread_local! {
+        static OPEN: RefCell<Option<(u64, PathBuf, OwnedFd)>> = const { RefCell::new(None) };
+    }
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    let flags = if dir {
+        flags | OFlags::DIRECTORY
+    } else {
+        flags
+    };
+    let scan = SCANS.load(std::sync::atomic::Ordering::Relaxed);
+    let relative = OPEN.with_borrow_mut(|open| {
+        if open
+            .as_ref()
+            .is_none_or(|(s, path, _)| *s != scan || path != base)
+        {
+            *open = openat(
+                CWD,
+                base,
+                OFlags::RDONLY | OFlags::CLOEXEC | OFlags::DIRECTORY,
+                Mode::empty(),
+            )
+            .ok()
+            .map(|fd| (scan, base.to_path_buf(), fd));
+        }
+        let (_, _, fd) = open.as_ref()?;
+        Some(openat(fd, rel, flags, Mode::empty()))
+    });
+    let fd = match relative {
+        Some(fd) => fd?,
+        None => openat(CWD, base.join(rel), flags, Mode::empty())?,
+    };
+    Ok(std::fs::File::from(fd))
+}
+
 /// Every file under `roots` (at most `depth` deep) whose name satisfies `keep`.
 pub(crate) fn discover_under(
     roots: &[PathBuf],

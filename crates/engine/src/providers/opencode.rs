@@ -130,16 +130,16 @@ impl Provider for OpenCode {
     }
 
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let mut text = Vec::with_capacity(4096);
-        std::fs::File::open(file)
-            .and_then(|f| read_small(f, &mut text))
-            .map_err(|e| Error::io(file, e))?;
         // storage/message/<session>/<message>.json -> storage
         let storage = file.parent().and_then(Path::parent).and_then(Path::parent);
+        let mut text = Vec::with_capacity(4096);
+        open_in(storage, file)
+            .and_then(|f| read_small(f, &mut text))
+            .map_err(|e| Error::io(file, e))?;
         match serde_json::from_slice::<MessageFile>(&text) {
             Ok(m) => {
                 let parts = match (storage, m.id.non_empty()) {
-                    (Some(storage), Some(id)) => read_parts(&storage.join("part").join(id)),
+                    (Some(storage), Some(id)) => read_parts(storage, id),
                     _ => Parts::default(),
                 };
                 if let Some(mut e) = event(&m, file) {
@@ -202,16 +202,28 @@ pub(crate) struct Parts {
     pub text: Option<String>,
 }
 
+/// Opens `file` (under `storage`) relative to the storage directory where there is one.
+fn open_in(storage: Option<&Path>, file: &Path) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    if let Some((storage, rel)) = storage.and_then(|s| Some((s, file.strip_prefix(s).ok()?))) {
+        return super::open_under(storage, rel, false);
+    }
+    let _ = storage;
+    std::fs::File::open(file)
+}
+
 /// Reads `storage/part/<messageID>/*.json` in name order; unreadable parts are skipped.
 #[cfg(unix)]
-fn read_parts(dir: &Path) -> Parts {
-    use rustix::fs::{CWD, Dir, Mode, OFlags, openat};
+fn read_parts(storage: &Path, message: &str) -> Parts {
+    use rustix::fs::{Dir, Mode, OFlags, openat};
     let mut out = Parts::default();
     let flags = OFlags::RDONLY | OFlags::CLOEXEC;
-    // the directory is opened once; its parts by name relative to it
-    let Ok(fd) = openat(CWD, dir, flags | OFlags::DIRECTORY, Mode::empty()) else {
+    // the directory is opened once (relative to the storage directory); its parts by name
+    // relative to it
+    let Ok(fd) = super::open_under(storage, &Path::new("part").join(message), true) else {
         return out;
     };
+    let fd = std::os::fd::OwnedFd::from(fd);
     let Ok(entries) = Dir::read_from(&fd) else {
         return out;
     };
@@ -239,7 +251,8 @@ fn read_parts(dir: &Path) -> Parts {
 
 /// Reads `storage/part/<messageID>/*.json` in name order; unreadable parts are skipped.
 #[cfg(not(unix))]
-fn read_parts(dir: &Path) -> Parts {
+fn read_parts(storage: &Path, message: &str) -> Parts {
+    let dir = storage.join("part").join(message);
     let mut out = Parts::default();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return out;

@@ -142,6 +142,28 @@ pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
     })
 }
 
+/// The id the next new file record gets: ids are handed out in memory before reading (so a
+/// first scan's readers need not wait for thousands of inserts) and written by [`insert`].
+pub fn next_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM files", [], |r| {
+        r.get(0)
+    })
+}
+
+/// Writes the record of a file the index does not know yet, under its id from [`next_id`].
+pub fn insert(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
+    let path = Value::Text(f.path.to_string_lossy().into_owned());
+    conn.prepare_cached(
+        "INSERT INTO files (provider, dev, ino, size, mtime_ms, cursor, state, latest_ms,
+            malformed, nul_padding, invalid, not_admitted, present, path, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params_from_iter(
+        values(f).into_iter().chain([path, Value::Integer(f.id)]),
+    ))?;
+    Ok(())
+}
+
 /// Updates a stored file's record in place (by its id: `f.id` must come from [`save`] or
 /// [`load_files`]); cheaper than [`save`], which looks the path up.
 pub fn update(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {

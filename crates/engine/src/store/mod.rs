@@ -33,8 +33,9 @@ pub use calls::{
 };
 pub(crate) use calls::{Interner, Prepared, Prices, Writer};
 pub use files::{
-    FileRecord, index_only_calls, load_all as load_files, load_some as load_some_files,
-    mark_missing, save as save_file, skipped_summary, update as update_file,
+    FileRecord, index_only_calls, insert as insert_file, load_all as load_files,
+    load_some as load_some_files, mark_missing, next_id as next_file_id, save as save_file,
+    skipped_summary, update as update_file,
 };
 pub use migrate::LATEST as SCHEMA_VERSION;
 pub use slices::{

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rusqlite::{Connection, params};
 
 use super::calls::{SELF_CORRECTION, SUPPLEMENTARY, day_date, decode_tools};
@@ -134,10 +135,17 @@ pub fn rebuild_all(conn: &Connection) -> rusqlite::Result<()> {
             .or_default()
             .push((r.get(1)?, PromptSig::decode(r.get_ref(2)?.as_str()?)));
     }
-    for (session, mut rows) in calls {
-        rows.sort_by_key(|r| (r.ts, r.id));
-        let none = Vec::new();
-        let (slices, tools) = roll_up(prompts.get(&session).unwrap_or(&none), &rows);
+    // sessions roll up independently: on both cores, then one writer
+    let none = Vec::new();
+    let rolled: Vec<(i64, (Slices, Tools))> = calls
+        .into_par_iter()
+        .map(|(session, mut rows)| {
+            rows.sort_by_key(|r| (r.ts, r.id));
+            let prompts = prompts.get(&session).unwrap_or(&none);
+            (session, roll_up(prompts, &rows))
+        })
+        .collect();
+    for (session, (slices, tools)) in rolled {
         write_slices(conn, session, slices)?;
         write_tools(conn, session, tools)?;
     }

@@ -404,3 +404,50 @@ fn the_sqlite_store_reads_parts_too() {
     assert_eq!(r.tools.mcp.len(), 1);
     assert_eq!(r.tools.mcp[0].name, "sentry");
 }
+
+/// Message and part files are opened relative to the storage directory, whose descriptor
+/// each reader thread keeps for one scan: a storage directory replaced between two syncs (a
+/// restore, a reinstall) is read afresh, not through the old one.
+#[test]
+fn a_replaced_storage_directory_is_read_afresh_on_the_next_sync() {
+    let home = Home::new();
+    let t0 = 1_777_629_600_000_i64;
+    // enough files that every reader thread opens the storage directory
+    let write = |prefix: &str| {
+        for i in 0..64 {
+            let id = format!("msg_{prefix}{i:02}");
+            let m = message(&id, "ses_1", "claude-sonnet-4-5", "anthropic", t0 + i);
+            home.write(&format!("{M}/ses_1/{id}.json"), &[m.to_string()]);
+            let (path, body) = part(
+                &id,
+                "prt_1",
+                json!({"type": "tool", "tool": "bash", "callID": "c1",
+                       "state": {"input": {"command": "cargo test"}}}),
+            );
+            home.write(&path, &[body]);
+        }
+    };
+    let mut engine = home.engine();
+    let calls = |engine: &mut burnbar_engine::Engine, prefix: &str| {
+        let data = engine.load(None).unwrap();
+        let calls = calls_of(&data, ProviderId::OpenCode);
+        let with_tools = calls
+            .iter()
+            .filter(|c| {
+                c.event
+                    .key
+                    .starts_with(&format!("opencode:ses_1:msg_{prefix}"))
+            })
+            .filter(|c| c.event.tools.len() == 1)
+            .count();
+        (calls.len(), with_tools)
+    };
+    write("a");
+    assert_eq!(calls(&mut engine, "a"), (64, 64));
+
+    let storage = home.path().join(".local/share/opencode/storage");
+    std::fs::rename(&storage, storage.with_file_name("storage.old")).unwrap();
+    write("b");
+    // the a-calls stay (their files are gone); every b-message is read with its part
+    assert_eq!(calls(&mut engine, "b"), (128, 64));
+}
