@@ -11,6 +11,8 @@ pub mod commands;
 pub mod error;
 pub mod events;
 pub mod live;
+#[cfg(target_os = "linux")]
+pub mod memory;
 pub mod popover;
 pub mod state;
 pub mod text;

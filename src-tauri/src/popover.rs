@@ -167,6 +167,8 @@ pub fn hide<R: Runtime>(app: &AppHandle<R>) {
                     handle.state::<Popover>().generation.load(Ordering::SeqCst) == generation;
                 if still_closed && handle.get_webview_window(POPOVER).is_none() {
                     end_network_process();
+                    let bytes = crate::memory::page_out_file_mappings();
+                    tracing::debug!(mib = bytes >> 20, "paged out file mappings");
                 }
             }
         }

@@ -51,6 +51,23 @@ def anonymous(pid):
     return 0
 
 
+def largest_files(pid, n=8):
+    """The files mapped into pid with the most resident memory: [(MiB, name)]."""
+    by_file, name = {}, None
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5:  # a mapping's header line
+            name = Path(head[5]).name if len(head) >= 6 and head[5].startswith("/") else None
+        elif name and line.startswith("Rss:"):
+            by_file[name] = by_file.get(name, 0) + int(head[1]) * 1024
+    top = sorted(by_file.items(), key=lambda kv: -kv[1])[:n]
+    return [(v / 2**20, k) for k, v in top]
+
+
 def sample(root):
     """(cpu seconds, rss bytes, {name: rss}, anonymous bytes) over the process tree."""
     cpu, rss, names, anon = 0.0, 0, {}, 0
@@ -77,6 +94,8 @@ def measure(label, pid, seconds):
     parts = ", ".join(f"{n} {v / 2**20:.0f}" for n, v in sorted(names.items()))
     print(f"{label:<28} cpu {pct:6.3f} % of a core over {seconds:.0f} s   rss {rss / 2**20:6.1f} MiB ({parts}; "
           f"anonymous {anon / 2**20:.0f})", flush=True)
+    files = ", ".join(f"{name} {mib:.0f}" for mib, name in largest_files(pid))
+    print(f"{'':<28} the app's largest mapped files (MiB): {files}", flush=True)
 
 
 async def main(tray, seconds, home):
@@ -89,8 +108,8 @@ async def main(tray, seconds, home):
         "BURNBAR_TRAY_KEEP_OPEN": "1",
         "BURNBAR_TRAY_RELEASE_SECS": "5",
     }
-    for k in ("BURNBAR_PRICES", "BURNBAR_DATA_DIR", "TZ"):
-        if k in os.environ:
+    for k in os.environ:
+        if k in ("BURNBAR_PRICES", "BURNBAR_DATA_DIR", "TZ") or k.startswith(("WEBKIT_", "GDK_", "GALLIUM_", "LIBGL_")):
             env[k] = os.environ[k]
     host = await Host().start()
     proc = subprocess.Popen([tray], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -108,6 +127,8 @@ async def main(tray, seconds, home):
         await host.click(name, path, "Open Burnbar")
         await wait_for(lambda: asyncio.sleep(0, window_title()), timeout=30, interval=0.1)
         await asyncio.sleep(3)
+        if os.environ.get("MEASURE_SHOT"):
+            subprocess.run(["import", "-window", "root", os.environ["MEASURE_SHOT"]], capture_output=True, timeout=30)
         measure("popover open", proc.pid, seconds)
         wid = subprocess.run(["xdotool", "search", "--name", "^Burnbar"], capture_output=True, text=True).stdout.split()
         for w in wid:

@@ -3,6 +3,8 @@
 //! Parse the command line, run one subcommand, map the outcome to an exit code. A closed
 //! stdout (`burnbar report | head`) is success, as in ripgrep.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod commands;
 mod render;

@@ -35,6 +35,7 @@
 //! Money is integer micro-USD ([`Usd`]); timestamps are UTC milliseconds; days are calendar
 //! days of a caller-chosen IANA zone.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod aggregate;
