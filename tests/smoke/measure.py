@@ -5,7 +5,9 @@ with the popover closed, open, and hidden again until released. Run through
 
     measure.py <burnbar-tray> <seconds per state> <HOME to read>
 
-Prints one line per state; quote medians of several runs (shared machines are noisy)."""
+Prints one line per state and the app's largest mapped files; quote medians of several runs
+(shared machines are noisy). MEASURE_SHOT=<file.png> saves a screenshot of the open popover;
+WEBKIT_*, GDK_*, GALLIUM_* and LIBGL_* variables are passed on to the app (for experiments)."""
 
 import asyncio
 import os
