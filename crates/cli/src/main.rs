@@ -14,6 +14,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: a first scan allocates and frees millions of
+/// small strings on three threads, and glibc's per-thread arenas kept handing fresh pages to
+/// the kernel to zero (~8 % of the scan's CPU). Measured on the four-tool 1.1 GB corpus: cold
+/// 2.09 -> 1.95 s (medians of 9, interleaved), peak RSS +45 MiB. The tray keeps the system
+/// allocator: it is measured for idle memory, not for first-scan speed.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     setup::init_logging(cli.verbose());

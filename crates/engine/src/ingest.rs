@@ -151,6 +151,9 @@ struct Absorbed {
     warnings: Vec<Warning>,
 }
 
+/// Log bytes to read from which a sync gets the bigger page cache.
+const BULK_BYTES: u64 = 256 << 20;
+
 /// Brings `store` up to date. See the module docs.
 pub fn sync(
     store: &mut Store,
@@ -174,6 +177,15 @@ pub fn sync(
     let mut unseen: FxHashSet<&OsStr> = known.keys().map(OsString::as_os_str).collect();
     let mut plans = plan(providers, paths, opts, &known, &mut unseen, &mut report);
     let planned = started.elapsed();
+    // a big read writes much of the index in this one transaction: a bigger page cache for it
+    // (set at every sync, so one that failed half-way does not leave it big)
+    let bulk = plans.iter().map(Plan::bytes).sum::<u64>() >= BULK_BYTES;
+    let cache = if bulk {
+        store::BULK_CACHE_KIB
+    } else {
+        store::CACHE_KIB
+    };
+    store::set_cache_kib(&tx, cache)?;
     // New files get their ids before reading, in discovery order, so ranks are deterministic.
     // A full scan knows every stored path, so its new files are new to the index too: their
     // ids are handed out here and their records written with their calls (the readers start
@@ -211,6 +223,9 @@ pub fn sync(
     }
     let rolled_up = started.elapsed();
     tx.commit()?;
+    if bulk {
+        store::set_cache_kib(store.conn(), store::CACHE_KIB)?;
+    }
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     tracing::debug!(
         planned_ms = ms(planned),

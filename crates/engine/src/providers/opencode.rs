@@ -218,24 +218,28 @@ fn read_parts(storage: &Path, message: &str) -> Parts {
     use rustix::fs::{Dir, Mode, OFlags, openat};
     let mut out = Parts::default();
     let flags = OFlags::RDONLY | OFlags::CLOEXEC;
-    // the directory is opened once (relative to the storage directory); its parts by name
-    // relative to it
+    // the directory is opened once (relative to the storage directory) and listed through
+    // that descriptor (`Dir::new`; `read_from` would open "." again); its parts are opened
+    // by name relative to it
     let Ok(fd) = super::open_under(storage, &Path::new("part").join(message), true) else {
         return out;
     };
-    let fd = std::os::fd::OwnedFd::from(fd);
-    let Ok(entries) = Dir::read_from(&fd) else {
+    let Ok(mut dir) = Dir::new(std::os::fd::OwnedFd::from(fd)) else {
         return out;
     };
-    let mut names: Vec<std::ffi::CString> = entries
+    let mut names: Vec<std::ffi::CString> = dir
+        .by_ref()
         .filter_map(std::result::Result::ok)
         .filter(|e| e.file_name().to_str().is_ok_and(is_json))
         .map(|e| e.file_name().to_owned())
         .collect();
     names.sort();
+    let Ok(fd) = dir.fd() else {
+        return out;
+    };
     let mut bytes = Vec::new();
     for name in names {
-        let Ok(part) = openat(&fd, name.as_c_str(), flags, Mode::empty()) else {
+        let Ok(part) = openat(fd, name.as_c_str(), flags, Mode::empty()) else {
             continue;
         };
         bytes.clear();

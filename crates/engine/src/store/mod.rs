@@ -46,6 +46,19 @@ pub use slices::{
 /// The index file name inside the data dir.
 pub const FILE_NAME: &str = "usage.sqlite";
 
+/// SQLite's page cache per connection, in KiB.
+pub(crate) const CACHE_KIB: i64 = 32 << 10;
+
+/// The page cache while one transaction writes a large index (a first scan of a big history):
+/// room for all of ~1.5 GB of logs' index, so SQLite need not spill dirty pages to the WAL
+/// mid-transaction and read them back.
+pub(crate) const BULK_CACHE_KIB: i64 = 64 << 10;
+
+/// Sets the connection's page cache size; lowering it frees the excess pages.
+pub(crate) fn set_cache_kib(conn: &Connection, kib: i64) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "cache_size", -kib)
+}
+
 /// An open index.
 #[derive(Debug)]
 pub struct Store {
@@ -72,7 +85,7 @@ impl Store {
     fn init(mut conn: Connection) -> rusqlite::Result<Store> {
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.set_prepared_statement_cache_capacity(64);
-        conn.pragma_update(None, "cache_size", -32_768)?; // 32 MiB page cache
+        set_cache_kib(&conn, CACHE_KIB)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
