@@ -46,6 +46,9 @@ pub use slices::{
 /// The index file name inside the data dir.
 pub const FILE_NAME: &str = "usage.sqlite";
 
+/// The page size of a new index, in bytes.
+pub const PAGE_SIZE: i64 = 8192;
+
 /// SQLite's page cache per connection, in KiB.
 pub(crate) const CACHE_KIB: i64 = 32 << 10;
 
@@ -87,6 +90,10 @@ impl Store {
         conn.set_prepared_statement_cache_capacity(64);
         set_cache_kib(&conn, CACHE_KIB)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // a new index gets 8 KiB pages (an existing one keeps its own): a four-tool 1.1 GB
+        // first scan measured ~5 % faster than with 4 KiB (fewer page splits and WAL frames;
+        // medians of 7, interleaved, twice), with the same index size and warm runs
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -369,6 +369,48 @@ fn a_fresh_index_is_at_the_latest_schema_and_a_newer_one_is_refused() {
 }
 
 #[test]
+fn a_new_index_gets_the_larger_page_size_and_an_old_one_keeps_its_own() {
+    let data = tempfile::tempdir().unwrap();
+    let page_size = |path: &Path| -> i64 {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let new = data.path().join("new.sqlite");
+    drop(burnbar_engine::store::Store::open(&new).unwrap());
+    assert_eq!(page_size(&new), burnbar_engine::store::PAGE_SIZE);
+    assert_ne!(
+        burnbar_engine::store::PAGE_SIZE,
+        4096,
+        "the test needs two sizes"
+    );
+    // an index written before, with 4 KiB pages and WAL on
+    let old = data.path().join("old.sqlite");
+    let conn = rusqlite::Connection::open(&old).unwrap();
+    conn.pragma_update(None, "page_size", 4096).unwrap();
+    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    conn.execute_batch("CREATE TABLE before (x INTEGER)")
+        .unwrap();
+    drop(conn);
+    drop(burnbar_engine::store::Store::open(&old).unwrap());
+    assert_eq!(page_size(&old), 4096);
+    // and both work as indexes
+    let (home, _) = seeded();
+    for dir in ["a", "b"] {
+        let mut paths = Paths::for_home(home.path());
+        paths.data = data.path().join(dir);
+        std::fs::create_dir_all(&paths.data).unwrap();
+        if dir == "b" {
+            std::fs::copy(&old, paths.data.join(burnbar_engine::store::FILE_NAME)).unwrap();
+        }
+        let mut engine = Engine::open(paths, pricer())
+            .unwrap()
+            .with_project_probing(false);
+        assert!(engine.sync(Tz::UTC, None).unwrap().inserted > 0);
+    }
+}
+
+#[test]
 fn the_committed_corpus_through_an_on_disk_index_twice_is_stable() {
     let dir = fixtures().join("corpus/seed21-newyork-dst");
     let data = tempfile::tempdir().unwrap();
