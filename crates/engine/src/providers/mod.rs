@@ -141,12 +141,70 @@ pub fn all() -> Vec<Box<dyn Provider>> {
     ]
 }
 
-/// Reads a small file whole, appending to `bytes`: open and read, without the size lookup
-/// `std::fs::read` makes first (a syscall fewer per file, which tells over the tens of
-/// thousands of small JSON files OpenCode writes).
-pub(crate) fn read_small(file: impl std::io::Read, bytes: &mut Vec<u8>) -> std::io::Result<usize> {
-    use std::io::Read;
-    file.take(u64::MAX).read_to_end(bytes)
+/// A buffer for reading small JSON files whole, reused from file to file (OpenCode writes one
+/// per message and part: tens of thousands). Against `std::fs::read` it saves syscalls: no
+/// size lookup first, and [`WholeFile::read`] skips the final empty read when the first read
+/// came back short with what ends like a whole document (`}` or `]` last): a regular file
+/// reads short only at its end. A caller whose parse then fails reads on with
+/// [`WholeFile::read_on`] before calling the file malformed, so a filesystem that does read
+/// short mid-file costs a retry, never data. Its bytes stay initialized: reuse costs no
+/// zeroing.
+#[derive(Debug, Default)]
+pub(crate) struct WholeFile {
+    buf: Vec<u8>,
+    filled: usize,
+}
+
+impl WholeFile {
+    /// Bytes asked for by the first read; the buffer doubles for bigger files.
+    const FIRST: usize = 8 << 10;
+    /// A buffer grown beyond this (one huge file) is let go before the next file.
+    const KEEP: usize = 1 << 20;
+
+    /// Reads `file` from where it is, up to its end or a short read of a whole-looking
+    /// document; the bytes stay valid until the next read.
+    pub(crate) fn read(&mut self, file: &mut impl std::io::Read) -> std::io::Result<&[u8]> {
+        if self.buf.len() > Self::KEEP {
+            self.buf = Vec::new();
+        }
+        self.filled = 0;
+        self.fill(file, true)
+    }
+
+    /// Reads on from where [`WholeFile::read`] stopped to a zero-length read; returns all of
+    /// the file's bytes.
+    pub(crate) fn read_on(&mut self, file: &mut impl std::io::Read) -> std::io::Result<&[u8]> {
+        self.fill(file, false)
+    }
+
+    fn fill(&mut self, file: &mut impl std::io::Read, trust_short: bool) -> std::io::Result<&[u8]> {
+        loop {
+            if self.filled == self.buf.len() {
+                let grow = self.buf.len().max(Self::FIRST);
+                self.buf.resize(self.buf.len() + grow, 0);
+            }
+            let room = self.buf.len() - self.filled;
+            let n = match file.read(&mut self.buf[self.filled..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            self.filled += n;
+            let done = &self.buf[..self.filled];
+            if n == 0 || (trust_short && n < room && ends_like_a_document(done)) {
+                return Ok(&self.buf[..self.filled]);
+            }
+        }
+    }
+}
+
+/// True when the last byte that is not whitespace closes a JSON object or array.
+fn ends_like_a_document(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'}' | b']'))
 }
 
 /// Scans so far in this process: a per-thread cache of an open directory lives one scan.
@@ -277,4 +335,82 @@ fn walk_dir(dir: &Path, max_depth: usize, keep: &(impl Fn(&str) -> bool + Sync))
         .filter(|e| e.file_name().to_str().is_some_and(keep))
         .map(walkdir::DirEntry::into_path)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WholeFile;
+
+    /// Hands out at most `chunk` bytes per read and counts the reads.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        chunk: usize,
+        reads: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            self.reads += 1;
+            let n = self.chunk.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_whole_document_read_short_needs_no_empty_read_to_confirm_its_end() {
+        let doc = b"{\"id\":\"msg_1\",\"role\":\"user\"}\n";
+        let mut file = Trickle {
+            data: doc,
+            chunk: usize::MAX,
+            reads: 0,
+        };
+        let mut buffer = WholeFile::default();
+        assert_eq!(buffer.read(&mut file).unwrap(), doc);
+        assert_eq!(file.reads, 1);
+    }
+
+    #[test]
+    fn other_content_and_big_files_are_read_to_a_zero_length_read() {
+        let mut buffer = WholeFile::default();
+        let mut file = Trickle {
+            data: b"{\"torn\":",
+            chunk: usize::MAX,
+            reads: 0,
+        };
+        assert_eq!(buffer.read(&mut file).unwrap(), b"{\"torn\":");
+        assert_eq!(file.reads, 2, "not a whole document: read on to the end");
+        let big = format!("[{}1]", "1,".repeat(40_000));
+        let mut file = Trickle {
+            data: big.as_bytes(),
+            chunk: usize::MAX,
+            reads: 0,
+        };
+        assert_eq!(buffer.read(&mut file).unwrap(), big.as_bytes());
+        // and a small file after a big one gets only its own bytes
+        let mut file = Trickle {
+            data: b"{}",
+            chunk: usize::MAX,
+            reads: 0,
+        };
+        assert_eq!(buffer.read(&mut file).unwrap(), b"{}");
+    }
+
+    #[test]
+    fn a_file_that_reads_short_mid_document_is_completed_by_reading_on() {
+        // a filesystem that returns a few bytes at a time: the first short read may end on an
+        // inner `}` and look whole
+        let doc = br#"{"a":{"b":1},"c":2}"#;
+        let mut file = Trickle {
+            data: doc,
+            chunk: 12,
+            reads: 0,
+        };
+        let mut buffer = WholeFile::default();
+        let first = buffer.read(&mut file).unwrap().to_vec();
+        assert_eq!(first, br#"{"a":{"b":1}"#, "stopped at what looked whole");
+        assert!(serde_json::from_slice::<serde_json::Value>(&first).is_err());
+        assert_eq!(buffer.read_on(&mut file).unwrap(), doc);
+    }
 }

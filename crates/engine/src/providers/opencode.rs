@@ -36,7 +36,7 @@ use serde::Deserialize;
 
 use super::json::{Count, Obj, Str};
 use super::{
-    Batch, Cursor, PromptMark, Provider, discover_under, owned_under, read_small, walk_files,
+    Batch, Cursor, PromptMark, Provider, WholeFile, discover_under, owned_under, walk_files,
 };
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent, Usd};
@@ -132,48 +132,80 @@ impl Provider for OpenCode {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         // storage/message/<session>/<message>.json -> storage
         let storage = file.parent().and_then(Path::parent).and_then(Path::parent);
-        let mut text = Vec::with_capacity(4096);
-        open_in(storage, file)
-            .and_then(|f| read_small(f, &mut text))
-            .map_err(|e| Error::io(file, e))?;
-        match serde_json::from_slice::<MessageFile>(&text) {
-            Ok(m) => {
-                let parts = match (storage, m.id.non_empty()) {
-                    (Some(storage), Some(id)) => read_parts(storage, id),
-                    _ => Parts::default(),
-                };
-                if let Some(mut e) = event(&m, file) {
-                    if let Some(storage) = storage {
-                        e.session_id = self.root_of(storage, &e.session_id);
-                    }
-                    e.tools = parts.tools;
-                    batch.events.push(e);
-                } else if m.is_user() {
-                    let ts = message_ms(&m);
-                    let session = m.session_id.non_empty().map(str::to_string);
-                    if let (Some(ts), Some(session), Some(text)) = (ts, session, parts.text) {
-                        let session = match storage {
-                            Some(storage) => self.root_of(storage, &session),
-                            None => session,
-                        };
-                        batch.prompts.push(PromptMark::new(
-                            ProviderId::OpenCode,
-                            &session,
-                            ts,
-                            &text,
-                        ));
-                    }
+        with_buffer(&MESSAGE, |buffer| {
+            let mut f = open_in(storage, file).map_err(|e| Error::io(file, e))?;
+            let text = buffer.read(&mut f).map_err(|e| Error::io(file, e))?;
+            if self.absorb(file, storage, text, batch).is_err() {
+                // read to a zero-length read before calling it malformed
+                let text = buffer.read_on(&mut f).map_err(|e| Error::io(file, e))?;
+                if let Err(e) = self.absorb(file, storage, text, batch) {
+                    batch.warnings.push(Warning::whole_file(
+                        ProviderId::OpenCode,
+                        file,
+                        WarningKind::MalformedLine,
+                        e.to_string(),
+                    ));
                 }
             }
-            Err(e) => batch.warnings.push(Warning::whole_file(
-                ProviderId::OpenCode,
-                file,
-                WarningKind::MalformedLine,
-                e.to_string(),
-            )),
-        }
-        Ok(Cursor::START)
+            Ok(Cursor::START)
+        })
     }
+}
+
+impl OpenCode {
+    /// One message file's bytes, with its parts read from `storage`; a parse error is
+    /// returned, with nothing added.
+    fn absorb(
+        &self,
+        file: &Path,
+        storage: Option<&Path>,
+        text: &[u8],
+        batch: &mut Batch,
+    ) -> std::result::Result<(), serde_json::Error> {
+        let m = serde_json::from_slice::<MessageFile>(text)?;
+        let parts = match (storage, m.id.non_empty()) {
+            (Some(storage), Some(id)) => read_parts(storage, id),
+            _ => Parts::default(),
+        };
+        if let Some(mut e) = event(&m, file) {
+            if let Some(storage) = storage {
+                e.session_id = self.root_of(storage, &e.session_id);
+            }
+            e.tools = parts.tools;
+            batch.events.push(e);
+        } else if m.is_user() {
+            let ts = message_ms(&m);
+            let session = m.session_id.non_empty().map(str::to_string);
+            if let (Some(ts), Some(session), Some(text)) = (ts, session, parts.text) {
+                let session = match storage {
+                    Some(storage) => self.root_of(storage, &session),
+                    None => session,
+                };
+                batch
+                    .prompts
+                    .push(PromptMark::new(ProviderId::OpenCode, &session, ts, &text));
+            }
+        }
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// Each reader thread's buffers for message and part files.
+    static MESSAGE: std::cell::RefCell<WholeFile> = std::cell::RefCell::default();
+    static PART: std::cell::RefCell<WholeFile> = std::cell::RefCell::default();
+}
+
+/// Runs `f` with this thread's buffer `key` (a fresh one if it is in use: a reader that
+/// panicked mid-file).
+fn with_buffer<R>(
+    key: &'static std::thread::LocalKey<std::cell::RefCell<WholeFile>>,
+    f: impl FnOnce(&mut WholeFile) -> R,
+) -> R {
+    key.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => f(&mut buffer),
+        Err(_) => f(&mut WholeFile::default()),
+    })
 }
 
 pub(crate) fn is_json(name: &str) -> bool {
@@ -237,19 +269,26 @@ fn read_parts(storage: &Path, message: &str) -> Parts {
     let Ok(fd) = dir.fd() else {
         return out;
     };
-    let mut bytes = Vec::new();
-    for name in names {
-        let Ok(part) = openat(fd, name.as_c_str(), flags, Mode::empty()) else {
-            continue;
-        };
-        bytes.clear();
-        if read_small(std::fs::File::from(part), &mut bytes).is_err() {
-            continue;
+    with_buffer(&PART, |buffer| {
+        for name in names {
+            let Ok(part) = openat(fd, name.as_c_str(), flags, Mode::empty()) else {
+                continue;
+            };
+            let mut part = std::fs::File::from(part);
+            let parsed = match buffer.read(&mut part) {
+                Ok(bytes) => serde_json::from_slice::<Part>(bytes).map(|p| p.add_to(&mut out)),
+                Err(_) => continue,
+            };
+            if parsed.is_err() {
+                // read to a zero-length read before giving up on it
+                if let Ok(bytes) = buffer.read_on(&mut part)
+                    && let Ok(p) = serde_json::from_slice::<Part>(bytes)
+                {
+                    p.add_to(&mut out);
+                }
+            }
         }
-        if let Ok(part) = serde_json::from_slice::<Part>(&bytes) {
-            part.add_to(&mut out);
-        }
-    }
+    });
     out
 }
 
