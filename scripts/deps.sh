@@ -43,17 +43,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Rust: the toolchain from rustup (Debian's rustc is too old for edition 2024).
+# the MSRV: rust-version in the workspace Cargo.toml (the one place it is pinned)
+need="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$(dirname "$0")/../Cargo.toml")"
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "deps: installing Rust with rustup" >&2
   if ! curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy >&2; then
-    echo "deps: could not install Rust; install Rust >= 1.90 from https://rustup.rs and retry" >&2
+    echo "deps: could not install Rust; install Rust >= $need from https://rustup.rs and retry" >&2
     exit 1
   fi
 fi
-need="1.90"
 have="$(rustc --version | awk '{print $2}')"
 if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" != "$need" ]; then
   echo "deps: Rust $have is older than $need; run 'rustup update stable'" >&2

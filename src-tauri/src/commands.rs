@@ -6,7 +6,7 @@
 use burnbar_engine::{Period, ProviderId, Settings, Snapshot, View};
 use tauri::{AppHandle, Runtime, State};
 
-use crate::error::CommandError;
+use crate::error::{CommandError, ErrorCode};
 use crate::state::{AppState, Status};
 
 /// The snapshot for a view. `period` (`today`, `week`, `30days`, `month`, `all`) and
@@ -63,9 +63,9 @@ pub fn save_settings<R: Runtime>(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> Result<Settings, CommandError> {
-    settings.validate().map_err(|message| CommandError {
-        code: "invalid-settings",
-        message,
+    settings.validate().map_err(|e| CommandError {
+        code: ErrorCode::InvalidSettings,
+        message: e.to_string(),
     })?;
     settings.save(&state.settings_path)?;
     let before = state.settings();

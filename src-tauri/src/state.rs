@@ -7,7 +7,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use burnbar_engine::ingest::{Progress, SourceInfo};
+use burnbar_engine::ingest::Progress;
+use burnbar_engine::providers::SourceInfo;
 use burnbar_engine::snapshot::Display;
 use burnbar_engine::{Clock, Settings, Snapshot, SnapshotData, View};
 use serde::Serialize;
@@ -149,7 +150,7 @@ impl AppState {
         match (data, status) {
             (Some(data), _) => Ok(data.snapshot(view, self.clock.now())),
             (None, Status::Failed { message }) => Err(CommandError {
-                code: "sync-failed",
+                code: crate::error::ErrorCode::SyncFailed,
                 message,
             }),
             (

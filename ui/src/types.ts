@@ -95,7 +95,12 @@ export type Status =
   | { phase: "ready" }
   | { phase: "failed"; message: string };
 
-export interface CommandError { code: string; message: string }
+/** The codes a failed command carries (src-tauri/src/error.rs `ErrorCode`; a test keeps them in step). */
+export type ErrorCode =
+  | "scanning" | "bad-request" | "sync-failed" | "invalid-settings" | "io" | "store-unavailable" | "invalid-prices";
+/** Failures the popover itself detects: no Tauri backend, or an IPC call that threw. */
+export type ClientErrorCode = "ipc" | "no-backend";
+export interface CommandError { code: ErrorCode | ClientErrorCode; message: string }
 
 export interface Settings {
   currency: string;

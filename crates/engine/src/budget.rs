@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{Filter, Slice};
 use crate::model::{ProviderId, Usd};
+use crate::settings::Invalid;
 use crate::time::DayRange;
 
 /// The default thresholds, in percent of the budget.
@@ -136,8 +137,7 @@ impl Budget {
 
     /// The budget in micro-USD.
     pub fn amount(&self) -> Usd {
-        #[allow(clippy::cast_possible_truncation)] // validated: positive and finite
-        Usd((self.usd * 1_000_000.0).round() as i64)
+        Usd::from_dollars(self.usd)
     }
 
     /// "project api, Codex" or "all tools and projects".
@@ -157,22 +157,18 @@ impl Budget {
     }
 
     /// What is wrong with it, if anything.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
         if !(self.usd.is_finite() && self.usd > 0.0) {
-            return Err(format!(
-                "{} budget: {} is not a positive amount",
-                self.id(),
-                self.usd
-            ));
+            return Err(Invalid::BudgetAmount {
+                budget: self.id(),
+                usd: self.usd,
+            });
         }
         if self.thresholds.is_empty() || self.thresholds.iter().any(|t| *t == 0 || *t > 1000) {
-            return Err(format!(
-                "{} budget: thresholds must be percentages between 1 and 1000",
-                self.id()
-            ));
+            return Err(Invalid::Thresholds(self.id()));
         }
         if self.project.as_deref().is_some_and(|p| p.trim().is_empty()) {
-            return Err(format!("{} budget: empty project name", self.id()));
+            return Err(Invalid::EmptyProject(self.id()));
         }
         Ok(())
     }
@@ -433,12 +429,8 @@ pub fn runaways(settings: &Runaway, sessions: &[SessionSpend]) -> Vec<RunawayAle
     if !settings.enabled {
         return Vec::new();
     }
-    let to_usd = |d: f64| {
-        #[allow(clippy::cast_possible_truncation)]
-        Usd((d * 1_000_000.0).round() as i64)
-    };
-    let rate = to_usd(settings.usd_in_window);
-    let cap = settings.session_cap_usd.map(to_usd);
+    let rate = Usd::from_dollars(settings.usd_in_window);
+    let cap = settings.session_cap_usd.map(Usd::from_dollars);
     let mut out = Vec::new();
     for s in sessions {
         let name = format!("{}/{}", s.provider.as_str(), s.session);
@@ -577,11 +569,13 @@ mod tests {
         assert!(Budget::new(BudgetPeriod::Daily, 5.0).validate().is_ok());
         let e = Budget::new(BudgetPeriod::Weekly, 0.0)
             .validate()
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("weekly budget"), "{e}");
         let e = Budget::new(BudgetPeriod::Daily, f64::NAN)
             .validate()
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not a positive amount"), "{e}");
         let b = Budget {
             thresholds: vec![0],

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::aggregate::{Filter, Slice, Totals, group_by};
 use crate::classify::Category;
+use crate::error::{Error, Result};
 use crate::model::Usd;
 use crate::time::Span;
 
@@ -91,22 +92,6 @@ pub struct CategoryCell {
     pub one_shot_rate: Option<f64>,
 }
 
-/// Why a comparison could not be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CompareError {
-    /// A model asked for has no calls in the period.
-    #[error("no calls of a model matching {asked:?} in this period (models with calls: {known})")]
-    NoSuchModel {
-        /// What was asked.
-        asked: String,
-        /// The models that do have calls.
-        known: String,
-    },
-    /// Nothing to compare.
-    #[error("no calls in this period")]
-    Empty,
-}
-
 /// The models a word selects: the exact id when there is one, else every id containing it
 /// (case-insensitive).
 fn select<'m>(word: &str, models: &'m [String]) -> Vec<&'m String> {
@@ -127,11 +112,11 @@ pub fn compare(
     span: Span,
     asked: &[String],
     top: usize,
-) -> Result<Comparison, CompareError> {
+) -> Result<Comparison> {
     let kept: Vec<&Slice> = slices.iter().filter(|s| filter.keeps(s)).collect();
     let by_model = group_by(&kept, |s| s.model.clone());
     if by_model.is_empty() {
-        return Err(CompareError::Empty);
+        return Err(Error::NothingToCompare);
     }
     let mut names: Vec<String> = by_model.keys().cloned().collect();
     names.sort_by(|a, b| by_model[b].cost.cmp(&by_model[a].cost).then(a.cmp(b)));
@@ -147,7 +132,7 @@ pub fn compare(
             .map(|word| {
                 let chosen = select(word, &names);
                 if chosen.is_empty() {
-                    return Err(CompareError::NoSuchModel {
+                    return Err(Error::NoSuchModel {
                         asked: word.clone(),
                         known: names.join(", "),
                     });

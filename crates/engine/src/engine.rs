@@ -2,18 +2,18 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::aggregate::{Call, Filter, Slice, slices_from_calls};
 use crate::budget::{Crossing, RunawayAlert, SessionSpend};
-use crate::error::{Error, Result, Warning};
+use crate::error::{Error, FileError, Result, Warning};
 use crate::export::{self, ExportRow};
-use crate::ingest::{self, FileError, Progress, SourceInfo, SyncOptions, SyncReport};
+use crate::ingest::{self, Progress, SyncOptions, SyncReport};
 use crate::model::ProviderId;
 use crate::paths::Paths;
 use crate::pricing::{PriceSource, Pricer};
-use crate::providers::{self, Provider};
+use crate::providers::{self, Provider, SourceInfo};
 use crate::report::{Diagnostics, Report, ReportContext, SkippedCount};
 use crate::snapshot::SnapshotData;
 use crate::store::{self, Store};
@@ -134,18 +134,13 @@ impl Engine {
     pub fn slices(&self, range: DayRange, tz: Tz) -> Result<Vec<Slice>> {
         let zone = Store::meta(self.store.conn(), "day_zone")?;
         if zone.as_deref().is_some_and(|z| z != tz.name()) {
-            return Err(Error::Date(format!(
-                "the index counts days in {}; sync with {} before reporting in it",
-                zone.unwrap_or_default(),
-                tz.name()
-            )));
+            return Err(Error::ZoneMismatch {
+                index: zone.unwrap_or_default(),
+                asked: tz.name().to_string(),
+            });
         }
-        let day = |d: chrono::NaiveDate| i64::from(d.num_days_from_ce());
-        Ok(store::query_slices(
-            self.store.conn(),
-            range.from.map_or(i64::MIN, day),
-            range.to.map_or(i64::MAX, day),
-        )?)
+        let (from, to) = range.day_numbers();
+        Ok(store::query_slices(self.store.conn(), from, to)?)
     }
 
     /// Everything the tray needs to answer any view in memory: every slice on record, with
@@ -208,17 +203,13 @@ impl Engine {
         top: usize,
     ) -> Result<crate::compare::Comparison> {
         let slices = self.slices(filter.range, filter.tz)?;
-        Ok(crate::compare::compare(&slices, filter, span, asked, top)?)
+        crate::compare::compare(&slices, filter, span, asked, top)
     }
 
     /// The index's tool rollup for `range` (days in the zone of the last sync).
     pub fn tool_slices(&self, range: DayRange) -> Result<Vec<store::ToolSlice>> {
-        let day = |d: chrono::NaiveDate| i64::from(d.num_days_from_ce());
-        Ok(store::query_tools(
-            self.store.conn(),
-            range.from.map_or(i64::MIN, day),
-            range.to.map_or(i64::MAX, day),
-        )?)
+        let (from, to) = range.day_numbers();
+        Ok(store::query_tools(self.store.conn(), from, to)?)
     }
 
     /// The export rows for `filter` from the index (sync with `filter.tz` first).

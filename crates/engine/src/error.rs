@@ -37,12 +37,36 @@ pub enum Error {
     /// An index query failed.
     #[error("index: {0}")]
     Sql(#[from] rusqlite::Error),
-    /// A comparison could not be made.
-    #[error(transparent)]
-    Compare(#[from] crate::compare::CompareError),
-    /// The file watcher failed.
+    /// `compare` named a model that has no calls in the period.
+    #[error("no calls of a model matching {asked:?} in this period (models with calls: {known})")]
+    NoSuchModel {
+        /// What was asked.
+        asked: String,
+        /// The models that do have calls, comma-separated.
+        known: String,
+    },
+    /// `compare` over a period without calls.
+    #[error("no calls in this period")]
+    NothingToCompare,
+    /// The file watcher could not be set up.
     #[error("file watcher: {0}")]
-    Watch(String),
+    Watch(#[from] notify::Error),
+    /// A thread could not be started.
+    #[error("cannot start the {name} thread: {source}")]
+    Thread {
+        /// The thread's name.
+        name: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The index buckets days in another zone than the one a query asked for.
+    #[error("the index counts days in {index}; sync with {asked} before reporting in it")]
+    ZoneMismatch {
+        /// The zone of the index's day numbers.
+        index: String,
+        /// The zone asked for.
+        asked: String,
+    },
     /// An unknown IANA time zone name.
     #[error("unknown time zone {0:?} (expected an IANA name such as Europe/Berlin)")]
     TimeZone(String),
@@ -56,6 +80,14 @@ pub enum Error {
         path: PathBuf,
         /// What was wrong.
         msg: String,
+    },
+    /// The settings file parsed but holds a value Burnbar cannot use.
+    #[error("settings {}: {source}", path.display())]
+    InvalidSettings {
+        /// The file.
+        path: PathBuf,
+        /// Which value, and why.
+        source: crate::settings::Invalid,
     },
 }
 
@@ -137,4 +169,16 @@ impl Warning {
             msg: msg.into(),
         }
     }
+}
+
+/// A file we could not read: the run goes on without it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FileError {
+    /// Which provider.
+    pub provider: ProviderId,
+    /// The file.
+    pub path: PathBuf,
+    /// The error, naming the file.
+    pub message: String,
 }

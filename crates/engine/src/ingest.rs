@@ -24,42 +24,15 @@ use rusqlite::TransactionBehavior;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
-use crate::error::{Result, Warning, WarningKind};
+use crate::error::{FileError, Result, Warning, WarningKind};
 use crate::merge::{Merger, Rank};
 use crate::model::ProviderId;
 use crate::paths::Paths;
+use crate::pricing::PriceMemo;
 use crate::pricing::Pricer;
 use crate::project::Projects;
-use crate::providers::{Batch, Cursor, Provider};
-use crate::store::{self, FileRecord, Interner, Prepared, Prices, Store, Writer};
-
-/// A file we could not read: the run goes on without it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct FileError {
-    /// Which provider.
-    pub provider: ProviderId,
-    /// The file.
-    pub path: PathBuf,
-    /// The error, naming the file.
-    pub message: String,
-}
-
-/// What was looked at for one provider.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceInfo {
-    /// Which provider.
-    pub provider: ProviderId,
-    /// Its roots, as searched.
-    pub roots: Vec<PathBuf>,
-    /// How many of the roots exist.
-    pub roots_found: usize,
-    /// Log files found.
-    pub files: usize,
-    /// Their total size in bytes.
-    pub bytes: u64,
-}
+use crate::providers::{Batch, Cursor, Provider, SourceInfo};
+use crate::store::{self, FileRecord, Interner, Prepared, Store, Writer};
 
 /// What a sync did.
 #[derive(Debug, Clone, Default)]
@@ -206,7 +179,7 @@ pub fn sync(
         read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
     let stored = started.elapsed();
     if projects_changed {
-        touched.extend(store::resolve_hashed_projects(&tx)?);
+        touched.extend(resolve_placeholder_projects(&tx, providers)?);
     }
     if opts.changed.is_none() {
         mark_missing(&tx, providers, opts, &known, &unseen)?;
@@ -240,6 +213,29 @@ pub fn sync(
         "sync done"
     );
     Ok(report)
+}
+
+/// Moves calls filed under a tool's placeholder project (a Gemini path hash) to the known
+/// project it stands for ([`Provider::resolve_projects`]). Returns the sessions whose rollup
+/// must be rebuilt.
+fn resolve_placeholder_projects(
+    tx: &rusqlite::Connection,
+    providers: &[Box<dyn Provider>],
+) -> Result<FxHashSet<i64>> {
+    let projects = store::projects(tx)?;
+    let names: Vec<String> = projects.iter().map(|(_, n)| n.clone()).collect();
+    let ids: FxHashMap<&str, i64> = projects.iter().map(|(id, n)| (n.as_str(), *id)).collect();
+    let mut touched = FxHashSet::default();
+    for p in providers {
+        for (placeholder, project) in p.resolve_projects(&names) {
+            touched.extend(store::move_project_calls(
+                tx,
+                ids[placeholder],
+                ids[project],
+            )?);
+        }
+    }
+    Ok(touched)
 }
 
 /// Re-buckets days when the zone changed and reprices when the price table did. Returns true
@@ -284,6 +280,7 @@ fn read_and_store(
     let mut interner = Interner::default();
     let mut writer = Writer::new(tx, &mut interner, pricer, opts.tz);
     let mut projects = Projects::new(opts.probe_projects);
+    let mut placeholder = false;
     let (send, recv) = mpsc::sync_channel::<Vec<ReadResult>>(16);
     let tz = opts.tz;
     std::thread::scope(|scope| -> Result<()> {
@@ -292,7 +289,7 @@ fn read_and_store(
             // big files first keeps both cores busy to the end
             order.sort_by_key(|&i| std::cmp::Reverse(plans[i].bytes()));
             order.into_par_iter().for_each_init(
-                || (Outbox::new(send.clone()), Prices::new(pricer)),
+                || (Outbox::new(send.clone()), PriceMemo::new(pricer)),
                 |(outbox, prices), i| {
                     let p = &plans[i];
                     let mut batch = Batch::default();
@@ -314,7 +311,9 @@ fn read_and_store(
             match result {
                 Ok(read) => {
                     report.bytes_read += p.bytes();
-                    store_read(tx, read, &mut writer, &mut projects, report)?;
+                    let provider = &*providers[p.provider];
+                    placeholder |=
+                        store_read(tx, read, provider, &mut writer, &mut projects, report)?;
                 }
                 Err(message) => report.errors.push(FileError {
                     provider: providers[p.provider].id(),
@@ -327,7 +326,7 @@ fn read_and_store(
     })?;
     Ok((
         std::mem::take(&mut writer.touched_sessions),
-        writer.projects_changed,
+        writer.projects_changed || placeholder,
     ))
 }
 
@@ -378,7 +377,7 @@ impl Drop for Outbox {
 
 /// Counts one file's warnings into its record and merges the copies of each call in it
 /// (on the reader's thread).
-fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut Prices<'_>, tz: Tz) -> Absorbed {
+fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut PriceMemo<'_>, tz: Tz) -> Absorbed {
     let mut rec = p.record.clone();
     let restart = p.from.offset == 0;
     if restart {
@@ -420,14 +419,17 @@ fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut Prices<'_>, tz: T
     }
 }
 
-/// Stores one file's prompts, calls and record (on the writer's thread).
+/// Stores one file's prompts, calls and record (on the writer's thread). Returns true when a
+/// call was filed under one of the provider's placeholder projects.
 fn store_read(
     tx: &rusqlite::Connection,
     read: Absorbed,
+    provider: &dyn Provider,
     writer: &mut Writer<'_>,
     projects: &mut Projects,
     report: &mut SyncReport,
-) -> Result<()> {
+) -> Result<bool> {
+    let mut placeholder = false;
     report.warnings.extend(read.warnings);
     // a new record goes first: its calls refer to it
     if read.new {
@@ -439,6 +441,7 @@ fn store_read(
     for mut call in read.calls {
         let project = call.project_mut();
         *project = projects.canonical(project);
+        placeholder |= provider.is_placeholder_project(project);
         match writer.upsert(call)? {
             store::Upsert::Inserted => report.inserted += 1,
             store::Upsert::Updated => report.updated += 1,
@@ -448,7 +451,7 @@ fn store_read(
     if !read.new {
         store::update_file(tx, &read.record)?;
     }
-    Ok(())
+    Ok(placeholder)
 }
 
 /// A source's identity: the first file's device and inode, the summed size and the latest

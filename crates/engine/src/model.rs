@@ -23,6 +23,20 @@ impl Usd {
         self.0
     }
 
+    /// Dollars given as a float (a setting, a tool's reported cost), rounded to the nearest
+    /// micro-dollar; NaN is zero and values beyond the range saturate.
+    ///
+    /// ```
+    /// use burnbar_engine::Usd;
+    /// assert_eq!(Usd::from_dollars(12.3456785), Usd(12_345_679));
+    /// assert_eq!(Usd::from_dollars(f64::NAN), Usd(0));
+    /// ```
+    pub fn from_dollars(dollars: f64) -> Usd {
+        // `as` saturates at the ends and maps NaN to 0: exactly the guarantee above
+        #[allow(clippy::cast_possible_truncation)]
+        Usd((dollars * 1_000_000.0).round() as i64)
+    }
+
     /// The value in dollars, for rendering only.
     pub fn as_f64(self) -> f64 {
         self.0 as f64 / 1_000_000.0

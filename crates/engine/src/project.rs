@@ -35,10 +35,11 @@ impl Projects {
             return hit.clone();
         }
         let mut out = normalize(cwd);
-        if self.probe_fs && out.starts_with('/') {
-            if let Some(main) = worktree_main(Path::new(&out)) {
-                out = normalize(&main.to_string_lossy());
-            }
+        if self.probe_fs
+            && out.starts_with('/')
+            && let Some(main) = worktree_main(Path::new(&out))
+        {
+            out = normalize(&main.to_string_lossy());
         }
         self.memo.insert(cwd.to_string(), out.clone());
         out

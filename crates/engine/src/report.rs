@@ -8,11 +8,12 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::aggregate::{Filter, Slice, Totals, group_by};
+use crate::error::FileError;
 use crate::error::WarningKind;
-use crate::ingest::{FileError, SourceInfo};
 use crate::model::{CostSource, ProviderId, Usd};
 use crate::pricing::PriceSource;
 use crate::project::display_name;
+use crate::providers::SourceInfo;
 use crate::time::Span;
 
 /// Bumped on any incompatible change of the payload.

@@ -14,6 +14,40 @@ use crate::budget::{Budget, Runaway};
 use crate::error::{Error, Result};
 use crate::model::ProviderId;
 
+/// A settings value Burnbar cannot use ([`Settings::validate`], [`Budget::validate`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Invalid {
+    /// `currency` is not an ISO 4217 code.
+    #[error("currency {0:?} is not a three-letter ISO code such as USD or EUR")]
+    Currency(String),
+    /// `usd_rate` is not a positive number.
+    #[error("usd_rate {0} must be a positive number")]
+    UsdRate(f64),
+    /// A budget's amount is not a positive number.
+    #[error("{budget} budget: {usd} is not a positive amount")]
+    BudgetAmount {
+        /// The budget's id.
+        budget: String,
+        /// Its amount.
+        usd: f64,
+    },
+    /// A budget's thresholds are empty or out of range (the budget's id).
+    #[error("{0} budget: thresholds must be percentages between 1 and 1000")]
+    Thresholds(String),
+    /// A budget's project filter is blank (the budget's id).
+    #[error("{0} budget: empty project name")]
+    EmptyProject(String),
+    /// Two budgets with one id.
+    #[error("two budgets for {0}: keep one")]
+    DuplicateBudget(String),
+    /// The runaway window or rate is unusable.
+    #[error("runaway: window_minutes must be > 0 and usd_in_window >= 0")]
+    RunawayWindow,
+    /// The runaway session cap is not a positive amount.
+    #[error("runaway: session_cap_usd must be a positive amount")]
+    RunawayCap,
+}
+
 /// The file name under the config dir.
 pub const FILE_NAME: &str = "settings.toml";
 
@@ -68,53 +102,49 @@ impl Settings {
             path: path.to_path_buf(),
             msg: e.message().to_string(),
         })?;
-        settings.validate().map_err(|msg| Error::Settings {
-            path: path.to_path_buf(),
-            msg,
-        })?;
+        settings
+            .validate()
+            .map_err(|source| Error::InvalidSettings {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Ok(settings)
     }
 
     /// Checks values a parser cannot: the currency code and rate.
-    pub fn validate(&self) -> std::result::Result<(), String> {
+    pub fn validate(&self) -> std::result::Result<(), Invalid> {
         let code_ok =
             self.currency.len() == 3 && self.currency.bytes().all(|b| b.is_ascii_uppercase());
         if !code_ok {
-            return Err(format!(
-                "currency {:?} is not a three-letter ISO code such as USD or EUR",
-                self.currency
-            ));
+            return Err(Invalid::Currency(self.currency.clone()));
         }
         if !(self.usd_rate.is_finite() && self.usd_rate > 0.0) {
-            return Err(format!(
-                "usd_rate {} must be a positive number",
-                self.usd_rate
-            ));
+            return Err(Invalid::UsdRate(self.usd_rate));
         }
         let mut ids = std::collections::BTreeSet::new();
         for b in &self.budgets {
             b.validate()?;
             if !ids.insert(b.id()) {
-                return Err(format!("two budgets for {}: keep one", b.id()));
+                return Err(Invalid::DuplicateBudget(b.id()));
             }
         }
         let r = &self.runaway;
         if r.window_minutes == 0 || !(r.usd_in_window.is_finite() && r.usd_in_window >= 0.0) {
-            return Err("runaway: window_minutes must be > 0 and usd_in_window >= 0".to_string());
+            return Err(Invalid::RunawayWindow);
         }
         if r.session_cap_usd
             .is_some_and(|c| !(c.is_finite() && c > 0.0))
         {
-            return Err("runaway: session_cap_usd must be a positive amount".to_string());
+            return Err(Invalid::RunawayCap);
         }
         Ok(())
     }
 
     /// Writes the settings to `path` atomically (temporary file + rename).
     pub fn save(&self, path: &Path) -> Result<()> {
-        self.validate().map_err(|msg| Error::Settings {
+        self.validate().map_err(|source| Error::InvalidSettings {
             path: path.to_path_buf(),
-            msg,
+            source,
         })?;
         let body = toml::to_string_pretty(self).map_err(|e| Error::Settings {
             path: path.to_path_buf(),

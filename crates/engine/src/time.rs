@@ -29,6 +29,25 @@ pub fn local_date(ts_ms: i64, tz: Tz) -> NaiveDate {
     tz.from_utc_datetime(&utc.naive_utc()).date_naive()
 }
 
+/// The index's number for a calendar day: days since 0001-01-01 (day 1), so day numbers
+/// order and subtract like the dates they stand for.
+pub fn day_number(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce())
+}
+
+/// The day number of `ts_ms`'s calendar day in `tz`.
+pub fn day_number_at(ts_ms: i64, tz: Tz) -> i64 {
+    day_number(local_date(ts_ms, tz))
+}
+
+/// The date a [`day_number`] stands for (0001-01-01 for a number outside the calendar).
+pub fn date_of_day_number(day: i64) -> NaiveDate {
+    i32::try_from(day)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or_default()
+}
+
 /// A named report period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -94,6 +113,14 @@ impl DayRange {
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.from.is_none_or(|f| day >= f) && self.to.is_none_or(|t| day <= t)
     }
+
+    /// The range as inclusive [`day_number`]s (open ends become `i64::MIN` / `i64::MAX`).
+    pub fn day_numbers(&self) -> (i64, i64) {
+        (
+            self.from.map_or(i64::MIN, day_number),
+            self.to.map_or(i64::MAX, day_number),
+        )
+    }
 }
 
 /// What a report covers: the range plus how to name it.
@@ -133,12 +160,12 @@ impl Span {
 
     /// A custom span from `--from`/`--to` (either may be absent). `from > to` is an error.
     pub fn custom(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span> {
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(Error::Date(format!(
-                    "--from {f} is after --to {t}: nothing can match"
-                )));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(Error::Date(format!(
+                "--from {f} is after --to {t}: nothing can match"
+            )));
         }
         let label = match (from, to) {
             (Some(f), Some(t)) if f == t => f.to_string(),

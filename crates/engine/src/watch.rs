@@ -127,8 +127,7 @@ where
         move |res: DebounceEventResult| {
             let _ = fs_tx.send(Msg::Fs(res));
         },
-    )
-    .map_err(|e| Error::Watch(e.to_string()))?;
+    )?;
     let thread = std::thread::Builder::new()
         .name("burnbar-watch".into())
         .spawn(move || {
@@ -141,7 +140,10 @@ where
             }
             .run(&rx);
         })
-        .map_err(|e| Error::Watch(e.to_string()))?;
+        .map_err(|source| Error::Thread {
+            name: "burnbar-watch",
+            source,
+        })?;
     Ok(WatchHandle {
         tx,
         thread: Some(thread),

@@ -484,10 +484,11 @@ pub fn retries_of(uses: &[ToolUse]) -> u32 {
             }
         } else if is_edit(&s.tool) {
             let file = s.file.unwrap_or(0);
-            if let (Some(&p), Some(v)) = (last_edit.get(&file), last_verify) {
-                if p < v && v < i {
-                    count += 1;
-                }
+            if let (Some(&p), Some(v)) = (last_edit.get(&file), last_verify)
+                && p < v
+                && v < i
+            {
+                count += 1;
             }
             last_edit.insert(file, i);
         }

@@ -23,9 +23,9 @@ mod lookup;
 pub mod remote;
 pub mod table;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -144,16 +144,8 @@ impl Pricer {
         &self,
         events: impl IntoIterator<Item = &'e UsageEvent>,
     ) -> Vec<(Option<Usd>, CostSource)> {
-        let mut memo: HashMap<&str, Option<ModelPrice>> = HashMap::new();
-        events
-            .into_iter()
-            .map(|e| {
-                let price = *memo
-                    .entry(e.model.as_str())
-                    .or_insert_with(|| self.find(&e.model).map(|(_, p)| p));
-                price_with(price.as_ref(), e)
-            })
-            .collect()
+        let mut memo = PriceMemo::new(self);
+        events.into_iter().map(|e| memo.price(e)).collect()
     }
 
     /// Prices one event.
@@ -162,7 +154,38 @@ impl Pricer {
     }
 }
 
-pub(crate) fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostSource) {
+/// Prices calls, looking each distinct model up once: a sync prices up to millions of calls
+/// over a few dozen model ids, and a lookup normalises the id and may try several aliases.
+/// One memo per reader thread; it borrows the pricer, so it never outlives a price table.
+pub struct PriceMemo<'a> {
+    pricer: &'a Pricer,
+    found: FxHashMap<String, Option<ModelPrice>>,
+}
+
+impl<'a> PriceMemo<'a> {
+    /// An empty memo over `pricer`.
+    pub fn new(pricer: &'a Pricer) -> Self {
+        PriceMemo {
+            pricer,
+            found: FxHashMap::default(),
+        }
+    }
+
+    /// Prices one event, as [`Pricer::price`] does.
+    pub fn price(&mut self, e: &UsageEvent) -> (Option<Usd>, CostSource) {
+        let price = match self.found.get(&e.model) {
+            Some(p) => *p,
+            None => {
+                let p = self.pricer.find(&e.model).map(|(_, p)| p);
+                self.found.insert(e.model.clone(), p);
+                p
+            }
+        };
+        price_with(price.as_ref(), e)
+    }
+}
+
+fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostSource) {
     match (price, e.reported_cost) {
         (Some(p), _) => {
             let source = if e.estimated {
@@ -194,14 +217,12 @@ fn load_cached(cache_dir: &Path) -> Option<PriceTable> {
             .map(|t| t.duration_since(std::time::UNIX_EPOCH))
     );
     let compact = cache_dir.join(COMPACT_FILE);
-    if let Ok(text) = std::fs::read_to_string(&compact) {
-        if let Some((head, body)) = text.split_once('\n') {
-            if head == stamp {
-                if let Ok(t) = PriceTable::from_litellm_json(body) {
-                    return Some(t);
-                }
-            }
-        }
+    if let Ok(text) = std::fs::read_to_string(&compact)
+        && let Some((head, body)) = text.split_once('\n')
+        && head == stamp
+        && let Ok(t) = PriceTable::from_litellm_json(body)
+    {
+        return Some(t);
     }
     let table = PriceTable::from_litellm_json(&std::fs::read_to_string(&full).ok()?).ok()?;
     let tmp = cache_dir.join(format!("{COMPACT_FILE}.tmp"));

@@ -240,10 +240,10 @@ impl Decoder<'_> {
                 if let Some(m) = p.model.non_empty() {
                     st.turn_model = Some(m.to_string());
                 }
-                if st.cwd.is_empty() {
-                    if let Some(c) = p.cwd.non_empty() {
-                        st.cwd = c.to_string();
-                    }
+                if st.cwd.is_empty()
+                    && let Some(c) = p.cwd.non_empty()
+                {
+                    st.cwd = c.to_string();
                 }
             }
             (Some("event_msg"), Some(p)) if p.kind.get() == Some("token_count") => {
@@ -255,12 +255,11 @@ impl Decoder<'_> {
                 self.user_message(&rec, p);
             }
             (Some("event_msg"), Some(p)) if p.kind.get() == Some("mcp_tool_call_end") => {
-                if let Some(inv) = &p.invocation.0 {
-                    if let (Some(server), Some(tool)) =
+                if let Some(inv) = &p.invocation.0
+                    && let (Some(server), Some(tool)) =
                         (inv.server.non_empty(), inv.tool.non_empty())
-                    {
-                        self.tool(&rec, ToolUse::named("", &format!("mcp__{server}__{tool}")));
-                    }
+                {
+                    self.tool(&rec, ToolUse::named("", &format!("mcp__{server}__{tool}")));
                 }
             }
             (Some("response_item"), Some(p))

@@ -87,6 +87,19 @@ impl Provider for Gemini {
         }
         Ok(Cursor::START)
     }
+
+    fn is_placeholder_project(&self, project: &str) -> bool {
+        is_project_hash(project)
+    }
+
+    fn resolve_projects<'a>(&self, known: &'a [String]) -> Vec<(&'a str, &'a str)> {
+        if !known.iter().any(|n| is_project_hash(n)) {
+            return Vec::new(); // hashing every name is the cost: only when there is a hash
+        }
+        let mut pairs: Vec<(&str, &str)> = resolve_project_hashes(known).into_iter().collect();
+        pairs.sort_unstable();
+        pairs
+    }
 }
 
 /// The JSONL form, read from the cursor; the session id travels in the cursor state.

@@ -87,6 +87,22 @@ impl PromptMark {
     }
 }
 
+/// What was looked at for one provider.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    /// Which provider.
+    pub provider: ProviderId,
+    /// Its roots, as searched.
+    pub roots: Vec<PathBuf>,
+    /// How many of the roots exist.
+    pub roots_found: usize,
+    /// Log files found.
+    pub files: usize,
+    /// Their total size in bytes.
+    pub bytes: u64,
+}
+
 /// One tool's log reader.
 pub trait Provider: Send + Sync {
     /// Which tool.
@@ -123,6 +139,19 @@ pub trait Provider: Send + Sync {
     /// the source changed.
     fn offset_cursor(&self) -> bool {
         true
+    }
+
+    /// True when `project` is a placeholder this tool records where it could not name the
+    /// project's path (Gemini CLI names projects by a SHA-256 of their path). Calls filed under
+    /// one are moved to the real project once [`Provider::resolve_projects`] finds it.
+    fn is_placeholder_project(&self, _project: &str) -> bool {
+        false
+    }
+
+    /// For each of this tool's placeholders among the `known` project names, the known name it
+    /// stands for, as `(placeholder, project)`.
+    fn resolve_projects<'a>(&self, _known: &'a [String]) -> Vec<(&'a str, &'a str)> {
+        Vec::new()
     }
 }
 

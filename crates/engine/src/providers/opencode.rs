@@ -475,11 +475,10 @@ pub(crate) fn message_event(
         .and_then(|p| p.cwd.non_empty().or_else(|| p.root.non_empty()))
         .or(directory.filter(|d| !d.is_empty()))
         .unwrap_or("unknown");
-    #[allow(clippy::cast_possible_truncation)] // a cost in micro-USD fits i64
     let reported = m
         .cost
         .filter(|c| c.is_finite() && *c > 0.0)
-        .map(|c| Usd((c * 1e6).round() as i64));
+        .map(Usd::from_dollars);
     Some(UsageEvent {
         reasoning_in_output: false,
         openai_cache_semantics: m.provider_id.get() == Some("openai"),

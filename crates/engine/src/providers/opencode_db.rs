@@ -110,10 +110,10 @@ fn db_parts(stmt: Option<&mut rusqlite::Statement<'_>>, message: &str) -> Parts 
         return out;
     };
     while let Ok(Some(r)) = rows.next() {
-        if let Ok(ValueRef::Text(b) | ValueRef::Blob(b)) = r.get_ref(0) {
-            if let Ok(part) = serde_json::from_slice::<Part>(b) {
-                part.add_to(&mut out);
-            }
+        if let Ok(ValueRef::Text(b) | ValueRef::Blob(b)) = r.get_ref(0)
+            && let Ok(part) = serde_json::from_slice::<Part>(b)
+        {
+            part.add_to(&mut out);
         }
     }
     out
@@ -187,15 +187,12 @@ fn read_messages(
                     e.key = format!("opencode:{session}:{id}");
                     e.tools = parts(&id).tools;
                     batch.events.push(e);
-                } else if m.is_user() {
-                    if let (Some(ts), Some(text)) = (message_ms(&m), parts(&id).text) {
-                        batch.prompts.push(PromptMark::new(
-                            ProviderId::OpenCode,
-                            &root_id,
-                            ts,
-                            &text,
-                        ));
-                    }
+                } else if m.is_user()
+                    && let (Some(ts), Some(text)) = (message_ms(&m), parts(&id).text)
+                {
+                    batch
+                        .prompts
+                        .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, &text));
                 }
             }
             Err(e) => batch.warnings.push(Warning::whole_file(

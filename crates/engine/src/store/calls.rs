@@ -1,14 +1,13 @@
 //! The `calls` table and the writer that upserts into it.
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::merge::{Rank, merge_copy};
 use crate::model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
-use crate::pricing::Pricer;
-use crate::time::local_date;
+use crate::pricing::{PriceMemo, Pricer};
+use crate::time::day_number_at;
 
 /// A stable 64-bit id for (provider, dedup key): FNV-1a over the bytes, then the `SplitMix64`
 /// finaliser for avalanche. Stable across builds and platforms (unlike `std`'s hasher); with
@@ -73,19 +72,6 @@ fn to_i64(n: u64) -> i64 {
 
 fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
-}
-
-/// The day number stored for a timestamp (days since 0001-01-01 in the index zone).
-pub fn day_number(ts_ms: i64, tz: Tz) -> i64 {
-    i64::from(chrono::Datelike::num_days_from_ce(&local_date(ts_ms, tz)))
-}
-
-/// The date of a stored day number.
-pub fn day_date(day: i64) -> NaiveDate {
-    i32::try_from(day)
-        .ok()
-        .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .unwrap_or_default()
 }
 
 /// Interns model, project and session names to integer ids.
@@ -197,34 +183,6 @@ pub enum Upsert {
     Unchanged,
 }
 
-/// Prices calls, looking each model up once.
-pub struct Prices<'a> {
-    pricer: &'a Pricer,
-    found: FxHashMap<String, Option<crate::pricing::ModelPrice>>,
-}
-
-impl<'a> Prices<'a> {
-    /// An empty cache over `pricer`.
-    pub fn new(pricer: &'a Pricer) -> Self {
-        Prices {
-            pricer,
-            found: FxHashMap::default(),
-        }
-    }
-
-    fn price(&mut self, e: &UsageEvent) -> (Option<Usd>, CostSource) {
-        let pricer = self.pricer;
-        let price = match self.found.get(&e.model) {
-            Some(p) => *p,
-            None => *self
-                .found
-                .entry(e.model.clone())
-                .or_insert_with(|| pricer.find(&e.model).map(|(_, p)| p)),
-        };
-        crate::pricing::price_with(price.as_ref(), e)
-    }
-}
-
 /// A call made ready to store: its id, day, cost and encoded tool uses are worked out where
 /// it was read (a reader thread), so the single writer only writes.
 pub struct Prepared {
@@ -243,10 +201,10 @@ struct Derived {
 }
 
 impl Derived {
-    fn of(e: &UsageEvent, prices: &mut Prices<'_>, tz: Tz) -> Self {
+    fn of(e: &UsageEvent, prices: &mut PriceMemo<'_>, tz: Tz) -> Self {
         let (cost, source) = prices.price(e);
         Derived {
-            day: day_number(e.timestamp_ms, tz),
+            day: day_number_at(e.timestamp_ms, tz),
             cost,
             source,
             tools: encode_tools(&e.tools),
@@ -256,7 +214,7 @@ impl Derived {
 
 impl Prepared {
     /// Prepares `event`, read from a file ranked `rank`, for [`Writer::upsert`].
-    pub fn new(event: UsageEvent, rank: Rank, prices: &mut Prices<'_>, tz: Tz) -> Self {
+    pub fn new(event: UsageEvent, rank: Rank, prices: &mut PriceMemo<'_>, tz: Tz) -> Self {
         Prepared {
             id: key_id(event.provider, &event.key),
             derived: Derived::of(&event, prices, tz),
@@ -276,11 +234,11 @@ pub struct Writer<'a> {
     conn: &'a Connection,
     interner: &'a mut Interner,
     tz: Tz,
-    prices: Prices<'a>,
+    prices: PriceMemo<'a>,
     /// Sessions whose rollup must be rebuilt.
     pub touched_sessions: FxHashSet<i64>,
-    /// True when this writer stored a call under an unresolved Gemini project hash or created
-    /// a project a hash could resolve to: hashes are then looked up again.
+    /// True when this writer met a project name it had not written before: placeholder
+    /// projects ([`crate::providers::Provider::resolve_projects`]) are then resolved again.
     pub projects_changed: bool,
 }
 
@@ -373,7 +331,7 @@ impl<'a> Writer<'a> {
             conn,
             interner,
             tz,
-            prices: Prices::new(pricer),
+            prices: PriceMemo::new(pricer),
             touched_sessions: FxHashSet::default(),
             projects_changed: false,
         }
@@ -463,9 +421,7 @@ impl<'a> Writer<'a> {
             .session(self.conn, e.provider, &e.session_id)?;
         let known = self.interner.projects.len();
         let project = self.interner.project(self.conn, &e.project)?;
-        if self.interner.projects.len() > known
-            || crate::providers::gemini::is_project_hash(&e.project)
-        {
+        if self.interner.projects.len() > known {
             self.projects_changed = true;
         }
         let t = &e.tokens;
@@ -536,31 +492,25 @@ pub fn reprice_all(conn: &Connection, pricer: &Pricer) -> rusqlite::Result<usize
     Ok(changed)
 }
 
-/// Moves calls filed under an unresolved Gemini project hash to the known project path that
-/// hashes to it (indexed lookups; cheap). Returns the sessions whose rollup must be rebuilt.
-pub fn resolve_hashed_projects(conn: &Connection) -> rusqlite::Result<FxHashSet<i64>> {
-    let mut touched = FxHashSet::default();
-    let projects: Vec<(i64, String)> = conn
-        .prepare_cached("SELECT id, name FROM projects")?
+/// Every project's id and name.
+pub fn projects(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
+    conn.prepare_cached("SELECT id, name FROM projects")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+/// Files every call of project `from` under project `to` (a placeholder resolved). Returns
+/// the sessions whose rollup must be rebuilt.
+pub fn move_project_calls(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<FxHashSet<i64>> {
+    let touched = conn
+        .prepare_cached("SELECT DISTINCT session_id FROM calls WHERE project_id = ?1")?
+        .query_map([from], |r| r.get::<_, i64>(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if !projects
-        .iter()
-        .any(|(_, n)| crate::providers::gemini::is_project_hash(n))
-    {
-        return Ok(touched);
-    }
-    let names: Vec<String> = projects.iter().map(|(_, n)| n.clone()).collect();
-    let ids: FxHashMap<&str, i64> = projects.iter().map(|(id, n)| (n.as_str(), *id)).collect();
-    for (hash, path) in crate::providers::gemini::resolve_project_hashes(&names) {
-        let (from, to) = (ids[hash], ids[path]);
-        let mut sessions =
-            conn.prepare_cached("SELECT DISTINCT session_id FROM calls WHERE project_id = ?1")?;
-        for s in sessions.query_map([from], |r| r.get::<_, i64>(0))? {
-            touched.insert(s?);
-        }
-        conn.prepare_cached("UPDATE calls SET project_id = ?1 WHERE project_id = ?2")?
-            .execute([to, from])?;
-    }
+    conn.prepare_cached("UPDATE calls SET project_id = ?1 WHERE project_id = ?2")?
+        .execute([to, from])?;
     Ok(touched)
 }

@@ -28,10 +28,9 @@ use crate::error::{Error, Result};
 
 pub use alerts::{active_sessions, claim as claim_alert};
 pub use calls::{
-    CallRow, Upsert, all_calls, day_number, key_id, latest_call_ms, reprice_all,
-    resolve_hashed_projects,
+    CallRow, Upsert, all_calls, key_id, latest_call_ms, move_project_calls, projects, reprice_all,
 };
-pub(crate) use calls::{Interner, Prepared, Prices, Writer};
+pub(crate) use calls::{Interner, Prepared, Writer};
 pub use files::{
     FileRecord, index_only_calls, insert as insert_file, load_all as load_files,
     load_some as load_some_files, mark_missing, next_id as next_file_id, save as save_file,

@@ -15,10 +15,11 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use rusqlite::{Connection, params};
 
-use super::calls::{SELF_CORRECTION, SUPPLEMENTARY, day_date, decode_tools};
+use super::calls::{SELF_CORRECTION, SUPPLEMENTARY, decode_tools};
 use crate::aggregate::{Slice, Totals, TurnStats};
 use crate::classify::{self, Category, PromptSig};
 use crate::model::{CostSource, ProviderId, Tokens, ToolUse, Usd};
+use crate::time::{date_of_day_number, day_number_at};
 
 /// What a `tool_slices` row counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -457,7 +458,7 @@ pub fn query(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Slic
     )?;
     let rows = stmt.query_map(params![from, to], |r| {
         Ok(Slice {
-            day: day_date(r.get(0)?),
+            day: date_of_day_number(r.get(0)?),
             provider: ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode),
             model: r.get(2)?,
             project: r.get(3)?,
@@ -556,7 +557,7 @@ pub fn reday_all(conn: &Connection, tz: chrono_tz::Tz) -> rusqlite::Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     let mut write = conn.prepare_cached("UPDATE calls SET day = ?1 WHERE id = ?2")?;
     for (id, ts) in rows {
-        write.execute(params![super::calls::day_number(ts, tz), id])?;
+        write.execute(params![day_number_at(ts, tz), id])?;
     }
     Ok(())
 }
