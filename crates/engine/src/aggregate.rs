@@ -105,24 +105,39 @@ impl TurnStats {
 impl Totals {
     /// Adds one call.
     pub fn add(&mut self, c: &Call) {
-        if !c.event.supplementary {
+        self.add_call(
+            &c.event.tokens,
+            c.cost,
+            c.cost_source,
+            c.event.supplementary,
+        );
+    }
+
+    /// Adds one call given by its parts: the one rule by which every sum of calls is made. A
+    /// supplementary record (a context meter) adds tokens and cost but is neither a call nor
+    /// an unpriced one.
+    pub fn add_call(
+        &mut self,
+        tokens: &Tokens,
+        cost: Option<Usd>,
+        source: CostSource,
+        supplementary: bool,
+    ) {
+        if !supplementary {
             self.calls += 1;
         }
-        self.tokens += c.event.tokens;
-        match c.cost {
+        self.tokens += *tokens;
+        match cost {
             Some(cost) => {
                 self.cost += cost;
-                if c.cost_source == CostSource::Estimated {
+                if source == CostSource::Estimated {
                     self.estimated_cost += cost;
                 }
             }
-            None if !c.event.supplementary => self.unpriced_calls += 1,
+            None if !supplementary => self.unpriced_calls += 1,
             None => {}
         }
-        self.cost_source = Some(
-            self.cost_source
-                .map_or(c.cost_source, |s| s.weakest(c.cost_source)),
-        );
+        self.cost_source = Some(self.cost_source.map_or(source, |s| s.weakest(source)));
     }
 
     /// Adds another total.

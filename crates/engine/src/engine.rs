@@ -207,7 +207,7 @@ impl Engine {
     }
 
     /// The index's tool rollup for `range` (days in the zone of the last sync).
-    pub fn tool_slices(&self, range: DayRange) -> Result<Vec<store::ToolSlice>> {
+    pub fn tool_slices(&self, range: DayRange) -> Result<Vec<crate::rollup::ToolSlice>> {
         let (from, to) = range.day_numbers();
         Ok(store::query_tools(self.store.conn(), from, to)?)
     }

@@ -54,6 +54,7 @@ pub mod pricing;
 pub mod project;
 pub mod providers;
 pub mod report;
+pub mod rollup;
 pub mod settings;
 pub mod snapshot;
 pub mod store;

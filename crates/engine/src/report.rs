@@ -503,8 +503,8 @@ pub struct ToolBreakdown {
 impl ToolBreakdown {
     /// Sums the tool rollup rows (already limited to the filter's days) whose tool and
     /// project `filter` keeps.
-    pub fn build(rows: &[crate::store::ToolSlice], filter: &Filter) -> ToolBreakdown {
-        use crate::store::ToolKind;
+    pub fn build(rows: &[crate::rollup::ToolSlice], filter: &Filter) -> ToolBreakdown {
+        use crate::rollup::ToolKind;
         let mut sums: BTreeMap<(ToolKind, &str), (u64, Usd)> = BTreeMap::new();
         for r in rows
             .iter()

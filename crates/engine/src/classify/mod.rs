@@ -23,12 +23,15 @@
 
 pub mod rules;
 pub mod shell;
+mod signature;
+pub mod turns;
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
 pub use rules::Prompt;
+pub use signature::PromptSig;
 
 use crate::model::ToolUse;
 
@@ -62,134 +65,6 @@ impl Facts for Prompt {
     }
     fn mentions_url(&self) -> bool {
         Prompt::mentions_url(self)
-    }
-}
-
-/// The keyword sets a prompt signature records, in its order.
-const SIG_SETS: [&[&str]; 9] = [
-    rules::TEST,
-    rules::GIT,
-    rules::BUILD,
-    rules::INSTALL,
-    rules::DEBUG,
-    rules::FEATURE,
-    rules::REFACTOR,
-    rules::BRAINSTORM,
-    rules::RESEARCH,
-];
-
-/// Everything the rules need from a prompt and nothing else: where each keyword set first
-/// matches and whether it names a file, a script or a URL. This, not the text, is what the
-/// index stores per turn, so a turn can be classified again when more of it arrives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PromptSig {
-    at: [Option<u32>; 9],
-    file: bool,
-    script: bool,
-    url: bool,
-}
-
-/// Every keyword of [`SIG_SETS`] in one automaton, with the sets each belongs to: one pass
-/// over a prompt finds every set's earliest whole-word match (the same answer as
-/// [`Prompt::earliest`] per set, which the tests check).
-static SIG_MATCHER: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Vec<usize>>)> =
-    std::sync::LazyLock::new(|| {
-        let mut patterns: Vec<&str> = Vec::new();
-        let mut sets: Vec<Vec<usize>> = Vec::new();
-        for (i, set) in SIG_SETS.iter().enumerate() {
-            for p in *set {
-                match patterns.iter().position(|q| q == p) {
-                    Some(at) => sets[at].push(i),
-                    None => {
-                        patterns.push(p);
-                        sets.push(vec![i]);
-                    }
-                }
-            }
-        }
-        let ac = aho_corasick::AhoCorasick::new(&patterns).expect("keyword patterns build");
-        (ac, sets)
-    });
-
-impl PromptSig {
-    /// The signature of a prompt's text.
-    pub fn of(text: &str) -> PromptSig {
-        let p = Prompt::new(text);
-        let (ac, sets) = &*SIG_MATCHER;
-        let s = p.as_str();
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        let mut at: [Option<u32>; 9] = [None; 9];
-        for m in ac.find_overlapping_iter(s) {
-            if word(s[..m.start()].chars().next_back()) || word(s[m.end()..].chars().next()) {
-                continue;
-            }
-            let start = u32::try_from(m.start()).unwrap_or(u32::MAX);
-            for &i in &sets[m.pattern().as_usize()] {
-                if at[i].is_none_or(|a| start < a) {
-                    at[i] = Some(start);
-                }
-            }
-        }
-        PromptSig {
-            at,
-            file: p.mentions_file(),
-            script: p.mentions_script(),
-            url: p.mentions_url(),
-        }
-    }
-
-    /// A compact text form for the index: nine positions (`-` for none), then the flags.
-    pub fn encode(&self) -> String {
-        let mut s = String::with_capacity(32);
-        for (i, a) in self.at.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            match a {
-                Some(n) => s.push_str(&n.to_string()),
-                None => s.push('-'),
-            }
-        }
-        s.push(';');
-        for (flag, c) in [(self.file, 'f'), (self.script, 's'), (self.url, 'u')] {
-            if flag {
-                s.push(c);
-            }
-        }
-        s
-    }
-
-    /// Reads [`PromptSig::encode`]'s form; anything unreadable is an empty prompt.
-    pub fn decode(s: &str) -> PromptSig {
-        let (pos, flags) = s.split_once(';').unwrap_or((s, ""));
-        let mut sig = PromptSig {
-            file: flags.contains('f'),
-            script: flags.contains('s'),
-            url: flags.contains('u'),
-            ..PromptSig::default()
-        };
-        for (slot, part) in sig.at.iter_mut().zip(pos.split(',')) {
-            *slot = part.parse().ok();
-        }
-        sig
-    }
-}
-
-impl Facts for PromptSig {
-    fn earliest(&self, set: &[&str]) -> Option<usize> {
-        let i = SIG_SETS
-            .iter()
-            .position(|s| std::ptr::eq(*s, set) || *s == set)?;
-        self.at[i].map(|n| n as usize)
-    }
-    fn mentions_file(&self) -> bool {
-        self.file
-    }
-    fn mentions_script(&self) -> bool {
-        self.script
-    }
-    fn mentions_url(&self) -> bool {
-        self.url
     }
 }
 
@@ -304,17 +179,6 @@ impl Category {
     }
 }
 
-/// One tool use within a turn, in call order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Step {
-    /// The tool's name as the provider reports it (`Edit`, `Bash`, `mcp__github__get_issue`).
-    pub tool: String,
-    /// The file it touched, when known.
-    pub file: Option<String>,
-    /// The shell command, for shell tools.
-    pub command: Option<String>,
-}
-
 /// What the classifier says about one turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TurnVerdict {
@@ -346,17 +210,6 @@ fn is_mcp(tool: &str) -> bool {
     tool.starts_with("mcp__")
 }
 
-/// Classifies a turn and counts its retries.
-pub fn classify_turn(prompt: &str, steps: &[Step]) -> TurnVerdict {
-    let tools: Vec<&str> = steps.iter().map(|s| s.tool.as_str()).collect();
-    let edit_turn = tools.iter().any(|t| is_edit(t));
-    TurnVerdict {
-        category: category(prompt, &tools),
-        edit_turn,
-        retries: if edit_turn { retries(steps) } else { 0 },
-    }
-}
-
 /// Classifies a turn from its stored prompt signature and its calls' tool uses, in order.
 pub fn classify_uses(sig: &PromptSig, uses: &[ToolUse]) -> TurnVerdict {
     let tools: Vec<&str> = uses.iter().map(|u| u.tool.as_str()).collect();
@@ -366,11 +219,6 @@ pub fn classify_uses(sig: &PromptSig, uses: &[ToolUse]) -> TurnVerdict {
         edit_turn,
         retries: if edit_turn { retries_of(uses) } else { 0 },
     }
-}
-
-/// The category of a turn with these tools and this prompt.
-pub fn category(prompt: &str, tools: &[&str]) -> Category {
-    category_of(&Prompt::new(prompt), tools)
 }
 
 /// The category of a turn from what is known of its prompt ([`Prompt`] in memory, or its
@@ -456,23 +304,9 @@ fn conversation<P: Facts>(p: &P) -> Category {
     }
 }
 
-/// Counts retries: an edit of file F counts when F was edited at an earlier step `p` and a
+/// Counts retries over a turn's tool uses: an edit of file F counts when F was edited at an earlier step `p` and a
 /// shell command that is not read-shaped (or whose command is unknown) ran at a step between
 /// `p` and now. Edits without a file share one key.
-pub fn retries(steps: &[Step]) -> u32 {
-    let uses: Vec<ToolUse> = steps
-        .iter()
-        .map(|s| match (&s.command, &s.file) {
-            (Some(c), _) => ToolUse::shell("", &s.tool, c),
-            (None, Some(f)) => ToolUse::on_file("", &s.tool, f),
-            (None, None) => ToolUse::named("", &s.tool),
-        })
-        .collect();
-    retries_of(&uses)
-}
-
-/// [`retries`] over stored tool uses (file paths hashed, commands reduced to read-shaped or
-/// not).
 pub fn retries_of(uses: &[ToolUse]) -> u32 {
     let mut last_edit: HashMap<u32, usize> = HashMap::new();
     let mut last_verify: Option<usize> = None;
@@ -500,12 +334,23 @@ pub fn retries_of(uses: &[ToolUse]) -> u32 {
 mod tests {
     use super::*;
 
-    fn step(tool: &str, file: Option<&str>, command: Option<&str>) -> Step {
-        Step {
-            tool: tool.into(),
-            file: file.map(Into::into),
-            command: command.map(Into::into),
+    /// A tool use as a provider records it: a shell command, a file, or just a name.
+    fn step(tool: &str, file: Option<&str>, command: Option<&str>) -> ToolUse {
+        match (command, file) {
+            (Some(c), _) => ToolUse::shell("", tool, c),
+            (None, Some(f)) => ToolUse::on_file("", tool, f),
+            (None, None) => ToolUse::named("", tool),
         }
+    }
+
+    /// The category of a turn with this prompt text and these tools.
+    fn category(prompt: &str, tools: &[&str]) -> Category {
+        category_of(&Prompt::new(prompt), tools)
+    }
+
+    /// Classifies a turn from its prompt text.
+    fn classify_turn(prompt: &str, uses: &[ToolUse]) -> TurnVerdict {
+        classify_uses(&PromptSig::of(prompt), uses)
     }
 
     fn cat(prompt: &str, tools: &[&str]) -> Category {

@@ -5,10 +5,8 @@
 //! - `tool_slices`: tool uses per (session, day, project, kind, name): core tools, shell
 //!   programs, MCP servers, skills, sub-agent types and git branches.
 //!
-//! This is where turns are put together: a session's prompts (`turns`) and its calls, in time
-//! order; each call belongs to the latest prompt at or before it (sub-agent calls included),
-//! so a turn is classified whole, however many appends it arrived in, while its cost stays on
-//! each call's own day.
+//! The rule that makes them is [`crate::rollup::session`] (pure); this module loads a
+//! session's prompts and calls, hands them over, and writes the rows it returns.
 
 use std::collections::BTreeMap;
 
@@ -17,60 +15,11 @@ use rusqlite::{Connection, params};
 
 use super::calls::{SELF_CORRECTION, SUPPLEMENTARY, decode_tools};
 use crate::aggregate::{Slice, Totals, TurnStats};
-use crate::classify::{self, Category, PromptSig};
-use crate::model::{CostSource, ProviderId, Tokens, ToolUse, Usd};
+use crate::classify::{Category, PromptSig};
+use crate::model::{CostSource, ProviderId, Tokens, Usd};
+use crate::rollup::{SessionCall, SessionRollup};
+pub use crate::rollup::{ToolKind, ToolSlice};
 use crate::time::{date_of_day_number, day_number_at};
-
-/// What a `tool_slices` row counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ToolKind {
-    /// A tool other than an MCP tool (`Edit`, `Bash`, `Read`).
-    Core,
-    /// A program run by a shell command (`npm`, `git`, `rg`).
-    Shell,
-    /// An MCP server (`mcp__<server>__<tool>`).
-    Mcp,
-    /// A skill (`Skill` with its name).
-    Skill,
-    /// A sub-agent type (`Agent`/`Task` with its `subagent_type`).
-    Agent,
-    /// A git branch (calls made on it).
-    Branch,
-}
-
-impl ToolKind {
-    fn code(self) -> i64 {
-        self as i64
-    }
-
-    fn from_code(c: i64) -> ToolKind {
-        match c {
-            0 => ToolKind::Core,
-            1 => ToolKind::Shell,
-            2 => ToolKind::Mcp,
-            3 => ToolKind::Skill,
-            4 => ToolKind::Agent,
-            _ => ToolKind::Branch,
-        }
-    }
-}
-
-/// Tool uses of one name by one tool in one project over a range of days.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ToolSlice {
-    /// Tool.
-    pub provider: ProviderId,
-    /// Project.
-    pub project: String,
-    /// What is counted.
-    pub kind: ToolKind,
-    /// Its name.
-    pub name: String,
-    /// Uses (calls on a branch).
-    pub uses: u64,
-    /// The cost of the calls that used it (each call once per name).
-    pub cost: Usd,
-}
 
 /// One stored call, as the rollup needs it.
 struct Row {
@@ -91,13 +40,43 @@ struct Row {
 }
 
 impl Row {
-    fn tool_uses(&self) -> Vec<ToolUse> {
-        decode_tools(self.tools.as_deref())
+    /// The call as the rollup takes it (tool uses decoded here, one session at a time).
+    fn to_call(&self) -> SessionCall {
+        let k = self.tokens.map(u);
+        SessionCall {
+            ts_ms: self.ts,
+            day: self.day,
+            model: self.model,
+            project: self.project,
+            provider: provider_of(self.provider),
+            tokens: Tokens {
+                input: k[0],
+                output: k[1],
+                cache_read: k[2],
+                cache_write_5m: k[3],
+                cache_write_1h: k[4],
+                reasoning: k[5],
+                web_search_requests: k[6],
+            },
+            cost: self.cost.map(Usd),
+            cost_source: CostSource::from_code(self.source),
+            supplementary: self.flags & SUPPLEMENTARY != 0,
+            self_correction: self.flags & SELF_CORRECTION != 0,
+            tools: decode_tools(self.tools.as_deref()),
+            branch: self.branch.clone(),
+        }
     }
 }
 
-type SliceKey = (i64, i64, i64, Category);
-type ToolKey = (i64, i64, ToolKind, String);
+fn provider_of(code: i64) -> ProviderId {
+    ProviderId::from_code(code).unwrap_or(ProviderId::ClaudeCode)
+}
+
+/// Rolls up one session's calls (sorted by time, then id).
+fn roll_up(prompts: &[(i64, PromptSig)], rows: &[Row]) -> SessionRollup {
+    let calls: Vec<SessionCall> = rows.iter().map(Row::to_call).collect();
+    crate::rollup::session(prompts, &calls)
+}
 
 /// Rebuilds the rollup rows of the given sessions.
 pub fn rebuild_sessions(
@@ -138,7 +117,7 @@ pub fn rebuild_all(conn: &Connection) -> rusqlite::Result<()> {
     }
     // sessions roll up independently: on both cores, then one writer
     let none = Vec::new();
-    let rolled: Vec<(i64, (Slices, Tools))> = calls
+    let rolled: Vec<(i64, SessionRollup)> = calls
         .into_par_iter()
         .map(|(session, mut rows)| {
             rows.sort_by_key(|r| (r.ts, r.id));
@@ -146,9 +125,8 @@ pub fn rebuild_all(conn: &Connection) -> rusqlite::Result<()> {
             (session, roll_up(prompts, &rows))
         })
         .collect();
-    for (session, (slices, tools)) in rolled {
-        write_slices(conn, session, slices)?;
-        write_tools(conn, session, tools)?;
+    for (session, rollup) in rolled {
+        write_rollup(conn, session, rollup)?;
     }
     Ok(())
 }
@@ -188,13 +166,8 @@ fn rebuild_session(conn: &Connection, session: i64) -> rusqlite::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let (slices, tools) = roll_up(&prompts, &rows);
-    write_slices(conn, session, slices)?;
-    write_tools(conn, session, tools)
+    write_rollup(conn, session, roll_up(&prompts, &rows))
 }
-
-type Slices = BTreeMap<SliceKey, (i64, Totals, i64, i64)>;
-type Tools = BTreeMap<ToolKey, (i64, u64, i64)>;
 
 /// A session's prompts and calls, each in time order.
 #[allow(clippy::type_complexity)]
@@ -217,58 +190,16 @@ fn load_session(
     Ok((prompts, rows))
 }
 
-/// Classifies the session's turns and sums its calls into slices and tool rows.
-fn roll_up(prompts: &[(i64, PromptSig)], rows: &[Row]) -> (Slices, Tools) {
-    let mut slices: Slices = BTreeMap::new();
-    let mut tools: Tools = BTreeMap::new();
-    for turn in turns(prompts, rows) {
-        let uses: Vec<ToolUse> = turn
-            .calls
-            .iter()
-            .flat_map(|&i| rows[i].tool_uses())
-            .collect();
-        let verdict = match turn.sig {
-            Some(sig) => classify::classify_uses(&sig, &uses),
-            // no prompt on record and no tools: nothing to go on
-            None if uses.is_empty() => classify::TurnVerdict {
-                category: Category::General,
-                edit_turn: false,
-                retries: 0,
-            },
-            None => classify::classify_uses(&PromptSig::default(), &uses),
-        };
-        let turn_cost: i64 = turn.calls.iter().filter_map(|&i| rows[i].cost).sum();
-        let head = turn
-            .calls
-            .iter()
-            .copied()
-            .find(|&i| rows[i].flags & SUPPLEMENTARY == 0);
-        for &i in &turn.calls {
-            let r = &rows[i];
-            let key = (r.day, r.model, r.project, verdict.category);
-            let slot = slices
-                .entry(key)
-                .or_insert((r.provider, Totals::default(), r.ts, r.ts));
-            add_call(&mut slot.1, r);
-            slot.2 = slot.2.min(r.ts);
-            slot.3 = slot.3.max(r.ts);
-            if head == Some(i) {
-                let t = &mut slot.1.turns;
-                t.turns += 1;
-                if verdict.edit_turn {
-                    t.edit_turns += 1;
-                    t.one_shot_turns += u64::from(verdict.one_shot());
-                    t.retries += u64::from(verdict.retries);
-                    t.edit_cost += Usd(turn_cost);
-                }
-            }
-            add_tools(&mut tools, r);
-        }
-    }
-    (slices, tools)
+fn write_rollup(conn: &Connection, session: i64, r: SessionRollup) -> rusqlite::Result<()> {
+    write_slices(conn, session, r.slices)?;
+    write_tools(conn, session, r.tools)
 }
 
-fn write_slices(conn: &Connection, session: i64, slices: Slices) -> rusqlite::Result<()> {
+fn write_slices(
+    conn: &Connection,
+    session: i64,
+    slices: BTreeMap<crate::rollup::SliceKey, crate::rollup::SliceSums>,
+) -> rusqlite::Result<()> {
     let mut ins = conn.prepare_cached(
         "INSERT INTO slices (day, session_id, model_id, project_id, category, provider, calls,
             input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search,
@@ -277,7 +208,8 @@ fn write_slices(conn: &Connection, session: i64, slices: Slices) -> rusqlite::Re
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
             ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
     )?;
-    for ((day, model, project, category), (provider, t, first, last)) in slices {
+    for ((day, model, project, category), sums) in slices {
+        let t = &sums.totals;
         let k = &t.tokens;
         ins.execute(params![
             day,
@@ -285,7 +217,7 @@ fn write_slices(conn: &Connection, session: i64, slices: Slices) -> rusqlite::Re
             model,
             project,
             category.code(),
-            provider,
+            sums.provider.code(),
             i(t.calls),
             i(k.input),
             i(k.output),
@@ -298,8 +230,8 @@ fn write_slices(conn: &Connection, session: i64, slices: Slices) -> rusqlite::Re
             i(t.unpriced_calls),
             t.estimated_cost.micros(),
             t.cost_source.map_or(0, CostSource::code),
-            first,
-            last,
+            sums.first_ms,
+            sums.last_ms,
             i(t.turns.turns),
             i(t.turns.edit_turns),
             i(t.turns.one_shot_turns),
@@ -312,128 +244,28 @@ fn write_slices(conn: &Connection, session: i64, slices: Slices) -> rusqlite::Re
     Ok(())
 }
 
-fn write_tools(conn: &Connection, session: i64, tools: Tools) -> rusqlite::Result<()> {
+fn write_tools(
+    conn: &Connection,
+    session: i64,
+    tools: BTreeMap<crate::rollup::ToolKey, crate::rollup::ToolSums>,
+) -> rusqlite::Result<()> {
     let mut ins = conn.prepare_cached(
         "INSERT INTO tool_slices (day, session_id, project_id, provider, kind, name, calls,
             cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
-    for ((day, project, kind, name), (provider, uses, cost)) in tools {
+    for ((day, project, kind, name), sums) in tools {
         ins.execute(params![
             day,
             session,
             project,
-            provider,
+            sums.provider.code(),
             kind.code(),
             name,
-            i(uses),
-            cost
+            i(sums.uses),
+            sums.cost.micros()
         ])?;
     }
     Ok(())
-}
-
-/// A turn: the prompt it began with (`None` for calls before any prompt on record, each its
-/// own turn) and its calls (indices into the session's rows, in time order).
-struct Turn {
-    sig: Option<PromptSig>,
-    calls: Vec<usize>,
-}
-
-/// Splits a session's calls (sorted by time) into turns at its prompts.
-fn turns(prompts: &[(i64, PromptSig)], rows: &[Row]) -> Vec<Turn> {
-    let mut out: Vec<Turn> = Vec::new();
-    let mut current: Option<usize> = None; // index into prompts of the open turn
-    for (i, r) in rows.iter().enumerate() {
-        let at = prompts.partition_point(|(ts, _)| *ts <= r.ts);
-        match at.checked_sub(1) {
-            None => out.push(Turn {
-                sig: None,
-                calls: vec![i],
-            }),
-            Some(p) if current == Some(p) => {
-                if let Some(t) = out.last_mut() {
-                    t.calls.push(i);
-                }
-            }
-            Some(p) => {
-                current = Some(p);
-                out.push(Turn {
-                    sig: Some(prompts[p].1),
-                    calls: vec![i],
-                });
-            }
-        }
-    }
-    out
-}
-
-fn add_call(t: &mut Totals, r: &Row) {
-    let supplementary = r.flags & SUPPLEMENTARY != 0;
-    if !supplementary {
-        t.calls += 1;
-    }
-    let k = r.tokens.map(|n| u64::try_from(n).unwrap_or(0));
-    t.tokens += Tokens {
-        input: k[0],
-        output: k[1],
-        cache_read: k[2],
-        cache_write_5m: k[3],
-        cache_write_1h: k[4],
-        reasoning: k[5],
-        web_search_requests: k[6],
-    };
-    let source = CostSource::from_code(r.source);
-    match r.cost {
-        Some(c) => {
-            t.cost += Usd(c);
-            if source == CostSource::Estimated {
-                t.estimated_cost += Usd(c);
-            }
-        }
-        None if !supplementary => t.unpriced_calls += 1,
-        None => {}
-    }
-    t.cost_source = Some(t.cost_source.map_or(source, |s| s.weakest(source)));
-    t.turns.self_corrections += u64::from(r.flags & SELF_CORRECTION != 0);
-    t.turns.tool_uses += r.tools.as_deref().map_or(0, |s| {
-        s.split('\n').filter(|l| !l.is_empty()).count() as u64
-    });
-}
-
-fn add_tools(map: &mut BTreeMap<ToolKey, (i64, u64, i64)>, r: &Row) {
-    let cost = r.cost.unwrap_or(0);
-    // each name counts every use, and the call's cost once
-    let mut costed: Vec<(ToolKind, &str)> = Vec::new();
-    let mut names: Vec<(ToolKind, &str)> = Vec::new();
-    let uses = r.tool_uses();
-    for t in &uses {
-        match t.mcp_server() {
-            Some(server) => names.push((ToolKind::Mcp, server)),
-            None => names.push((ToolKind::Core, &t.tool)),
-        }
-        names.extend(t.programs.iter().map(|p| (ToolKind::Shell, p.as_str())));
-        if let Some(d) = &t.detail {
-            let kind = if t.tool.eq_ignore_ascii_case("skill") {
-                ToolKind::Skill
-            } else {
-                ToolKind::Agent
-            };
-            names.push((kind, d));
-        }
-    }
-    if let Some(b) = &r.branch {
-        names.push((ToolKind::Branch, b));
-    }
-    for (kind, name) in names {
-        let slot = map
-            .entry((r.day, r.project, kind, name.to_string()))
-            .or_insert((r.provider, 0, 0));
-        slot.1 += 1;
-        if !costed.contains(&(kind, name)) {
-            slot.2 += cost;
-            costed.push((kind, name));
-        }
-    }
 }
 
 fn i(n: u64) -> i64 {
@@ -459,7 +291,7 @@ pub fn query(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Slic
     let rows = stmt.query_map(params![from, to], |r| {
         Ok(Slice {
             day: date_of_day_number(r.get(0)?),
-            provider: ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode),
+            provider: provider_of(r.get(1)?),
             model: r.get(2)?,
             project: r.get(3)?,
             session: r.get(4)?,
@@ -538,7 +370,7 @@ pub fn query_tools(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Ve
                 .clone(),
         };
         out.push(ToolSlice {
-            provider: ProviderId::from_code(provider).unwrap_or(ProviderId::ClaudeCode),
+            provider: provider_of(provider),
             project: name,
             kind: ToolKind::from_code(kind),
             name: by_index[n].clone(),
