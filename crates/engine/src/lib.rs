@@ -47,6 +47,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod ingest;
+pub mod lenient;
 pub mod merge;
 pub mod model;
 pub mod paths;

@@ -445,7 +445,8 @@ pub struct ToolUse {
     pub detail: Option<String>,
 }
 
-/// The characters [`ToolUse::encode_list`] uses as separators, replaced in names.
+/// The characters the index's tool-use codec (`store::codec`) uses as separators: replaced
+/// in every name a [`ToolUse`] is made with, so a stored list always reads back the same.
 const TOOL_MARKS: &[char] = &['#', '@', '$', '!', '=', '\n', ','];
 
 fn clean(s: &str) -> String {
@@ -506,75 +507,6 @@ impl ToolUse {
         let rest = self.tool.strip_prefix("mcp__")?;
         let (server, tool) = rest.split_once("__")?;
         (!server.is_empty() && !tool.is_empty()).then_some(server)
-    }
-
-    /// The compact stored form of a call's tool uses: one per line,
-    /// `name[#id][@file][$prog,prog][!][=detail]` (`Bash#1a2b3c4d$cargo!`).
-    pub fn encode_list(tools: &[ToolUse]) -> String {
-        use std::fmt::Write as _;
-        let mut s = String::new();
-        for (n, t) in tools.iter().enumerate() {
-            if n > 0 {
-                s.push('\n');
-            }
-            s.push_str(&t.tool);
-            if !t.id.is_empty() {
-                s.push('#');
-                s.push_str(&t.id);
-            }
-            if let Some(f) = t.file {
-                let _ = write!(s, "@{f:08x}");
-            }
-            if !t.programs.is_empty() {
-                s.push('$');
-                s.push_str(&t.programs.join(","));
-            }
-            if t.read_only {
-                s.push('!');
-            }
-            if let Some(d) = &t.detail {
-                s.push('=');
-                s.push_str(d);
-            }
-        }
-        s
-    }
-
-    /// Reads [`ToolUse::encode_list`]'s form.
-    pub fn decode_list(s: &str) -> Vec<ToolUse> {
-        s.split('\n')
-            .filter(|l| !l.is_empty())
-            .map(|line| {
-                let (line, detail) = match line.split_once('=') {
-                    Some((l, d)) => (l, Some(d.to_string())),
-                    None => (line, None),
-                };
-                let (line, read_only) = match line.strip_suffix('!') {
-                    Some(l) => (l, true),
-                    None => (line, false),
-                };
-                let (line, programs) = match line.split_once('$') {
-                    Some((l, p)) => (l, p.split(',').map(str::to_string).collect()),
-                    None => (line, Vec::new()),
-                };
-                let (line, file) = match line.split_once('@') {
-                    Some((l, f)) => (l, u32::from_str_radix(f, 16).ok()),
-                    None => (line, None),
-                };
-                let (tool, id) = match line.split_once('#') {
-                    Some((t, i)) => (t, i.to_string()),
-                    None => (line, String::new()),
-                };
-                ToolUse {
-                    id,
-                    tool: tool.to_string(),
-                    file,
-                    programs,
-                    read_only,
-                    detail,
-                }
-            })
-            .collect()
     }
 }
 

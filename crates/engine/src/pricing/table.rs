@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::providers::json::{Num, Obj};
+use crate::lenient::{Num, Obj};
 
 /// Pico-USD per token.
 pub type Rate = u64;

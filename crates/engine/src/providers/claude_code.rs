@@ -37,11 +37,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::json::{Count, Flag, List, Obj, Str, Text};
 use super::jsonl::{self, RawLine};
 use super::{Batch, Cursor, Provider, walk_files};
 use crate::classify::rules::is_self_correction;
 use crate::error::{Result, WarningKind};
+use crate::lenient::{Count, Flag, List, Obj, Str, StrPredicate, StrTest, Text};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
@@ -368,62 +368,17 @@ struct Block<'a> {
     #[serde(borrow)]
     name: Str<'a>,
     /// Whether the text owns up to a mistake, decided while parsing (the text is not kept).
-    text: SelfCorrection,
+    text: StrTest<OwnsUpToMistake>,
     #[serde(borrow)]
     input: Obj<ToolInput<'a>>,
 }
 
-/// A text field read only for [`is_self_correction`]: checked in the parser's buffer, never
-/// copied.
-#[derive(Default)]
-struct SelfCorrection(bool);
+/// A text block's test: does it own up to a mistake ([`is_self_correction`])?
+struct OwnsUpToMistake;
 
-impl<'de> Deserialize<'de> for SelfCorrection {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        // anything but a string (null, a number, an object) reads as "no"
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = SelfCorrection;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<SelfCorrection, E> {
-                Ok(SelfCorrection(is_self_correction(v)))
-            }
-            fn visit_bool<E>(self, _: bool) -> std::result::Result<SelfCorrection, E> {
-                Ok(SelfCorrection(false))
-            }
-            fn visit_i64<E>(self, _: i64) -> std::result::Result<SelfCorrection, E> {
-                Ok(SelfCorrection(false))
-            }
-            fn visit_u64<E>(self, _: u64) -> std::result::Result<SelfCorrection, E> {
-                Ok(SelfCorrection(false))
-            }
-            fn visit_f64<E>(self, _: f64) -> std::result::Result<SelfCorrection, E> {
-                Ok(SelfCorrection(false))
-            }
-            fn visit_unit<E>(self) -> std::result::Result<SelfCorrection, E> {
-                Ok(SelfCorrection(false))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<SelfCorrection, A::Error> {
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(SelfCorrection(false))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> std::result::Result<SelfCorrection, A::Error> {
-                while map
-                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                    .is_some()
-                {}
-                Ok(SelfCorrection(false))
-            }
-        }
-        d.deserialize_any(V)
+impl StrPredicate for OwnsUpToMistake {
+    fn test(s: &str) -> bool {
+        is_self_correction(s)
     }
 }
 

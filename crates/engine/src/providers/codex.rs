@@ -42,10 +42,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::json::{Count, Obj, Str};
 use super::jsonl::{self, RawLine};
 use super::{Batch, Cursor, PromptMark, Provider, walk_files};
 use crate::error::{Error, Result, WarningKind};
+use crate::lenient::{Count, Obj, Str};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;

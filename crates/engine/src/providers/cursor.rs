@@ -44,9 +44,9 @@ use serde::Deserialize;
 
 use serde::de::IgnoredAny;
 
-use super::json::{Count, List, Num, Obj, Str};
 use super::{Batch, Cursor, PromptMark, Provider};
 use crate::error::{Error, Result, Warning, WarningKind};
+use crate::lenient::{Count, List, Num, Obj, Str};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;

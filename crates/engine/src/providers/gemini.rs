@@ -26,10 +26,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::json::{Count, List, Obj, Str};
 use super::jsonl;
 use super::{Batch, Cursor, Provider, discover_under, owned_under};
 use crate::error::{Error, Result, WarningKind};
+use crate::lenient::{Count, List, Obj, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;

@@ -34,11 +34,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::json::{Count, Obj, Str};
 use super::{
     Batch, Cursor, PromptMark, Provider, WholeFile, discover_under, owned_under, walk_files,
 };
 use crate::error::{Error, Result, Warning, WarningKind};
+use crate::lenient::{Count, Obj, Str};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent, Usd};
 use crate::paths::Paths;
 
@@ -324,7 +324,7 @@ pub(crate) struct Part<'a> {
     kind: Str<'a>,
     #[serde(borrow)]
     text: Str<'a>,
-    synthetic: super::json::Flag,
+    synthetic: crate::lenient::Flag,
     #[serde(rename = "callID", borrow)]
     call_id: Str<'a>,
     #[serde(borrow)]

@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::json::{Count, Obj, Str};
 use super::jsonl;
 use super::{Batch, Cursor, Provider, discover_under, is_jsonl, owned_under};
 use crate::error::Result;
+use crate::lenient::{Count, Obj, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;

@@ -4,6 +4,7 @@ use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use super::codec::{decode_tools, encode_tools};
 use crate::merge::{Rank, merge_copy};
 use crate::model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
 use crate::pricing::{PriceMemo, Pricer};
@@ -248,17 +249,6 @@ const SELECT_CALL: &str = "SELECT id, provider, key, ts_ms, model_id, session_id
         input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search, flags,
         reported_cost, cost, cost_source, owner_latest, owner_mtime, owner_file, tools, branch
     FROM calls";
-
-/// Tool uses as stored ([`crate::model::ToolUse::encode_list`]: one per line), NULL for none.
-pub(crate) fn encode_tools(tools: &[crate::model::ToolUse]) -> Option<String> {
-    (!tools.is_empty()).then(|| crate::model::ToolUse::encode_list(tools))
-}
-
-/// Reads [`encode_tools`]' form.
-pub(crate) fn decode_tools(s: Option<&str>) -> Vec<crate::model::ToolUse> {
-    s.map(crate::model::ToolUse::decode_list)
-        .unwrap_or_default()
-}
 
 /// Reads one row of [`SELECT_CALL`]: the call with empty names, and the interned
 /// `[model, session, project]` ids.

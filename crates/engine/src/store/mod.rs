@@ -15,6 +15,7 @@
 
 mod alerts;
 mod calls;
+mod codec;
 mod files;
 mod migrate;
 mod slices;

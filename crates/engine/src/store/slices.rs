@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use rusqlite::{Connection, params};
 
-use super::calls::{SELF_CORRECTION, SUPPLEMENTARY, decode_tools};
+use super::calls::{SELF_CORRECTION, SUPPLEMENTARY};
+use super::codec::decode_tools;
 use crate::aggregate::{Slice, Totals, TurnStats};
 use crate::classify::{Category, PromptSig};
 use crate::model::{CostSource, ProviderId, Tokens, Usd};
@@ -32,7 +33,7 @@ struct Row {
     tokens: [i64; 7],
     cost: Option<i64>,
     source: i64,
-    /// The stored form ([`ToolUse::encode_list`]), decoded when used: a full rebuild holds
+    /// The stored form ([`super::codec`]), decoded when used: a full rebuild holds
     /// every call at once.
     tools: Option<String>,
     branch: Option<String>,

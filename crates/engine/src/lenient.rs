@@ -73,6 +73,41 @@ impl Str<'_> {
     }
 }
 
+/// A test of a string: what [`StrTest`] asks of a field.
+pub trait StrPredicate {
+    /// True when `s` passes.
+    fn test(s: &str) -> bool;
+}
+
+/// A string field read only to test it, in the parser's buffer (never copied, never kept):
+/// `P` decides; any other JSON type reads as false.
+pub struct StrTest<P>(pub bool, PhantomData<P>);
+
+impl<P> Default for StrTest<P> {
+    fn default() -> Self {
+        StrTest(false, PhantomData)
+    }
+}
+
+impl<'de, P: StrPredicate> Deserialize<'de> for StrTest<P> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<P>(PhantomData<P>);
+        impl<'de, P: StrPredicate> Visitor<'de> for V<P> {
+            type Value = StrTest<P>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<StrTest<P>, E> {
+                Ok(StrTest(P::test(v), PhantomData))
+            }
+            numbers_are!(StrTest::default());
+            bool_and_null_are!(StrTest::default());
+            containers_are!(StrTest::default());
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<'a>(PhantomData<&'a ()>);
