@@ -10,6 +10,27 @@ use rustc_hash::FxHashMap;
 use crate::model::ProviderId;
 use crate::providers::Cursor;
 
+/// What tells one version of a log file from another: device and inode (0 where the OS has
+/// none), size in bytes and modification time (ms since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileIdentity {
+    /// Device.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ms since the epoch.
+    pub mtime_ms: i64,
+}
+
+impl FileIdentity {
+    /// The same file (device and inode), whatever its content.
+    pub fn same_file(&self, other: &FileIdentity) -> bool {
+        self.dev == other.dev && self.ino == other.ino
+    }
+}
+
 /// A log file as the index knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRecord {
@@ -19,14 +40,8 @@ pub struct FileRecord {
     pub provider: ProviderId,
     /// Where it is.
     pub path: PathBuf,
-    /// Identity: device and inode (0 where the OS has none), size and mtime when last read.
-    pub dev: u64,
-    /// Inode.
-    pub ino: u64,
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time, ms since the epoch.
-    pub mtime_ms: i64,
+    /// Its identity when last read.
+    pub identity: FileIdentity,
     /// Where reading resumes.
     pub cursor: Cursor,
     /// The latest call timestamp seen in it (its merge rank).
@@ -84,10 +99,12 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
         id: r.get(0)?,
         provider: ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode),
         path: PathBuf::from(path),
-        dev: as_u64(r.get(3)?),
-        ino: as_u64(r.get(4)?),
-        size: as_u64(r.get(5)?),
-        mtime_ms: r.get(6)?,
+        identity: FileIdentity {
+            dev: as_u64(r.get(3)?),
+            ino: as_u64(r.get(4)?),
+            size: as_u64(r.get(5)?),
+            mtime_ms: r.get(6)?,
+        },
         cursor: Cursor {
             offset: as_u64(r.get(7)?),
             state: r.get(8)?,
@@ -107,10 +124,10 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
 fn values(f: &FileRecord) -> [Value; 13] {
     [
         f.provider.code().into(),
-        as_i64(f.dev).into(),
-        as_i64(f.ino).into(),
-        as_i64(f.size).into(),
-        f.mtime_ms.into(),
+        as_i64(f.identity.dev).into(),
+        as_i64(f.identity.ino).into(),
+        as_i64(f.identity.size).into(),
+        f.identity.mtime_ms.into(),
         as_i64(f.cursor.offset).into(),
         f.cursor.state.clone().map_or(Value::Null, Value::Text),
         f.latest_ms.into(),

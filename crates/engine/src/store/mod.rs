@@ -33,7 +33,7 @@ pub use calls::{
 };
 pub(crate) use calls::{Interner, Prepared, Writer};
 pub use files::{
-    FileRecord, index_only_calls, insert as insert_file, load_all as load_files,
+    FileIdentity, FileRecord, index_only_calls, insert as insert_file, load_all as load_files,
     load_some as load_some_files, mark_missing, next_id as next_file_id, save as save_file,
     skipped_summary, update as update_file,
 };

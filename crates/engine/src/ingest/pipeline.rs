@@ -1,0 +1,266 @@
+//! The reader/writer pipeline of a sync: files are read in parallel (big ones first, so both
+//! cores stay busy to the end); each reader merges the copies of a call within its file and
+//! works out each call's id, day, cost and stored tool uses, and hands results over a few
+//! files at a time. The one writer stores them, with each file's new record, inside the
+//! sync's transaction.
+
+use std::sync::mpsc;
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+
+use super::plan::Plan;
+use super::{Progress, SyncOptions, SyncReport};
+use crate::error::{FileError, Result, Warning, WarningKind};
+use crate::merge::{Merger, Rank};
+use crate::pricing::{PriceMemo, Pricer};
+use crate::project::Projects;
+use crate::providers::{Batch, Cursor, Provider};
+use crate::store::{self, FileRecord, Interner, Prepared, Writer};
+
+type ReadResult = (usize, Result<Absorbed, String>);
+
+/// One file's reading, made ready on the reader's thread for the writer.
+struct Absorbed {
+    record: FileRecord,
+    /// The record is to be inserted (see [`Plan::new`]).
+    new: bool,
+    prompts: Vec<crate::providers::PromptMark>,
+    calls: Vec<Prepared>,
+    warnings: Vec<Warning>,
+}
+
+/// Reads the planned files in parallel and stores their calls and cursors as they arrive.
+/// Returns the sessions whose rollup must be rebuilt.
+pub(super) fn read_and_store(
+    tx: &rusqlite::Connection,
+    providers: &[Box<dyn Provider>],
+    pricer: &Pricer,
+    opts: &SyncOptions<'_>,
+    plans: &[Plan],
+    report: &mut SyncReport,
+) -> Result<(FxHashSet<i64>, bool)> {
+    report.files_read = plans.len();
+    let mut progress = Progress {
+        files_total: plans.len(),
+        bytes_total: plans.iter().map(Plan::bytes).sum(),
+        ..Progress::default()
+    };
+    let mut interner = Interner::default();
+    let mut writer = Writer::new(tx, &mut interner, pricer, opts.tz);
+    let mut projects = Projects::new(opts.probe_projects);
+    let mut placeholder = false;
+    let (send, recv) = mpsc::sync_channel::<Vec<ReadResult>>(16);
+    let tz = opts.tz;
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || {
+            let mut order: Vec<usize> = (0..plans.len()).collect();
+            // big files first keeps both cores busy to the end
+            order.sort_by_key(|&i| std::cmp::Reverse(plans[i].bytes()));
+            order.into_par_iter().for_each_init(
+                || (Outbox::new(send.clone()), PriceMemo::new(pricer)),
+                |(outbox, prices), i| {
+                    let p = &plans[i];
+                    let mut batch = Batch::default();
+                    let r = providers[p.provider]
+                        .read(&p.record.path, &p.from, &mut batch)
+                        .map(|cursor| absorb(p, batch, cursor, prices, tz))
+                        .map_err(|e| e.to_string());
+                    outbox.push((i, r), p.bytes());
+                },
+            );
+        });
+        for (i, result) in recv.into_iter().flatten() {
+            let p = &plans[i];
+            progress.files_done += 1;
+            progress.bytes_done += p.bytes();
+            if let Some(f) = opts.progress {
+                f(&progress);
+            }
+            match result {
+                Ok(read) => {
+                    report.bytes_read += p.bytes();
+                    let provider = &*providers[p.provider];
+                    placeholder |=
+                        store_read(tx, read, provider, &mut writer, &mut projects, report)?;
+                }
+                Err(message) => report.errors.push(FileError {
+                    provider: providers[p.provider].id(),
+                    path: p.record.path.clone(),
+                    message,
+                }),
+            }
+        }
+        Ok(())
+    })?;
+    Ok((
+        std::mem::take(&mut writer.touched_sessions),
+        writer.projects_changed || placeholder,
+    ))
+}
+
+/// A reader thread's results on their way to the writer, sent a few files at a time (a
+/// wake-up of the writer per small file costs more than reading it) and flushed when the
+/// reader's share of the work ends.
+struct Outbox {
+    send: mpsc::SyncSender<Vec<ReadResult>>,
+    pending: Vec<ReadResult>,
+    bytes: u64,
+}
+
+impl Outbox {
+    /// Files or bytes after which a batch is sent.
+    const FILES: usize = 32;
+    const BYTES: u64 = 1 << 20;
+
+    fn new(send: mpsc::SyncSender<Vec<ReadResult>>) -> Self {
+        Outbox {
+            send,
+            pending: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    fn push(&mut self, result: ReadResult, bytes: u64) {
+        self.pending.push(result);
+        self.bytes += bytes;
+        if self.pending.len() >= Self::FILES || self.bytes >= Self::BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.bytes = 0;
+        if !self.pending.is_empty() {
+            // the writer stops receiving only on an error, which ends the sync anyway
+            let _ = self.send.send(std::mem::take(&mut self.pending));
+        }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// Counts one file's warnings into its record and merges the copies of each call in it
+/// (on the reader's thread).
+fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut PriceMemo<'_>, tz: Tz) -> Absorbed {
+    let mut rec = p.record.clone();
+    let restart = p.from.offset == 0;
+    if restart {
+        rec.skipped = [0; 4];
+    }
+    for w in &batch.warnings {
+        let slot = match w.kind {
+            WarningKind::MalformedLine => 0,
+            WarningKind::NulPadding => 1,
+            WarningKind::InvalidRecord => 2,
+            WarningKind::NotAdmitted => 3,
+        };
+        rec.skipped[slot] += 1;
+    }
+    let latest = batch.events.iter().map(|e| e.timestamp_ms).max();
+    rec.latest_ms = match (restart, latest) {
+        (true, l) => l.unwrap_or(i64::MAX),
+        (false, Some(l)) => rec.latest_ms.max(l),
+        (false, None) => rec.latest_ms,
+    };
+    let rank: Rank = (rec.latest_ms, rec.identity.mtime_ms, rec.id);
+    let mut merger = Merger::default();
+    for e in batch.events {
+        merger.add(e, rank);
+    }
+    let calls = merger
+        .finish_ranked()
+        .into_iter()
+        .map(|(e, rank)| Prepared::new(e, rank, prices, tz))
+        .collect();
+    rec.cursor = cursor;
+    rec.present = true;
+    Absorbed {
+        record: rec,
+        new: p.new,
+        prompts: batch.prompts,
+        calls,
+        warnings: batch.warnings,
+    }
+}
+
+/// Stores one file's prompts, calls and record (on the writer's thread). Returns true when a
+/// call was filed under one of the provider's placeholder projects.
+fn store_read(
+    tx: &rusqlite::Connection,
+    read: Absorbed,
+    provider: &dyn Provider,
+    writer: &mut Writer<'_>,
+    projects: &mut Projects,
+    report: &mut SyncReport,
+) -> Result<bool> {
+    let mut placeholder = false;
+    report.warnings.extend(read.warnings);
+    // a new record goes first: its calls refer to it
+    if read.new {
+        store::insert_file(tx, &read.record)?;
+    }
+    for m in &read.prompts {
+        writer.prompt(m)?;
+    }
+    for mut call in read.calls {
+        let project = call.project_mut();
+        *project = projects.canonical(project);
+        placeholder |= provider.is_placeholder_project(project);
+        match writer.upsert(call)? {
+            store::Upsert::Inserted => report.inserted += 1,
+            store::Upsert::Updated => report.updated += 1,
+            store::Upsert::Unchanged => report.unchanged += 1,
+        }
+    }
+    if !read.new {
+        store::update_file(tx, &read.record)?;
+    }
+    Ok(placeholder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(i: usize) -> ReadResult {
+        (i, Err(format!("file {i}")))
+    }
+
+    #[test]
+    fn outbox_sends_in_batches_and_flushes_what_is_left_when_dropped() {
+        let (send, recv) = mpsc::sync_channel::<Vec<ReadResult>>(8);
+        let mut outbox = Outbox::new(send);
+        for i in 0..Outbox::FILES + 3 {
+            outbox.push(failed(i), 10);
+        }
+        let first = recv.try_recv().expect("a full batch is sent at once");
+        assert_eq!(first.len(), Outbox::FILES);
+        assert!(recv.try_recv().is_err(), "the rest waits for more");
+        drop(outbox);
+        let rest = recv.try_recv().expect("dropping the outbox flushes it");
+        assert_eq!(
+            rest.iter().map(|r| r.0).collect::<Vec<_>>(),
+            (Outbox::FILES..Outbox::FILES + 3).collect::<Vec<_>>()
+        );
+        assert!(recv.try_recv().is_err(), "nothing is sent twice");
+    }
+
+    #[test]
+    fn outbox_sends_a_big_file_without_waiting_for_more() {
+        let (send, recv) = mpsc::sync_channel::<Vec<ReadResult>>(8);
+        let mut outbox = Outbox::new(send);
+        outbox.push(failed(0), Outbox::BYTES);
+        assert_eq!(recv.try_recv().map(|b| b.len()), Ok(1));
+        outbox.push(failed(1), 1);
+        assert!(
+            recv.try_recv().is_err(),
+            "the byte count restarts after a send"
+        );
+    }
+}
