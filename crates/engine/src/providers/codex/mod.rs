@@ -45,10 +45,12 @@ use serde::{Deserialize, Serialize};
 use super::jsonl::{self, RawLine};
 use super::{Batch, Cursor, PromptMark, Provider, walk_files};
 use crate::error::{Error, Result, WarningKind};
-use crate::lenient::{Count, Obj, Str};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
+mod parse;
+
+use parse::{CodexUsage, Payload, Record, tool_uses};
 
 /// The model assumed when a rollout never names one (Codex's own default at the time).
 const DEFAULT_MODEL: &str = "gpt-5";
@@ -181,7 +183,7 @@ struct State {
 }
 
 /// `[input, cached, output, reasoning, total]`.
-type Usage5 = [u64; 5];
+pub(super) type Usage5 = [u64; 5];
 
 struct Decoder<'a> {
     file: &'a Path,
@@ -414,192 +416,5 @@ impl Decoder<'_> {
             self_correction: false,
         });
         Ok(())
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Record<'a> {
-    #[serde(borrow)]
-    timestamp: Str<'a>,
-    #[serde(rename = "type", borrow)]
-    kind: Str<'a>,
-    #[serde(borrow)]
-    payload: Obj<Payload<'a>>,
-}
-
-/// The union of the payload fields we read; serde skips everything else (including nested
-/// objects such as `base_instructions`, whose inner `model` must not be taken as the model).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Payload<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Str<'a>,
-    #[serde(borrow)]
-    id: Str<'a>,
-    #[serde(borrow)]
-    session_id: Str<'a>,
-    #[serde(borrow)]
-    timestamp: Str<'a>,
-    #[serde(borrow)]
-    cwd: Str<'a>,
-    #[serde(borrow)]
-    model: Str<'a>,
-    #[serde(borrow)]
-    forked_from_id: Str<'a>,
-    #[serde(borrow)]
-    info: Obj<Info<'a>>,
-    /// `function_call` / `custom_tool_call`: the tool.
-    #[serde(borrow)]
-    name: Str<'a>,
-    /// `function_call`: its arguments, a JSON object in a string.
-    #[serde(borrow)]
-    arguments: Str<'a>,
-    /// `custom_tool_call`: its input (a patch for `apply_patch`).
-    #[serde(borrow)]
-    input: Str<'a>,
-    /// `user_message`: the prompt.
-    #[serde(borrow)]
-    message: Str<'a>,
-    /// `mcp_tool_call_end`: which server and tool.
-    #[serde(borrow)]
-    invocation: Obj<Invocation<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Invocation<'a> {
-    #[serde(borrow)]
-    server: Str<'a>,
-    #[serde(borrow)]
-    tool: Str<'a>,
-}
-
-/// `function_call` arguments we read.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Arguments<'a> {
-    command: serde_json::Value,
-    #[serde(borrow)]
-    cmd: Str<'a>,
-    #[serde(borrow)]
-    file_path: Str<'a>,
-    #[serde(borrow)]
-    path: Str<'a>,
-    #[serde(borrow)]
-    input: Str<'a>,
-}
-
-/// The tool uses of a `function_call` / `custom_tool_call`, under the names the classifier
-/// knows (`exec_command`/`shell` -> `Bash`, `apply_patch` -> one `Edit` per file, ...).
-fn tool_uses(p: &Payload<'_>) -> Vec<ToolUse> {
-    let Some(name) = p.name.non_empty() else {
-        return Vec::new();
-    };
-    let args: Arguments<'_> = p
-        .arguments
-        .get()
-        .and_then(|a| serde_json::from_str(a).ok())
-        .unwrap_or_default();
-    let command = match &args.command {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Array(parts) => {
-            let words: Vec<&str> = parts.iter().filter_map(serde_json::Value::as_str).collect();
-            // `["bash", "-lc", "npm test"]` runs the script; otherwise the words are the command
-            match words.as_slice() {
-                [sh, flag, script]
-                    if flag.starts_with('-') && flag.contains('c') && sh.ends_with("sh") =>
-                {
-                    Some((*script).to_string())
-                }
-                _ => Some(words.join(" ")),
-            }
-        }
-        _ => args.cmd.non_empty().map(str::to_string),
-    };
-    let path = args.file_path.non_empty().or(args.path.non_empty());
-    match name {
-        "shell" | "exec_command" | "exec" | "local_shell" | "container.exec" => {
-            vec![ToolUse::shell("", "Bash", command.as_deref().unwrap_or(""))]
-        }
-        "apply_patch" | "apply_diff" => {
-            let diff = p.input.get().or(args.input.get()).unwrap_or("");
-            let files = patch_files(diff);
-            if files.is_empty() {
-                vec![ToolUse::named("", "Edit")]
-            } else {
-                files
-                    .into_iter()
-                    .map(|f| ToolUse::on_file("", "Edit", f))
-                    .collect()
-            }
-        }
-        "write_file" => vec![path.map_or_else(
-            || ToolUse::named("", "Edit"),
-            |f| ToolUse::on_file("", "Edit", f),
-        )],
-        "read_file" => vec![path.map_or_else(
-            || ToolUse::named("", "Read"),
-            |f| ToolUse::on_file("", "Read", f),
-        )],
-        "read_dir" | "list_dir" => vec![ToolUse::named("", "Glob")],
-        "spawn_agent" | "close_agent" | "wait_agent" => vec![ToolUse::named("", "Agent")],
-        "update_plan" => vec![ToolUse::named("", "TodoWrite")],
-        "web_search" => vec![ToolUse::named("", "WebSearch")],
-        other => vec![ToolUse::named("", other)],
-    }
-}
-
-/// The files an `apply_patch` patch touches (`*** Update File: src/a.rs`).
-fn patch_files(patch: &str) -> Vec<&str> {
-    patch
-        .lines()
-        .filter_map(|l| {
-            l.strip_prefix("*** Update File: ")
-                .or_else(|| l.strip_prefix("*** Add File: "))
-                .or_else(|| l.strip_prefix("*** Delete File: "))
-        })
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .collect()
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Info<'a> {
-    total_token_usage: Obj<CodexUsage>,
-    last_token_usage: Obj<CodexUsage>,
-    #[serde(borrow)]
-    model: Str<'a>,
-    #[serde(borrow)]
-    model_name: Str<'a>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-#[allow(clippy::struct_field_names)] // Codex's own field names
-struct CodexUsage {
-    input_tokens: Count,
-    cached_input_tokens: Count,
-    cache_write_input_tokens: Count,
-    output_tokens: Count,
-    reasoning_output_tokens: Count,
-    total_tokens: Count,
-}
-
-impl CodexUsage {
-    fn as_array(&self) -> Usage5 {
-        let total = if self.total_tokens.0 > 0 {
-            self.total_tokens.0
-        } else {
-            self.input_tokens.0 + self.output_tokens.0
-        };
-        [
-            self.input_tokens.0,
-            self.cached_input_tokens.0,
-            self.output_tokens.0,
-            self.reasoning_output_tokens.0,
-            total,
-        ]
     }
 }
