@@ -8,13 +8,17 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::aggregate::{Filter, Slice, Totals, group_by};
-use crate::error::FileError;
-use crate::error::WarningKind;
 use crate::model::{CostSource, ProviderId, Usd};
 use crate::pricing::PriceSource;
 use crate::project::display_name;
 use crate::providers::SourceInfo;
 use crate::time::Span;
+
+mod diagnostics;
+mod tools;
+
+pub use diagnostics::{Diagnostics, SkippedCount};
+pub use tools::{NameRow, ToolBreakdown};
 
 /// Bumped on any incompatible change of the payload.
 pub const SCHEMA: &str = "burnbar.report.v1";
@@ -246,30 +250,6 @@ pub struct UnpricedModel {
     pub tokens: u64,
 }
 
-/// Problems met while reading.
-#[derive(Debug, Clone, Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Diagnostics {
-    /// Skipped lines, counted by provider and kind.
-    pub skipped: Vec<SkippedCount>,
-    /// Files that could not be read.
-    pub errors: Vec<FileError>,
-}
-
-/// A count of skipped lines.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SkippedCount {
-    /// Which provider.
-    pub provider: ProviderId,
-    /// What kind of problem.
-    pub kind: WarningKind,
-    /// How many lines.
-    pub count: u64,
-    /// In how many files.
-    pub files: u64,
-}
-
 /// What a report says beyond the calls: sources, problems, prices, history.
 #[derive(Debug, Clone)]
 pub struct ReportContext {
@@ -470,78 +450,6 @@ fn by_activity(slices: &[&Slice]) -> Vec<ActivityRow> {
     rows
 }
 
-/// Uses and cost of one name (a tool, a program, a server, a branch).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NameRow {
-    /// The name.
-    pub name: String,
-    /// Uses (calls, for branches).
-    pub calls: u64,
-    /// The cost of the calls that used it (a call that used two counts for both).
-    pub cost: Usd,
-}
-
-/// The "what did it do" breakdowns.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ToolBreakdown {
-    /// Tools other than MCP tools, by uses.
-    pub core: Vec<NameRow>,
-    /// Programs run by shell commands (`npm`, `git`, `rg`), by uses.
-    pub shell: Vec<NameRow>,
-    /// MCP servers, by uses.
-    pub mcp: Vec<NameRow>,
-    /// Skills, by cost.
-    pub skills: Vec<NameRow>,
-    /// Sub-agent types spawned, by cost.
-    pub agents: Vec<NameRow>,
-    /// Git branches, by cost.
-    pub branches: Vec<NameRow>,
-}
-
-impl ToolBreakdown {
-    /// Sums the tool rollup rows (already limited to the filter's days) whose tool and
-    /// project `filter` keeps.
-    pub fn build(rows: &[crate::rollup::ToolSlice], filter: &Filter) -> ToolBreakdown {
-        use crate::rollup::ToolKind;
-        let mut sums: BTreeMap<(ToolKind, &str), (u64, Usd)> = BTreeMap::new();
-        for r in rows
-            .iter()
-            .filter(|r| filter.keeps_source(r.provider, &r.project))
-        {
-            let e = sums.entry((r.kind, r.name.as_str())).or_default();
-            e.0 += r.uses;
-            e.1 += r.cost;
-        }
-        let mut out = ToolBreakdown::default();
-        for ((kind, name), (calls, cost)) in sums {
-            let row = NameRow {
-                name: name.to_string(),
-                calls,
-                cost,
-            };
-            match kind {
-                ToolKind::Core => out.core.push(row),
-                ToolKind::Shell => out.shell.push(row),
-                ToolKind::Mcp => out.mcp.push(row),
-                ToolKind::Skill => out.skills.push(row),
-                ToolKind::Agent => out.agents.push(row),
-                ToolKind::Branch => out.branches.push(row),
-            }
-        }
-        let by_calls = |a: &NameRow, b: &NameRow| b.calls.cmp(&a.calls).then(a.name.cmp(&b.name));
-        let by_cost = |a: &NameRow, b: &NameRow| b.cost.cmp(&a.cost).then(a.name.cmp(&b.name));
-        out.core.sort_by(by_calls);
-        out.shell.sort_by(by_calls);
-        out.mcp.sort_by(by_calls);
-        out.skills.sort_by(by_cost);
-        out.agents.sort_by(by_cost);
-        out.branches.sort_by(by_cost);
-        out
-    }
-}
-
 fn by_provider(slices: &[&Slice]) -> Vec<ProviderRow> {
     let totals = group_by(slices, |s| s.provider);
     let sessions = sessions_per(slices, |s| s.provider);
@@ -576,32 +484,4 @@ fn unpriced(slices: &[&Slice]) -> Vec<UnpricedModel> {
         .collect();
     rows.sort_by(|a, b| b.tokens.cmp(&a.tokens).then(b.calls.cmp(&a.calls)));
     rows
-}
-
-impl Diagnostics {
-    /// Counts warnings by provider and kind.
-    pub fn from_warnings<'w>(
-        warnings: impl IntoIterator<Item = &'w crate::error::Warning>,
-        errors: Vec<FileError>,
-    ) -> Diagnostics {
-        let mut counts: BTreeMap<(ProviderId, WarningKind), (u64, BTreeSet<&std::path::Path>)> =
-            BTreeMap::new();
-        for w in warnings {
-            let e = counts.entry((w.provider, w.kind)).or_default();
-            e.0 += 1;
-            e.1.insert(w.path.as_path());
-        }
-        Diagnostics {
-            skipped: counts
-                .into_iter()
-                .map(|((provider, kind), (count, files))| SkippedCount {
-                    provider,
-                    kind,
-                    count,
-                    files: files.len() as u64,
-                })
-                .collect(),
-            errors,
-        }
-    }
 }
