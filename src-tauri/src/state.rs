@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use burnbar_engine::ingest::Progress;
 use burnbar_engine::providers::SourceInfo;
-use burnbar_engine::snapshot::Display;
+use burnbar_engine::snapshot::{Display, Today};
 use burnbar_engine::{Clock, Settings, Snapshot, SnapshotData, View};
 use serde::Serialize;
 
@@ -176,10 +176,10 @@ impl AppState {
         self.lock().data.clone()
     }
 
-    /// Today's snapshot over every provider (the tray text), if there is data.
-    pub fn today(&self) -> Option<Snapshot> {
+    /// Today over every provider and how money is shown (the tray text), if there is data.
+    pub fn today(&self) -> Option<(Today, Display)> {
         let data = self.lock().data.clone()?;
-        Some(data.snapshot(View::default(), self.clock.now()))
+        Some((data.today(self.clock.now()), data.display.clone()))
     }
 }
 

@@ -68,10 +68,10 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 /// Sets the title, tooltip and headline from the state.
 pub fn update<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
     let (title, tooltip, headline) = match state.today() {
-        Some(s) => (
-            text::title(&s.today, &s.display),
-            text::tooltip(&s.today, &s.display),
-            text::headline(&s.today, &s.display),
+        Some((today, display)) => (
+            text::title(&today, &display),
+            text::tooltip(&today, &display),
+            text::headline(&today, &display),
         ),
         None => {
             let status = state.status();

@@ -193,6 +193,21 @@ impl Engine {
         Ok(report)
     }
 
+    /// Today's figures (the day of `now` in `filter.tz`) for the tools and projects `filter`
+    /// keeps, from the index (sync with `filter.tz` first).
+    pub fn today(&self, filter: &Filter, now: DateTime<Utc>) -> Result<crate::snapshot::Today> {
+        let date = now.with_timezone(&filter.tz).date_naive();
+        let range = DayRange {
+            from: Some(date),
+            to: Some(date),
+        };
+        Ok(crate::snapshot::Today::of(
+            &self.slices(range, filter.tz)?,
+            filter,
+            date,
+        ))
+    }
+
     /// Compares models over `filter` (sync with `filter.tz` first): `asked` names them (an id
     /// or a word several ids contain); with none, the `top` models by cost.
     pub fn compare(

@@ -96,6 +96,34 @@ pub struct Today {
     pub cache_hit_rate: Option<f64>,
 }
 
+impl Today {
+    /// The figures of `date` over the slices `filter` keeps (its tool and project filters;
+    /// its day range is not used): the tray title, the popover's headline and each line of
+    /// `burnbar watch` are made here.
+    pub fn of<'s>(
+        slices: impl IntoIterator<Item = &'s Slice>,
+        filter: &Filter,
+        date: NaiveDate,
+    ) -> Today {
+        let mut t = Totals::default();
+        for s in slices
+            .into_iter()
+            .filter(|s| s.day == date && filter.keeps_source(s.provider, &s.project))
+        {
+            t.merge(&s.totals);
+        }
+        let head = Figures::from(&t);
+        Today {
+            date,
+            cost: head.cost,
+            estimated_cost: head.estimated_cost,
+            calls: head.calls,
+            unpriced_calls: head.unpriced_calls,
+            cache_hit_rate: head.cache_hit_rate,
+        }
+    }
+}
+
 /// One bar of the trend chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -131,6 +159,12 @@ pub struct Snapshot {
 }
 
 impl SnapshotData {
+    /// Today (in the data's zone, as of `now`) over every provider: the tray's title.
+    pub fn today(&self, now: DateTime<Utc>) -> Today {
+        let date = now.with_timezone(&self.tz).date_naive();
+        Today::of(&self.slices, &Filter::all(self.tz), date)
+    }
+
     /// The snapshot for `view` as of `now`.
     pub fn snapshot(&self, view: View, now: DateTime<Utc>) -> Snapshot {
         let today = now.with_timezone(&self.tz).date_naive();
@@ -148,14 +182,6 @@ impl SnapshotData {
             now,
             self.ctx.clone(),
         );
-
-        let today_span = Span::of_period(Period::Today, today);
-        let today_filter = filter(today_span.range, None);
-        let mut t = Totals::default();
-        for s in self.slices.iter().filter(|s| today_filter.keeps(s)) {
-            t.merge(&s.totals);
-        }
-        let head = Figures::from(&t);
 
         let from = today
             .checked_sub_days(Days::new(TREND_DAYS - 1))
@@ -192,14 +218,7 @@ impl SnapshotData {
         Snapshot {
             schema: SCHEMA,
             view,
-            today: Today {
-                date: today,
-                cost: head.cost,
-                estimated_cost: head.estimated_cost,
-                calls: head.calls,
-                unpriced_calls: head.unpriced_calls,
-                cache_hit_rate: head.cache_hit_rate,
-            },
+            today: self.today(now),
             trend,
             providers_with_data: providers,
             display: self.display.clone(),

@@ -4,9 +4,8 @@ use std::io::Write;
 use std::sync::mpsc;
 
 use anyhow::Result;
-use burnbar_engine::ingest::SyncReport;
 use burnbar_engine::watch::{self, WatchEvent, WatchOptions};
-use burnbar_engine::{Engine, Filter, Period, Span};
+use burnbar_engine::{Engine, Filter};
 use serde::Serialize;
 
 use crate::setup::Setup;
@@ -73,21 +72,13 @@ pub fn run(ctx: Setup) -> Result<()> {
 }
 
 fn snapshot(engine: &Engine, filter: &Filter, clock: &dyn burnbar_engine::Clock) -> Result<Line> {
-    let now = clock.now();
-    let today = now.with_timezone(&filter.tz).date_naive();
-    let span = Span::of_period(Period::Today, today);
-    let today_filter = Filter {
-        range: span.range,
-        ..filter.clone()
-    };
-    let report = engine.report(&today_filter, span, now, &SyncReport::default())?;
-    let f = &report.overview.figures;
+    let today = engine.today(filter, clock.now())?;
     Ok(Line {
-        date: today.to_string(),
-        cost: f.cost.as_f64(),
-        calls: f.calls,
-        unpriced_calls: f.unpriced_calls,
-        cache_hit_rate: f.cache_hit_rate,
+        date: today.date.to_string(),
+        cost: today.cost.as_f64(),
+        calls: today.calls,
+        unpriced_calls: today.unpriced_calls,
+        cache_hit_rate: today.cache_hit_rate,
         last_call: engine
             .last_call()?
             .and_then(chrono::DateTime::from_timestamp_millis)
