@@ -8,7 +8,7 @@ use burnbar_engine::snapshot::Display;
 use burnbar_engine::{Budget, Runaway};
 use tauri::{AppHandle, Runtime};
 
-use crate::text::money;
+use burnbar_engine::format::money;
 
 /// Summary and body of a budget notification.
 pub fn budget_text(c: &Crossing, b: &Budget, display: &Display) -> (String, String) {

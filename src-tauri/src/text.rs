@@ -6,55 +6,19 @@
 //! (the amount is then a lower bound). The tooltip spells both out.
 
 use burnbar_engine::Usd;
+use burnbar_engine::format::{marked_money, money};
 use burnbar_engine::snapshot::{Display, Today};
 
 use crate::state::Status;
 
-/// `amount` in the display currency, with two decimals (none for yen-like currencies).
-pub fn money(amount: Usd, display: &Display) -> String {
-    let value = amount.as_f64() * display.usd_rate;
-    let (prefix, suffix, decimals) = match display.currency.as_str() {
-        "USD" => ("$", "", 2),
-        "EUR" => ("€", "", 2),
-        "GBP" => ("£", "", 2),
-        "JPY" => ("¥", "", 0),
-        "INR" => ("₹", "", 2),
-        "CAD" => ("CA$", "", 2),
-        "AUD" => ("A$", "", 2),
-        other => return format!("{value:.2} {other}"),
-    };
-    let digits = format!("{value:.decimals$}");
-    let digits = group_thousands(&digits);
-    format!("{prefix}{digits}{suffix}")
-}
-
-fn group_thousands(digits: &str) -> String {
-    let (sign, rest) = digits.strip_prefix('-').map_or(("", digits), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
-    }
-}
-
 /// The tray title: today's spend with its provenance marks.
 pub fn title(today: &Today, display: &Display) -> String {
-    let estimated = if today.estimated_cost > Usd::ZERO {
-        "~"
-    } else {
-        ""
-    };
-    let unpriced = if today.unpriced_calls > 0 { "+" } else { "" };
-    format!("{estimated}{}{unpriced}", money(today.cost, display))
+    marked_money(
+        today.cost,
+        today.estimated_cost > Usd::ZERO,
+        today.unpriced_calls > 0,
+        display,
+    )
 }
 
 /// The tray title before there is data, or when there is none.
@@ -151,8 +115,8 @@ mod tests {
         assert_eq!(money(Usd(1_234_567_890_000), &usd()), "$1,234,567.89");
         assert_eq!(
             money(Usd(4_999), &usd()),
-            "$0.00",
-            "half a cent rounds down"
+            "<$0.01",
+            "less than half a cent is never a silent zero"
         );
         let eur = Display {
             currency: "EUR".into(),

@@ -17,21 +17,52 @@ export function providerLabel(id: ProviderId | string): string {
   return PROVIDER_LABELS[id as ProviderId] ?? id;
 }
 
-/** USD amount shown in the display currency; tiny non-zero amounts say so instead of $0.00. */
-export function money(usd: number, display: Display = { currency: "USD", usdRate: 1 }): string {
-  const value = usd * display.usdRate;
-  let fmt: Intl.NumberFormat;
-  try {
-    fmt = new Intl.NumberFormat("en-US", { style: "currency", currency: display.currency });
-  } catch {
-    return `${value.toFixed(2)} ${display.currency}`;
-  }
-  const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
-  const smallest = Math.pow(10, -digits);
-  if (value > 0 && value < smallest / 2) {
-    return `<${fmt.format(smallest)}`;
-  }
-  return fmt.format(value);
+/**
+ * Currencies written with a symbol: code -> [symbol, minor-unit places]. The same table and
+ * rules as the engine's `format` module (crates/engine/src/format.rs); both are tested on
+ * tests/fixtures/format/money.json.
+ */
+const SYMBOLS: Record<string, [string, number]> = {
+  USD: ["$", 2],
+  EUR: ["€", 2],
+  GBP: ["£", 2],
+  JPY: ["¥", 0],
+  INR: ["₹", 2],
+  CAD: ["CA$", 2],
+  AUD: ["A$", 2],
+};
+
+/**
+ * A USD amount in the display currency, rounded half up to the currency's minor unit (from
+ * integer micro-dollars when no conversion applies, as the engine does); a positive amount
+ * that rounds to zero is written `<$0.01`, never as a silent zero.
+ */
+export function money(usd: number, display: Display = { currency: "USD", usdRate: 1 }, places?: number): string {
+  const known = SYMBOLS[display.currency];
+  const decimals = Math.min(6, places ?? (known ? known[1] : 2));
+  const unit = 10 ** decimals;
+  const micros = Math.round(usd * 1e6);
+  const minor = display.usdRate === 1
+    ? Math.floor((micros * unit + 500_000) / 1_000_000)
+    : Math.floor(usd * display.usdRate * unit + 0.5);
+  const write = (m: number): string => {
+    const sign = m < 0 ? "-" : "";
+    const abs = Math.abs(m);
+    let digits = groupThousands(Math.floor(abs / unit));
+    if (decimals > 0) digits += "." + String(abs % unit).padStart(decimals, "0");
+    return known ? `${sign}${known[0]}${digits}` : `${sign}${digits} ${display.currency}`;
+  };
+  if (minor === 0 && micros > 0) return `<${write(1)}`;
+  return write(minor);
+}
+
+/** An amount with its provenance marks: `~` when part is estimated, `+` when unpriced calls are left out. */
+export function markedMoney(usd: number, estimated: boolean, unpriced: boolean, display?: Display): string {
+  return `${estimated ? "~" : ""}${money(usd, display)}${unpriced ? "+" : ""}`;
+}
+
+function groupThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 /** A 0..1 fraction as a whole percent; null (nothing to measure) as an em dash. */

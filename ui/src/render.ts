@@ -1,7 +1,7 @@
 // The popover as a pure function of the model: render(model, handlers) returns the DOM to
 // show. No Tauri, no fetching, no timers; main.ts owns those.
 
-import { ago, bytes, count, money, percent, plural, projectName, providerLabel, shortDay } from "./format.js";
+import { ago, bytes, count, markedMoney, money, percent, plural, projectName, providerLabel, shortDay } from "./format.js";
 import type { Budget, BudgetPeriod, Figures, Model, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 export interface Handlers {
@@ -125,7 +125,7 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
 
   const hero = h("section", { class: "hero", "aria-label": "Spend" },
     h("div", { class: "label" }, r.period.label),
-    h("div", { class: "amount", "data-testid": "spend" }, `${o.estimatedCost > 0 ? "~" : ""}${money(o.cost, d)}${o.unpricedCalls > 0 ? "+" : ""}`),
+    h("div", { class: "amount", "data-testid": "spend" }, markedMoney(o.cost, o.estimatedCost > 0, o.unpricedCalls > 0, d)),
     h("dl", { class: "stats" },
       stat("Cache hit", percent(o.cacheHitRate)),
       o.editTurns > 0 ? stat("One-shot", oneShot(o)) : null,

@@ -2,7 +2,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { ago, bytes, money, percent, plural, shortDay } from "../dist/format.js";
+import { readFileSync } from "node:fs";
+
+import { ago, bytes, markedMoney, money, percent, plural, shortDay } from "../dist/format.js";
+
+test("money: the engine's golden cases (tests/fixtures/format/money.json) are written the same", () => {
+  const cases = JSON.parse(readFileSync(new URL("../../tests/fixtures/format/money.json", import.meta.url), "utf8"));
+  assert.ok(cases.length > 10);
+  for (const c of cases) {
+    const display = { currency: c.currency ?? "USD", usdRate: c.usdRate ?? 1 };
+    const usd = c.micros / 1e6;
+    const text = c.places !== undefined
+      ? money(usd, display, c.places)
+      : markedMoney(usd, c.estimated ?? false, c.unpriced ?? false, display);
+    assert.equal(text, c.text, `${c.micros} micros in ${display.currency}`);
+  }
+});
 
 test("money: cents, currencies, and tiny amounts are never shown as zero", () => {
   assert.equal(money(12.345678), "$12.35");

@@ -2,47 +2,34 @@
 
 use std::io::{self, Write};
 
+use burnbar_engine::format::{self, Display};
 use burnbar_engine::ingest::SyncReport;
 use burnbar_engine::report::{Figures, NameRow, Report};
 use burnbar_engine::{Paths, PriceSource, Usd};
 
-/// Money as `$1,234.56`; a positive amount under a cent as `<$0.01`.
+/// Money in US dollars (the CLI's reports are in USD): `$1,234.56`, `<$0.01`
+/// ([`format::money`]).
 pub fn money(usd: Usd) -> String {
-    let micros = usd.micros();
-    if micros > 0 && micros < 5_000 {
-        return "<$0.01".to_string();
-    }
-    let cents = (micros + 5_000).div_euclid(10_000);
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    format!("{sign}${}.{:02}", group_thousands(cents / 100), cents % 100)
+    format::money(usd, &Display::default())
 }
 
-/// Money, flagged when part of it is unknown or estimated.
+/// Money with its provenance marks ([`format::marked_money`]); a cell whose every call is
+/// unpriced says so instead of showing an amount.
 fn cost_cell(f: &Figures) -> String {
     if f.calls > 0 && f.unpriced_calls == f.calls {
         return "unpriced".to_string();
     }
-    let mut s = money(f.cost);
-    if f.unpriced_calls > 0 {
-        s.push('+');
-    } else if f.estimated_cost.micros() > 0 {
-        s.insert(0, '~');
-    }
-    s
+    format::marked_money(
+        f.cost,
+        f.estimated_cost > Usd::ZERO,
+        f.unpriced_calls > 0,
+        &Display::default(),
+    )
 }
 
 /// `1234567` -> `1,234,567`.
 pub fn group_thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    format::group_thousands(u128::from(n))
 }
 
 /// Token counts as `950`, `12.3K`, `4.56M`, `1.20B`.

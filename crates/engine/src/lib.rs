@@ -46,6 +46,7 @@ pub mod compare;
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod format;
 pub mod ingest;
 pub mod lenient;
 pub mod merge;

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::aggregate::{Filter, Slice, Totals};
 use crate::budget::{self, Budget, BudgetStatus};
+pub use crate::format::Display;
 use crate::model::{ProviderId, Usd};
 use crate::report::{Figures, Report, ReportContext};
 use crate::time::{DayRange, Period, Span};
@@ -57,25 +58,6 @@ pub struct SnapshotData {
     pub display: Display,
     /// The budgets to report on.
     pub budgets: Vec<Budget>,
-}
-
-/// How the popover shows money: stored amounts are USD; `usd_rate` converts for display.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Display {
-    /// ISO 4217 code.
-    pub currency: String,
-    /// Units of `currency` per USD.
-    pub usd_rate: f64,
-}
-
-impl Default for Display {
-    fn default() -> Display {
-        Display {
-            currency: "USD".to_string(),
-            usd_rate: 1.0,
-        }
-    }
 }
 
 /// Today's headline over every provider: the tray title and tooltip.

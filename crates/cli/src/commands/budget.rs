@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use burnbar_engine::budget::{self, Budget, BudgetPeriod, BudgetStatus};
-use burnbar_engine::{Paths, ProviderId, Settings, Usd};
+use burnbar_engine::{Paths, ProviderId, Settings};
 
 use crate::args::{BudgetAction, BudgetArgs, BudgetTarget, Common, PeriodArg, ReportFormat};
 use crate::setup;
@@ -41,7 +41,7 @@ fn set(file: &Path, target: &BudgetTarget, usd: f64, thresholds: Vec<u32>) -> Re
     println!(
         "{} budget {} for {} (alerts at {}); saved to {}",
         b.period.as_str(),
-        usd_text(b.amount()),
+        crate::render::money(b.amount()),
         b.scope(),
         thresholds_text(&b.thresholds),
         file.display()
@@ -79,7 +79,7 @@ fn list(file: &Path, format: ReportFormat) -> Result<()> {
                     out,
                     "{:<8} {:>10}  {}  (alerts at {})",
                     b.period.as_str(),
-                    usd_text(b.amount()),
+                    crate::render::money(b.amount()),
                     b.scope(),
                     thresholds_text(&b.thresholds)
                 )?;
@@ -116,8 +116,8 @@ fn status(file: &Path, format: ReportFormat, common: &Common) -> Result<()> {
                     "{:<8} {:<10} {:>10} of {:>10}  {:>5.1}%  {:<4}  {}{}",
                     s.period.as_str(),
                     s.period_key,
-                    usd_text(s.spend),
-                    usd_text(s.budget),
+                    crate::render::money(s.spend),
+                    crate::render::money(s.budget),
                     s.fraction * 100.0,
                     state,
                     s.scope,
@@ -145,10 +145,6 @@ fn budget_of(t: &BudgetTarget) -> Result<Budget> {
         provider,
         ..Budget::new(period, 1.0)
     })
-}
-
-fn usd_text(u: Usd) -> String {
-    format!("${:.2}", u.as_f64())
 }
 
 fn thresholds_text(t: &[u32]) -> String {

@@ -36,7 +36,10 @@ fn num(r: Option<f64>, decimals: usize) -> String {
 }
 
 fn usd(u: Option<Usd>) -> String {
-    u.map_or_else(|| "-".to_string(), |u| format!("${:.3}", u.as_f64()))
+    u.map_or_else(
+        || "-".to_string(),
+        |u| burnbar_engine::format::money_places(u, &burnbar_engine::format::Display::default(), 3),
+    )
 }
 
 /// Marks the best value of a row with `*` (`higher`: higher is better); no mark on ties or
