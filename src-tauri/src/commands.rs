@@ -46,8 +46,8 @@ pub fn get_status(state: State<'_, AppState>) -> Status {
 
 /// Asks the watch loop for a full rescan now; the result arrives as `usage:updated`.
 #[tauri::command]
-pub fn refresh<R: Runtime>(app: AppHandle<R>) {
-    crate::live::rescan(&app);
+pub fn refresh(state: State<'_, AppState>) {
+    state.rescan();
 }
 
 /// The settings in force.

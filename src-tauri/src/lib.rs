@@ -21,9 +21,9 @@ pub mod tray;
 use std::process::ExitCode;
 
 use burnbar_engine::{Paths, Settings, SystemClock};
-use tauri::{Builder, Manager, RunEvent, Runtime};
+use tauri::{Builder, RunEvent, Runtime};
 
-use crate::state::AppState;
+use crate::state::{AppState, ManagerExt};
 
 /// Registers the state and the commands: what the real app and the mock-runtime tests share.
 pub fn configure<R: Runtime>(
@@ -70,7 +70,7 @@ pub fn run() -> ExitCode {
         .setup(move |app| {
             #[cfg(target_os = "macos")]
             app.set_activation_policy(tauri::ActivationPolicy::Accessory);
-            app.manage(live::Live::default());
+            app.burnbar().set_live();
             // no tray host (a bare X server, GNOME without the extension) is not fatal
             if let Err(e) = tray::build(app.handle()) {
                 tracing::warn!("no tray icon: {e}");

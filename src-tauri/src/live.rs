@@ -6,22 +6,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use burnbar_engine::budget::{self, BudgetSpend};
+use burnbar_engine::budget::BudgetSpend;
 use burnbar_engine::clock::local_time_zone;
-use burnbar_engine::watch::{self, WatchEvent, WatchHandle, WatchOptions};
+use burnbar_engine::watch::{self, WatchEvent, WatchOptions};
 use burnbar_engine::{Engine, Paths, Pricer, Settings};
 use chrono_tz::Tz;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::events::{POPOVER, STATUS_CHANGED, USAGE_UPDATED};
-use crate::state::AppState;
-
-/// Managed: the running watch loop (dropping it stops the loop).
-#[derive(Default)]
-pub struct Live {
-    handle: Mutex<Option<WatchHandle>>,
-    settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
-}
+use crate::state::{AppState, ManagerExt};
 
 /// Starts (or restarts) the engine and its watch loop.
 pub fn start<R: Runtime>(app: &AppHandle<R>) {
@@ -58,15 +51,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
         publish(&handle);
     });
     match started {
-        Ok(h) => {
-            let live = app.state::<Live>();
-            let mut slot = live
-                .handle
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            // the old loop (if any) stops here, before the new one writes
-            *slot = Some(h);
-        }
+        Ok(h) => app.burnbar().set_watch(h),
         Err(e) => {
             app.state::<AppState>().set_failed(e.to_string());
             publish(app);
@@ -74,47 +59,30 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Budget thresholds crossed since the last sync, and runaway sessions: each alert is claimed
-/// in the index first, so it is shown once, ever (a restart or re-scan finds it claimed).
+/// Notifies the alerts the engine finds due after a sync ([`Engine::due_alerts`]: each
+/// claimed in the index first, so it is shown once, ever).
 fn check_alerts<R: Runtime>(app: &AppHandle<R>, engine: &Engine, tz: Tz, before: &mut BudgetSpend) {
-    let state = app.state::<AppState>();
+    let state = app.burnbar();
     let settings = state.settings();
     let Some(data) = state.data() else {
         return;
     };
-    let now = state.now();
-    let today = now.with_timezone(&tz).date_naive();
-    let after = budget::spend_all(&settings.budgets, &data.slices, today, tz);
-    let crossed = budget::crossings(&settings.budgets, before, &after);
-    *before = after;
-    match engine.claim_alerts(&crossed, now) {
-        Ok(fresh) => {
-            for c in budget::highest_per_budget(&fresh) {
-                if let Some(b) = settings.budgets.iter().find(|b| b.id() == c.budget_id) {
-                    let (summary, body) = crate::alerts::budget_text(&c, b, &data.display);
-                    crate::alerts::notify(app, &summary, &body);
-                }
-            }
+    let due = match engine.due_alerts(&settings, &data.slices, before, state.now(), tz) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::warn!("alerts: {e}");
+            return;
         }
-        Err(e) => tracing::warn!("budget alerts: {e}"),
-    }
-    let r = &settings.runaway;
-    if !r.enabled {
-        return;
-    }
-    let since = now - chrono::Duration::minutes(i64::from(r.window_minutes));
-    let runaways = engine
-        .active_sessions(since)
-        .map(|sessions| budget::runaways(r, &sessions))
-        .and_then(|found| engine.claim_runaways(&found, now));
-    match runaways {
-        Ok(fresh) => {
-            for a in fresh {
-                let (summary, body) = crate::alerts::runaway_text(&a, r, &data.display);
-                crate::alerts::notify(app, &summary, &body);
-            }
+    };
+    for c in &due.budgets {
+        if let Some(b) = settings.budgets.iter().find(|b| b.id() == c.budget_id) {
+            let (summary, body) = crate::alerts::budget_text(c, b, &data.display);
+            crate::alerts::notify(app, &summary, &body);
         }
-        Err(e) => tracing::warn!("runaway alerts: {e}"),
+    }
+    for a in &due.runaways {
+        let (summary, body) = crate::alerts::runaway_text(a, &settings.runaway, &data.display);
+        crate::alerts::notify(app, &summary, &body);
     }
 }
 
@@ -152,13 +120,7 @@ pub fn watch_settings<R: Runtime>(app: &AppHandle<R>) {
     });
     match watcher {
         Ok(mut w) => match w.watch(&dir, notify::RecursiveMode::NonRecursive) {
-            Ok(()) => {
-                let live = app.state::<Live>();
-                *live
-                    .settings_watcher
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(w);
-            }
+            Ok(()) => app.burnbar().set_settings_watcher(w),
             Err(e) => tracing::warn!("cannot watch {}: {e}", dir.display()),
         },
         Err(e) => tracing::warn!("cannot watch the settings: {e}"),
@@ -223,30 +185,17 @@ pub fn publish<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// A full rescan now (the Refresh item and button).
-pub fn rescan<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(live) = app.try_state::<Live>()
-        && let Some(h) = live
-            .handle
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-    {
-        h.rescan();
-    }
-}
-
 /// Applies saved settings: a new price file restarts the engine; the rest is display.
 pub fn settings_changed<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Settings) {
     if before.launch_at_login != after.launch_at_login {
         crate::autostart::set(app, after.launch_at_login);
     }
-    if before.prices != after.prices && app.try_state::<Live>().is_some() {
+    if before.prices != after.prices && app.burnbar().is_live() {
         start(app);
     } else {
         publish(app);
         if before.budgets != after.budgets || before.runaway != after.runaway {
-            rescan(app); // the sync after it checks the new budgets
+            app.burnbar().rescan(); // the sync after it checks the new budgets
         }
     }
 }

@@ -5,13 +5,16 @@
 //! [`SnapshotData`] kept here (an in-memory rollup), so a period switch never waits for a scan.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use burnbar_engine::ingest::Progress;
 use burnbar_engine::providers::SourceInfo;
 use burnbar_engine::snapshot::{Display, Today};
+use burnbar_engine::watch::WatchHandle;
 use burnbar_engine::{Clock, Settings, Snapshot, SnapshotData, View};
 use serde::Serialize;
+use tauri::{Manager, Runtime, State};
 
 use crate::error::CommandError;
 
@@ -54,6 +57,25 @@ pub struct AppState {
     clock: Box<dyn Clock>,
     /// The settings file.
     pub settings_path: PathBuf,
+    /// The running watch loop (replacing or dropping it stops the old loop).
+    watch: Mutex<Option<WatchHandle>>,
+    /// The watcher of the settings file, kept alive here.
+    settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// The live loop runs in this app (off in IPC tests on the mock runtime).
+    live: AtomicBool,
+}
+
+/// `app.burnbar()`: the app's state from any Tauri manager (an `App`, `AppHandle` or window),
+/// in the style of Tauri plugins' extension traits.
+pub trait ManagerExt<R: Runtime> {
+    /// The managed [`AppState`].
+    fn burnbar(&self) -> State<'_, AppState>;
+}
+
+impl<R: Runtime, M: Manager<R>> ManagerExt<R> for M {
+    fn burnbar(&self) -> State<'_, AppState> {
+        self.state::<AppState>()
+    }
 }
 
 impl AppState {
@@ -73,6 +95,47 @@ impl AppState {
             }),
             clock,
             settings_path,
+            watch: Mutex::new(None),
+            settings_watcher: Mutex::new(None),
+            live: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the live loop as running in this app (a changed price file then restarts it).
+    pub fn set_live(&self) {
+        self.live.store(true, Ordering::Relaxed);
+    }
+
+    /// True when the live loop runs in this app.
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the running watch loop; the one it replaces stops here, before the new one writes.
+    pub fn set_watch(&self, handle: WatchHandle) {
+        *self
+            .watch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
+    }
+
+    /// Keeps the settings file's watcher alive.
+    pub fn set_settings_watcher(&self, watcher: notify::RecommendedWatcher) {
+        *self
+            .settings_watcher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(watcher);
+    }
+
+    /// A full rescan now (the Refresh item and button); nothing when no loop runs.
+    pub fn rescan(&self) {
+        if let Some(h) = self
+            .watch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            h.rescan();
         }
     }
 

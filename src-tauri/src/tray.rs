@@ -7,7 +7,7 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::state::AppState;
+use crate::state::{AppState, ManagerExt};
 use crate::text;
 
 /// The tray icon's id.
@@ -45,7 +45,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| match event.id().as_ref() {
             "open" => crate::popover::show(app, "overview"),
-            "refresh" => crate::live::rescan(app),
+            "refresh" => app.burnbar().rescan(),
             "settings" => crate::popover::show(app, "settings"),
             "quit" => app.exit(0),
             _ => {}

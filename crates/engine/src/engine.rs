@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::aggregate::{Call, Filter, Slice, slices_from_calls};
-use crate::budget::{Crossing, RunawayAlert, SessionSpend};
+use crate::budget::{self, BudgetSpend, Crossing, RunawayAlert, SessionSpend};
 use crate::error::{Error, FileError, Result, Warning};
 use crate::export::{self, ExportRow};
 use crate::ingest::{self, Progress, SyncOptions, SyncReport};
@@ -15,6 +15,7 @@ use crate::paths::Paths;
 use crate::pricing::{PriceSource, Pricer};
 use crate::providers::{self, Provider, SourceInfo};
 use crate::report::{Diagnostics, Report, ReportContext, SkippedCount};
+use crate::settings::Settings;
 use crate::snapshot::SnapshotData;
 use crate::store::{self, Store};
 use crate::time::{DayRange, Span};
@@ -242,6 +243,34 @@ impl Engine {
         Ok(changed)
     }
 
+    /// The alerts due after a sync, under `settings`: budget thresholds crossed since
+    /// `before` (the spend per budget at the last check; updated to the spend now), the
+    /// highest per budget, and runaway sessions. Each is claimed in the index first, so it is
+    /// returned once, ever: a restart, re-scan or re-price never repeats it.
+    pub fn due_alerts(
+        &self,
+        settings: &Settings,
+        slices: &[Slice],
+        before: &mut BudgetSpend,
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> Result<DueAlerts> {
+        let today = now.with_timezone(&tz).date_naive();
+        let after = budget::spend_all(&settings.budgets, slices, today, tz);
+        let crossed = budget::crossings(&settings.budgets, before, &after);
+        *before = after;
+        let budgets = budget::highest_per_budget(&self.claim_alerts(&crossed, now)?);
+        let r = &settings.runaway;
+        let runaways = if r.enabled {
+            let since = now - chrono::Duration::minutes(i64::from(r.window_minutes));
+            let found = budget::runaways(r, &self.active_sessions(since)?);
+            self.claim_runaways(&found, now)?
+        } else {
+            Vec::new()
+        };
+        Ok(DueAlerts { budgets, runaways })
+    }
+
     /// Records the alerts in `crossings` as sent and returns those that had not been sent yet
     /// (each (budget, threshold, period) once, ever).
     pub fn claim_alerts(
@@ -315,6 +344,15 @@ impl Engine {
             price_source: self.pricer.source().clone(),
         })
     }
+}
+
+/// What [`Engine::due_alerts`] found: alerts not shown before.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DueAlerts {
+    /// Budget thresholds crossed (the highest per budget).
+    pub budgets: Vec<Crossing>,
+    /// Runaway sessions.
+    pub runaways: Vec<RunawayAlert>,
 }
 
 /// Every priced call plus what the sync met: an in-memory view for tests and tools.

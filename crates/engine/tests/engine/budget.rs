@@ -293,3 +293,40 @@ fn alerts_survive_reopening_the_index() {
     assert_eq!(thresholds_of(&fired), vec![50, 80]);
     assert!(run(&open(), std::slice::from_ref(&b), today, &[batch]).is_empty());
 }
+
+#[test]
+fn due_alerts_notify_the_highest_crossing_once_and_never_again() {
+    let engine = Home::new().engine();
+    let today = now().with_timezone(&TZ).date_naive();
+    let settings = burnbar_engine::Settings {
+        budgets: vec![Budget::new(BudgetPeriod::Daily, 1.0)],
+        ..burnbar_engine::Settings::default()
+    };
+    let mut before = budget::BudgetSpend::new();
+    let none = engine
+        .due_alerts(&settings, &[], &mut before, now(), TZ)
+        .unwrap();
+    assert!(none.budgets.is_empty() && none.runaways.is_empty());
+    let spent = [slice(today, "/p", ProviderId::ClaudeCode, 850_000)];
+    let due = engine
+        .due_alerts(&settings, &spent, &mut before, now(), TZ)
+        .unwrap();
+    assert_eq!(
+        thresholds_of(&due.budgets),
+        vec![80],
+        "50 and 80 crossed: one alert"
+    );
+    let again = engine
+        .due_alerts(
+            &settings,
+            &spent,
+            &mut budget::BudgetSpend::new(),
+            now(),
+            TZ,
+        )
+        .unwrap();
+    assert!(
+        again.budgets.is_empty(),
+        "claimed in the index: never repeated"
+    );
+}
