@@ -4,6 +4,7 @@
 #![allow(clippy::needless_pass_by_value)] // Tauri hands command arguments over by value
 
 use burnbar_engine::{Period, ProviderId, Settings, Snapshot, View};
+use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
 use crate::error::{CommandError, ErrorCode};
@@ -48,6 +49,40 @@ pub fn get_status(state: State<'_, AppState>) -> Status {
 #[tauri::command]
 pub fn refresh(state: State<'_, AppState>) {
     state.rescan();
+}
+
+/// One tool the settings can count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProviderOption {
+    /// Its id (`claude-code`).
+    pub id: ProviderId,
+    /// Its name for people (`Claude Code`).
+    pub label: &'static str,
+}
+
+/// What the settings page offers, from the engine (never retyped in the popover).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
+    /// Every tool Burnbar reads, in display order.
+    pub providers: Vec<ProviderOption>,
+    /// A new budget's alert thresholds, percent.
+    pub default_thresholds: Vec<u32>,
+}
+
+/// The settings page's choices: the tools and the default budget thresholds.
+#[tauri::command]
+pub fn get_options() -> Options {
+    Options {
+        providers: ProviderId::ALL
+            .iter()
+            .map(|&id| ProviderOption {
+                id,
+                label: id.label(),
+            })
+            .collect(),
+        default_thresholds: burnbar_engine::budget::DEFAULT_THRESHOLDS.to_vec(),
+    }
 }
 
 /// The settings in force.

@@ -39,6 +39,7 @@ pub fn configure<R: Runtime>(
             commands::get_status,
             commands::refresh,
             commands::get_settings,
+            commands::get_options,
             commands::save_settings,
             commands::hide_popover,
         ])

@@ -194,3 +194,26 @@ fn refresh_and_hide_answer_without_a_running_loop() {
     let e = invoke(&w, "no_such_command", json!({})).unwrap_err();
     assert!(e.to_string().contains("no_such_command"), "{e}");
 }
+
+/// The settings page's choices come from the engine; the popover's test harness answers with
+/// ui/tests/fixtures/options.json, which must be exactly what the app sends.
+#[test]
+fn options_are_the_engines_tools_and_thresholds_and_the_ui_fixture_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(false, dir.path());
+    let options = invoke(&w, "get_options", json!({})).unwrap();
+    let ids: Vec<&str> = options["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), burnbar_engine::ProviderId::ALL.len());
+    assert_eq!(ids[0], "claude-code");
+    assert_eq!(options["defaultThresholds"], json!([50, 80, 100]));
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("ui/tests/fixtures/options.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(options, golden, "regenerate ui/tests/fixtures/options.json");
+}

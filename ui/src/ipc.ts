@@ -1,7 +1,7 @@
 // The one module that talks to Tauri (through the `window.__TAURI__` global that
 // `withGlobalTauri` injects; tests install a fake one). Everything else imports from here.
 
-import type { CommandError, Page, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
+import type { CommandError, Options, Page, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 interface TauriGlobal {
   core: { invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> };
@@ -30,6 +30,7 @@ export const getSnapshot = (period: PeriodKey, provider: ProviderId | null) =>
 export const getStatus = () => invoke<Status>("get_status");
 export const refresh = () => invoke<void>("refresh");
 export const getSettings = () => invoke<Settings>("get_settings");
+export const getOptions = () => invoke<Options>("get_options");
 export const saveSettings = (settings: Settings) => invoke<Settings>("save_settings", { settings });
 export const hidePopover = () => invoke<void>("hide_popover");
 

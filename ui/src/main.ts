@@ -11,6 +11,7 @@ const model: Model = {
   status: null,
   error: null,
   settings: null,
+  options: null,
   settingsError: null,
   settingsSaved: false,
   receivedAt: Date.now(),
@@ -58,7 +59,7 @@ async function load(period?: PeriodKey, provider?: ProviderId | null): Promise<v
 
 async function loadSettings(): Promise<void> {
   try {
-    model.settings = await ipc.getSettings();
+    [model.settings, model.options] = await Promise.all([ipc.getSettings(), ipc.getOptions()]);
   } catch (e) {
     model.settingsError = asError(e).message;
   }

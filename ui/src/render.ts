@@ -2,7 +2,7 @@
 // show. No Tauri, no fetching, no timers; main.ts owns those.
 
 import { ago, bytes, count, markedMoney, money, percent, plural, projectName, providerLabel, shortDay } from "./format.js";
-import type { Budget, BudgetPeriod, Figures, Model, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
+import type { Budget, BudgetPeriod, Figures, Model, Options, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 export interface Handlers {
   addBudget(b: Budget): void;
@@ -319,16 +319,15 @@ function footer(s: Snapshot, model: Model): HTMLElement {
   );
 }
 
-const ALL_PROVIDERS: ProviderId[] = ["claude-code", "codex", "cursor", "gemini", "opencode", "qwen", "pi", "copilot"];
-
 function settingsPage(model: Model, on: Handlers): HTMLElement {
   const s = model.settings;
+  const options = model.options;
   const root = h("div", { class: "popover settings" });
   root.append(h("header", { class: "bar" },
     h("button", { type: "button", class: "icon", "aria-label": "Back", "data-focus": "back", onclick: () => on.back() }, "←"),
     h("h1", {}, "Settings"),
   ));
-  if (!s) {
+  if (!s || !options) {
     root.append(h("p", { class: "muted" }, "Loading settings…"));
     return root;
   }
@@ -342,7 +341,7 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
         ...s,
         currency: String(data.get("currency") ?? "USD").trim().toUpperCase(),
         usd_rate: Number(data.get("usd_rate") ?? 1),
-        providers: ALL_PROVIDERS.filter((p) => data.get(`provider-${p}`) === "on"),
+        providers: options.providers.map((p) => p.id).filter((p) => data.get(`provider-${p}`) === "on"),
         launch_at_login: data.get("launch_at_login") === "on",
         prices: String(data.get("prices") ?? "").trim() || null,
       });
@@ -355,16 +354,16 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
     field("Units per USD", h("input", { name: "usd_rate", type: "number", step: "any", min: "0", value: s.usd_rate }), "Display only; stored amounts stay USD"),
   );
   const tools = h("fieldset", {}, h("legend", {}, "Tools to count (none ticked = all)"));
-  for (const p of ALL_PROVIDERS) {
+  for (const p of options.providers) {
     tools.append(h("label", { class: "check" },
-      h("input", { type: "checkbox", name: `provider-${p}`, checked: s.providers.includes(p) }), providerLabel(p)));
+      h("input", { type: "checkbox", name: `provider-${p.id}`, checked: s.providers.includes(p.id) }), p.label));
   }
   form.append(
     tools,
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "launch_at_login", checked: s.launch_at_login }), "Launch at login"),
     field("Price file (LiteLLM JSON)", h("input", { name: "prices", value: s.prices ?? "", placeholder: "daily LiteLLM prices" }), "BURNBAR_PRICES overrides this"),
   );
-  form.append(budgetEditor(s, on));
+  form.append(budgetEditor(s, options, on));
   if (model.settingsError) form.append(h("p", { class: "alert", role: "alert" }, model.settingsError));
   if (model.settingsSaved) form.append(h("p", { class: "ok", role: "status" }, "Saved"));
   form.append(h("button", { type: "submit", "data-focus": "save" }, "Save"));
@@ -372,8 +371,9 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
   return root;
 }
 
-function budgetEditor(s: Settings, on: Handlers): HTMLElement {
-  const box = h("fieldset", { class: "budget-editor" }, h("legend", {}, "Budgets (alerts at 50%, 80%, 100%)"));
+function budgetEditor(s: Settings, options: Options, on: Handlers): HTMLElement {
+  const alertsAt = options.defaultThresholds.map((t) => `${t}%`).join(", ");
+  const box = h("fieldset", { class: "budget-editor" }, h("legend", {}, `Budgets (alerts at ${alertsAt})`));
   const list = h("ul", { class: "rows", "aria-label": "Budget list" });
   s.budgets.forEach((b, i) => {
     const scope = [b.project ? `project ${b.project}` : null, b.provider ? providerLabel(b.provider) : null].filter(Boolean).join(", ") || "all";
@@ -397,7 +397,7 @@ function budgetEditor(s: Settings, on: Handlers): HTMLElement {
           period: (period as HTMLSelectElement).value as BudgetPeriod,
           usd: amount,
           ...(name ? { project: name } : {}),
-          thresholds: [50, 80, 100],
+          thresholds: [...options.defaultThresholds],
         });
       },
     }, "Add budget")));

@@ -115,12 +115,19 @@ export interface Settings {
 export type Page = "overview" | "settings";
 
 /** Everything the popover shows: `render` is a pure function of this. */
+/** What the settings page offers (`get_options`): from the engine, never retyped here. */
+export interface Options {
+  providers: { id: ProviderId; label: string }[];
+  defaultThresholds: number[];
+}
+
 export interface Model {
   page: Page;
   snapshot: Snapshot | null;
   status: Status | null;
   error: CommandError | null;
   settings: Settings | null;
+  options: Options | null;
   settingsError: string | null;
   settingsSaved: boolean;
   /** When the snapshot arrived (ms since epoch), and the time now. */

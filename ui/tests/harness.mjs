@@ -33,6 +33,8 @@ const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/cs
  *   saveError }.
  */
 export async function open(browser, backend, { colorScheme = "light", hash = "" } = {}) {
+  // the settings page's choices as the app sends them (src-tauri/tests/ipc.rs checks the file)
+  backend = { options: fixture("options"), ...backend };
   const context = await browser.newContext({ colorScheme, viewport: { width: 380, height: 600 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => {
@@ -64,6 +66,7 @@ export async function open(browser, backend, { colorScheme = "light", hash = "" 
         }
         case "get_status": return Promise.resolve(backend.status ?? { phase: "ready" });
         case "get_settings": return Promise.resolve(backend.settings);
+        case "get_options": return Promise.resolve(backend.options);
         case "save_settings":
           return backend.saveError ? Promise.reject(backend.saveError) : Promise.resolve(args.settings);
         default: return Promise.resolve(null);
