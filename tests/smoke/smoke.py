@@ -74,6 +74,13 @@ def screenshot(path):
     subprocess.run(["import", "-window", "root", str(path)], check=False, capture_output=True)
 
 
+def popover_screenshot(path):
+    """The popover window alone (the README's picture, docs/images/popover.png, is this file)."""
+    found = subprocess.run(["xdotool", "search", "--name", "^Burnbar · "], capture_output=True, text=True).stdout.split()
+    if found:
+        subprocess.run(["import", "-window", found[0], str(path)], check=False, capture_output=True)
+
+
 def append_call(home):
     """One new assistant call, now, in an existing Claude Code session file."""
     files = sorted(f for f in glob.glob(f"{home}/.claude/projects/*/*.jsonl"))
@@ -288,6 +295,7 @@ async def run_checks(host, proc, cli, env, home, artifacts):
     print(f"     popover shows {after} {total * 1000:.0f} ms after the append", flush=True)
     await asyncio.sleep(0.3)
     screenshot(artifacts / "popover-after-append.png")
+    popover_screenshot(artifacts / "popover-window.png")
 
     await release_and_reopen(host, name, path, proc, after, artifacts)
 

@@ -7,33 +7,33 @@
 //! ## Pipeline
 //!
 //! ```text
-//! providers ──► ingest ──► merge ──► pricing ──► store ──► aggregate ──► report / export
-//! (one per      (cursors,  (copies   (LiteLLM)   (SQLite   (days, models,  (JSON payload,
-//!  tool)         parallel)  -> call)              index)    projects)       CSV/JSON rows)
+//! providers ──► ingest ──────────► store (SQLite index) ──► rollup ──► report / snapshot / export
+//!  (one per     plan: what to read   calls, files, turns     (pure)      budgets, alerts, compare
+//!   tool)       pipeline: readers    slices, tool_slices
+//!               and one writer
 //! ```
 //!
-//! - [`providers`]: one file per tool behind the [`Provider`](providers::Provider) trait; they
-//!   parse and nothing else ([`providers::claude_code`], [`providers::codex`],
-//!   [`providers::gemini`], [`providers::opencode`]).
-//! - [`ingest`]: discovers files, reads only what was appended since the stored cursor, in
-//!   parallel, and upserts calls into the [`store`] (one SQLite file) in one transaction.
-//! - [`merge`]: copies of one call (streamed lines, replays, mirrors) become one, by an
-//!   order-independent rule; [`project`] canonicalises working directories.
-//! - [`classify`]: deterministic activity categories, retries and one-shot per turn. Providers
-//!   report each call's tool uses (names, hashed paths, shell program names) and each prompt's
-//!   classifier signature, never its text; the store puts turns together per session when it
-//!   rebuilds the rollups, so a turn is classified whole whatever order its lines arrived in.
-//! - [`compare`]: models side by side (one-shot, retries, cost per edit, cache hit).
-//! - [`pricing`]: LiteLLM-format tables, model-id normalisation, the exact cost formula in
-//!   integer pico-USD; unknown models stay *unpriced*, never $0.
-//! - [`aggregate`]: filters and exact rollups; [`report`] and [`export`] shape the output.
-//! - [`watch`]: the file-watch loop (notify) that keeps the index current for the tray and
-//!   `burnbar watch`.
+//! - [`providers`]: one module per tool behind the [`Provider`](providers::Provider) trait,
+//!   parsing and nothing else: Claude Code, Codex, Gemini CLI, OpenCode (files and database),
+//!   Qwen Code, Pi, GitHub Copilot CLI and Cursor. Tool quirks the rest of the engine must
+//!   know of are trait hooks; [`lenient`] holds the forgiving JSON field types they share.
+//! - [`ingest`]: decides which files to read and from where (each byte once), reads them in
+//!   parallel, and stores their calls through one writer in one transaction. On the way,
+//!   [`merge`] makes one call of its copies, [`pricing`] prices it (integer pico-USD; unknown
+//!   models stay *unpriced*, never $0) and [`project`] canonicalises its working directory.
+//! - [`store`]: persistence only: calls, file cursors, prompt signatures and the derived
+//!   rollup tables.
+//! - [`classify`] and [`rollup`]: pure. Turns are put together from a session's prompts and
+//!   calls ([`classify::turns`]), classified (13 activities, retries, one-shot), and summed
+//!   into the slices reports read ([`rollup::session`]).
+//! - [`aggregate`] (filters, exact [`Totals`]), [`report`], [`snapshot`], [`export`],
+//!   [`compare`], [`budget`] and [`format`](mod@format) make the answers; [`engine`] ties it together and
+//!   [`watch`] keeps the index current from file notifications.
 //! - [`paths`] is the only reader of the environment and [`clock`] the only reader of the
 //!   wall clock, so tests inject both.
 //!
 //! Money is integer micro-USD ([`Usd`]); timestamps are UTC milliseconds; days are calendar
-//! days of a caller-chosen IANA zone.
+//! days of a caller-chosen IANA zone. `docs/architecture.md` in the repository says more.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -66,7 +66,7 @@ pub mod watch;
 pub use aggregate::{Call, Filter, Totals};
 pub use budget::{Budget, BudgetPeriod, BudgetStatus, Crossing, Runaway};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use engine::{Dataset, Engine};
+pub use engine::{Dataset, DueAlerts, Engine};
 pub use error::{Error, Result, Warning, WarningKind};
 pub use model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
 pub use paths::Paths;

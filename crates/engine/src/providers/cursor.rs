@@ -3,7 +3,7 @@
 //! **Where:** `<Cursor user dir>/globalStorage/state.vscdb`, the user dir being
 //! `~/Library/Application Support/Cursor/User` on macOS, `~/AppData/Roaming/Cursor/User` on
 //! Windows and `$XDG_CONFIG_HOME/Cursor/User` (`~/.config/Cursor/User`) elsewhere. Opened
-//! read-only while Cursor has it open (see [`super::sqlite`]).
+//! read-only while Cursor has it open (see `providers/sqlite.rs`).
 //!
 //! **Record shape:** table `cursorDiskKV(key, value)`; rows `bubbleId:<composerId>:<bubbleId>`
 //! hold one chat bubble as JSON: `type` (1 = user, 2 = assistant), `text`,

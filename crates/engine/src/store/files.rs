@@ -182,7 +182,7 @@ pub fn insert(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
 }
 
 /// Updates a stored file's record in place (by its id: `f.id` must come from [`save`] or
-/// [`load_files`]); cheaper than [`save`], which looks the path up.
+/// [`load_all`]); cheaper than [`save`], which looks the path up.
 pub fn update(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE files SET provider = ?1, dev = ?2, ino = ?3, size = ?4, mtime_ms = ?5,
