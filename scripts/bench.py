@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Burnbar's speed and memory benchmark (`make bench`).
 
-Generates corpora with ../shared/corpus/gen_corpus.py (when it is there; corpora are cached
-under ~/.cache/burnbar/bench), builds the release CLI, and prints medians of:
+Synthesises corpora with scripts/synth_corpus.py (cached under ~/.cache/burnbar/bench), builds
+the release CLI, and prints medians of:
 
   cat      reading every log file once (the I/O floor)
   cold     `burnbar report` with an empty index (every byte parsed and stored)
@@ -28,7 +28,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GENERATOR = os.path.normpath(os.path.join(REPO, "..", "shared", "corpus", "gen_corpus.py"))
+SYNTH = os.path.join(REPO, "scripts", "synth_corpus.py")
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "burnbar", "bench")
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "burnbar", "target")
 BINARY = os.path.join(TARGET, "release", "burnbar")
@@ -78,17 +78,11 @@ def cat_floor(files):
 
 def ensure_corpus(name, size_mb, providers):
     out = os.path.join(CACHE, name)
-    if os.path.exists(os.path.join(out, "expected.json")):
+    if os.path.exists(os.path.join(out, "synth.json")):
         return out
-    if not os.path.exists(GENERATOR):
-        print("  %s: generator not found at %s; skipped (pass --corpus DIR to bench an existing tree)"
-              % (name, GENERATOR))
-        return None
-    print("  generating %s (%d MB, %s) ..." % (name, size_mb, providers), flush=True)
-    shutil.rmtree(out, ignore_errors=True)
-    subprocess.run([sys.executable, GENERATOR, "--out", out, "--size-mb", str(size_mb),
-                    "--providers", providers, "--seed", "1"], check=True,
-                   stderr=subprocess.DEVNULL)
+    print("  synthesising %s (%d MB, %s) ..." % (name, size_mb, providers), flush=True)
+    subprocess.run([sys.executable, SYNTH, "--out", out, "--size-mb", str(size_mb),
+                    "--providers", providers, "--seed", "1"], check=True, stdout=subprocess.DEVNULL)
     return out
 
 
