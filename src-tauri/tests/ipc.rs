@@ -3,11 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use burnbar_engine::{Engine, FixedClock, Paths, Pricer, Settings};
+use burnbar_engine::Settings;
 use burnbar_tray::state::AppState;
-use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{
@@ -16,24 +15,19 @@ use tauri::test::{
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use burnbar_test_support::repo;
 
 /// The app with data from the fixture home ("now" is 2026-11-22 18:00 UTC), or still
 /// scanning when `with_data` is false.
 fn app(with_data: bool, settings_dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let clock = FixedClock(Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap());
+    let clock = burnbar_test_support::clock();
     let state = AppState::new(
         Settings::default(),
         Settings::path(settings_dir),
         Box::new(clock),
     );
     if with_data {
-        let paths = Paths::for_home(&repo().join("tests/fixtures/home"));
-        let pricer = Pricer::pinned(&repo().join("tests/fixtures/prices.json")).unwrap();
-        let mut engine = Engine::in_memory(paths, pricer).unwrap();
-        let sync = engine.sync(chrono_tz::UTC, None).unwrap();
+        let (engine, sync) = burnbar_test_support::fixture_engine();
         state.set_data(engine.snapshot_data(chrono_tz::UTC, &sync).unwrap());
     }
     let options = burnbar_tray::popover::Options {

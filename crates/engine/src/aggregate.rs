@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 use crate::classify::Category;
 use crate::model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
 use crate::project::display_name;
-use crate::time::{DayRange, local_date};
+use crate::time::DayRange;
 
 /// A call with its price.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,32 +245,6 @@ impl Filter {
             path.contains(&p) || name.contains(&p)
         })
     }
-}
-
-/// Sums calls into slices, with days in `tz`.
-pub fn slices_from_calls<'c>(calls: impl IntoIterator<Item = &'c Call>, tz: Tz) -> Vec<Slice> {
-    let mut map: BTreeMap<(NaiveDate, ProviderId, &str, &str, &str), Slice> = BTreeMap::new();
-    for c in calls {
-        let e = &c.event;
-        let day = local_date(e.timestamp_ms, tz);
-        let s = map
-            .entry((day, e.provider, &e.session_id, &e.model, &e.project))
-            .or_insert_with(|| Slice {
-                day,
-                provider: e.provider,
-                model: e.model.clone(),
-                project: e.project.clone(),
-                session: e.session_id.clone(),
-                category: Category::General,
-                totals: Totals::default(),
-                first_ms: e.timestamp_ms,
-                last_ms: e.timestamp_ms,
-            });
-        s.totals.add(c);
-        s.first_ms = s.first_ms.min(e.timestamp_ms);
-        s.last_ms = s.last_ms.max(e.timestamp_ms);
-    }
-    map.into_values().collect()
 }
 
 /// Sums slices grouped by `key`.

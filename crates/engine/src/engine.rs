@@ -5,15 +5,15 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::aggregate::{Call, Filter, Slice, slices_from_calls};
+use crate::aggregate::{Filter, Slice};
 use crate::budget::{self, BudgetSpend, Crossing, RunawayAlert, SessionSpend};
-use crate::error::{Error, FileError, Result, Warning};
+use crate::error::{Error, Result};
 use crate::export::{self, ExportRow};
 use crate::ingest::{self, Progress, SyncOptions, SyncReport};
 use crate::model::ProviderId;
 use crate::paths::Paths;
-use crate::pricing::{PriceSource, Pricer};
-use crate::providers::{self, Provider, SourceInfo};
+use crate::pricing::Pricer;
+use crate::providers::{self, Provider};
 use crate::report::{Diagnostics, Report, ReportContext, SkippedCount};
 use crate::settings::Settings;
 use crate::snapshot::SnapshotData;
@@ -321,28 +321,9 @@ impl Engine {
         Ok(store::latest_call_ms(self.store.conn())?)
     }
 
-    /// Every call in the index, priced.
-    pub fn calls(&self) -> Result<Vec<Call>> {
-        Ok(store::all_calls(self.store.conn())?
-            .into_iter()
-            .map(|r| Call {
-                event: r.event,
-                cost: r.cost,
-                cost_source: r.cost_source,
-            })
-            .collect())
-    }
-
-    /// Syncs (days in UTC) and returns everything in the index with what the sync met.
-    pub fn load(&mut self, only: Option<&[ProviderId]>) -> Result<Dataset> {
-        let sync = self.sync(Tz::UTC, only)?;
-        Ok(Dataset {
-            calls: self.calls()?,
-            warnings: sync.warnings,
-            errors: sync.errors,
-            sources: sync.sources,
-            price_source: self.pricer.source().clone(),
-        })
+    /// Read access to the index (diagnostics, tools and tests that need the stored calls).
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 }
 
@@ -353,43 +334,4 @@ pub struct DueAlerts {
     pub budgets: Vec<Crossing>,
     /// Runaway sessions.
     pub runaways: Vec<RunawayAlert>,
-}
-
-/// Every priced call plus what the sync met: an in-memory view for tests and tools.
-#[derive(Debug)]
-pub struct Dataset {
-    /// Unique, priced calls.
-    pub calls: Vec<Call>,
-    /// Lines skipped.
-    pub warnings: Vec<Warning>,
-    /// Files that could not be read.
-    pub errors: Vec<FileError>,
-    /// What was searched, per provider.
-    pub sources: Vec<SourceInfo>,
-    /// The price table used.
-    pub price_source: PriceSource,
-}
-
-impl Dataset {
-    /// The report for `filter`, computed in memory (days in `filter.tz`).
-    pub fn report(&self, filter: &Filter, span: Span, now: DateTime<Utc>) -> Report {
-        let ctx = ReportContext {
-            sources: self.sources.clone(),
-            diagnostics: Diagnostics::from_warnings(&self.warnings, self.errors.clone()),
-            prices: self.price_source.clone(),
-            index_only_calls: 0,
-        };
-        Report::build(
-            &slices_from_calls(&self.calls, filter.tz),
-            filter,
-            span,
-            now,
-            ctx,
-        )
-    }
-
-    /// The export rows for `filter`, computed in memory.
-    pub fn export(&self, filter: &Filter) -> Vec<ExportRow> {
-        export::rows(&slices_from_calls(&self.calls, filter.tz), filter)
-    }
 }

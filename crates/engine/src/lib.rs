@@ -66,7 +66,7 @@ pub mod watch;
 pub use aggregate::{Call, Filter, Totals};
 pub use budget::{Budget, BudgetPeriod, BudgetStatus, Crossing, Runaway};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use engine::{Dataset, DueAlerts, Engine};
+pub use engine::{DueAlerts, Engine};
 pub use error::{Error, Result, Warning, WarningKind};
 pub use model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
 pub use paths::Paths;

@@ -8,10 +8,22 @@ use crate::setup::Setup;
 
 pub fn run(mut ctx: Setup) -> Result<()> {
     let tz = ctx.filter.tz;
-    let before: Usd = ctx.engine.calls()?.iter().filter_map(|c| c.cost).sum();
+    let before: Usd = ctx
+        .engine
+        .store()
+        .calls()?
+        .iter()
+        .filter_map(|c| c.cost)
+        .sum();
     let sync = ctx.engine.sync(tz, None)?;
     let repriced = ctx.engine.reprice()?;
-    let after: Usd = ctx.engine.calls()?.iter().filter_map(|c| c.cost).sum();
+    let after: Usd = ctx
+        .engine
+        .store()
+        .calls()?
+        .iter()
+        .filter_map(|c| c.cost)
+        .sum();
     println!(
         "repriced {} calls ({} new from the logs); all-time total {} -> {}",
         repriced + sync.repriced,

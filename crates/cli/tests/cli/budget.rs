@@ -6,11 +6,11 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::{isolated, redact, repo, stdout};
+use crate::{isolated, redact, stdout};
 
 /// `burnbar budget ...` with its own config and data dirs.
 fn budget(dirs: &Path, args: &[&str]) -> Output {
-    isolated(&repo().join("tests/fixtures/home"), &dirs.join("data"))
+    isolated(&burnbar_test_support::fixture_home(), &dirs.join("data"))
         .env("XDG_CONFIG_HOME", dirs.join("config"))
         .arg("budget")
         .args(args)
@@ -19,7 +19,7 @@ fn budget(dirs: &Path, args: &[&str]) -> Output {
 }
 
 fn status_json(dirs: &Path) -> Value {
-    let prices = repo().join("tests/fixtures/prices.json");
+    let prices = burnbar_test_support::prices_file();
     let out = budget(
         dirs,
         &[
@@ -29,7 +29,7 @@ fn status_json(dirs: &Path) -> Value {
             "--prices",
             prices.to_str().unwrap(),
             "--now",
-            "2026-11-22T18:00:00Z",
+            burnbar_test_support::NOW,
             "--timezone",
             "UTC",
         ],

@@ -73,7 +73,7 @@ fn a_kill_during_ingest_leaves_the_index_consistent_and_the_next_run_exact() {
 #[test]
 fn watch_prints_updated_totals_within_a_second_of_an_append() {
     let home = tempfile::tempdir().unwrap();
-    let fixture = repo().join("tests/fixtures/home");
+    let fixture = burnbar_test_support::fixture_home();
     copy_dir(&fixture, home.path());
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_burnbar"))
@@ -82,10 +82,10 @@ fn watch_prints_updated_totals_within_a_second_of_an_append() {
             "--timezone",
             "UTC",
             "--now",
-            "2026-11-22T18:00:00Z",
+            burnbar_test_support::NOW,
         ])
         .arg("--prices")
-        .arg(repo().join("tests/fixtures/prices.json"))
+        .arg(burnbar_test_support::prices_file())
         .env_clear()
         .env("HOME", home.path())
         .env("BURNBAR_DATA_DIR", data.path())

@@ -8,15 +8,10 @@ mod compare;
 mod index;
 mod ui_fixtures;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use burnbar_test_support::{NOW, fixture_home, prices_file, repo};
 
 /// The variables through which the caller's own setup could leak into a test run.
 const CALLER_VARS: &[&str] = &[
@@ -47,13 +42,12 @@ fn isolated(home: &Path, data: &Path) -> Command {
 
 /// `burnbar` on tests/fixtures/home with the frozen prices and a fixed clock.
 fn burnbar(args: &[&str]) -> Output {
-    let repo = repo();
     let data = tempfile::tempdir().unwrap();
-    isolated(&repo.join("tests/fixtures/home"), data.path())
+    isolated(&fixture_home(), data.path())
         .args(args)
         .arg("--prices")
-        .arg(repo.join("tests/fixtures/prices.json"))
-        .args(["--now", "2026-11-22T18:00:00Z"])
+        .arg(prices_file())
+        .args(["--now", NOW])
         .output()
         .unwrap()
 }
@@ -276,17 +270,13 @@ fn an_empty_home_says_where_it_looked() {
 
 #[test]
 fn a_closed_pipe_is_not_an_error() {
-    let repo = repo();
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_burnbar"))
         .args(["export", "--period", "all"])
-        .args([
-            "--prices",
-            repo.join("tests/fixtures/prices.json").to_str().unwrap(),
-        ])
+        .args(["--prices", prices_file().to_str().unwrap()])
         .env_clear()
         .env("BURNBAR_DATA_DIR", data.path())
-        .env("HOME", repo.join("tests/fixtures/home"))
+        .env("HOME", fixture_home())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -325,7 +315,6 @@ fn help_explains_the_commands_and_options() {
 
 #[test]
 fn an_unusable_index_falls_back_to_memory_with_a_warning() {
-    let repo = repo();
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("index-is-a-file");
     std::fs::write(&bad, "not a directory").unwrap();
@@ -333,9 +322,9 @@ fn an_unusable_index_falls_back_to_memory_with_a_warning() {
         .args([
             "report", "-f", "json", "--period", "all", "--tz", "UTC", "--prices",
         ])
-        .arg(repo.join("tests/fixtures/prices.json"))
+        .arg(prices_file())
         .env_clear()
-        .env("HOME", repo.join("tests/fixtures/home"))
+        .env("HOME", fixture_home())
         .env("BURNBAR_DATA_DIR", &bad)
         .output()
         .unwrap();

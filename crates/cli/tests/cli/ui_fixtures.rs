@@ -48,7 +48,7 @@ const CASES: &[Case] = &[
             "--tz",
             "UTC",
             "--now",
-            "2026-11-22T18:00:00Z",
+            burnbar_test_support::NOW,
         ],
     },
     Case {
@@ -90,7 +90,7 @@ const CASES: &[Case] = &[
             "--tz",
             "UTC",
             "--now",
-            "2026-11-22T18:00:00Z",
+            burnbar_test_support::NOW,
         ],
     },
 ];

@@ -126,6 +126,11 @@ impl Store {
         Ok(())
     }
 
+    /// Every stored call with its cost, in id order.
+    pub fn calls(&self) -> Result<Vec<CallRow>> {
+        Ok(calls::all_calls(&self.conn)?)
+    }
+
     /// Schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self

@@ -500,12 +500,12 @@ fn claude_config_dir_lists_replace_the_default_roots() {
         )),
         ..Default::default()
     };
-    let mut engine = burnbar_engine::Engine::in_memory(
+    let engine = burnbar_engine::Engine::in_memory(
         burnbar_engine::Paths::resolve(&env),
         crate::support::pricer(),
     )
     .unwrap();
-    let data = engine.load(None).unwrap();
+    let data = crate::support::Dataset::of(engine);
     let mut keys: Vec<&str> = data.calls.iter().map(|c| c.event.key.as_str()).collect();
     keys.sort_unstable();
     assert_eq!(keys, vec!["claude:msg_a", "claude:msg_b"]);

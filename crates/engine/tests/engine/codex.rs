@@ -314,10 +314,10 @@ fn codex_home_overrides_the_default_root() {
         codex_home: Some(home.path().join("elsewhere")),
         ..Default::default()
     };
-    let mut engine = burnbar_engine::Engine::in_memory(
+    let engine = burnbar_engine::Engine::in_memory(
         burnbar_engine::Paths::resolve(&env),
         crate::support::pricer(),
     )
     .unwrap();
-    assert_eq!(engine.load(None).unwrap().calls.len(), 1);
+    assert_eq!(crate::support::Dataset::of(engine).calls.len(), 1);
 }

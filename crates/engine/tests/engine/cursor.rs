@@ -144,7 +144,7 @@ fn pitfall_15_token_counts_rewritten_in_place_update_the_same_call() {
         ),
     );
     engine.sync(Tz::UTC, None).unwrap();
-    let calls = engine.calls().unwrap();
+    let calls = crate::support::calls(&engine);
     assert_eq!(calls.len(), 1, "the key never includes the counts");
     assert_eq!(calls[0].event.tokens.output, 450);
 }
@@ -385,9 +385,7 @@ fn a_growing_context_meter_updates_its_one_record() {
     engine.sync(Tz::UTC, None).unwrap();
     put(&db, "composerData:cM", &meter(9_000));
     engine.sync(Tz::UTC, None).unwrap();
-    let inputs: Vec<(String, u64)> = engine
-        .calls()
-        .unwrap()
+    let inputs: Vec<(String, u64)> = crate::support::calls(&engine)
         .into_iter()
         .filter(|c| c.event.key.starts_with("cursor:composer-input:"))
         .map(|c| (c.event.key, c.event.tokens.input))

@@ -113,9 +113,7 @@ fn jsonl_chats_are_read_incrementally_with_their_header() {
     std::io::Write::write_all(&mut f, format!("\n{m2}\n").as_bytes()).unwrap();
     let r = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!(r.inserted, 1, "only the appended message is new");
-    let mut keys: Vec<String> = engine
-        .calls()
-        .unwrap()
+    let mut keys: Vec<String> = crate::support::calls(&engine)
         .into_iter()
         .map(|c| c.event.key)
         .collect();

@@ -202,7 +202,7 @@ fn the_sqlite_store_is_read_read_only_incrementally_with_children_rolled_up() {
     let mut engine = home.engine();
     let first = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert!(first.errors.is_empty(), "{:?}", first.errors);
-    let calls = engine.calls().unwrap();
+    let calls = crate::support::calls(&engine);
     let mut got: Vec<(String, String, String)> = calls
         .iter()
         .map(|c| {
@@ -240,7 +240,7 @@ fn the_sqlite_store_is_read_read_only_incrementally_with_children_rolled_up() {
     );
     let second = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!((second.files_read, second.inserted), (1, 1));
-    assert_eq!(engine.calls().unwrap().len(), 3);
+    assert_eq!(crate::support::calls(&engine).len(), 3);
     // our reads never wrote to OpenCode's database
     let count: i64 = writer
         .query_row("SELECT count(*) FROM message", [], |r| r.get(0))
@@ -429,8 +429,12 @@ fn a_replaced_storage_directory_is_read_afresh_on_the_next_sync() {
     };
     let mut engine = home.engine();
     let calls = |engine: &mut burnbar_engine::Engine, prefix: &str| {
-        let data = engine.load(None).unwrap();
-        let calls = calls_of(&data, ProviderId::OpenCode);
+        engine.sync(chrono_tz::Tz::UTC, None).unwrap();
+        let stored = crate::support::calls(engine);
+        let calls: Vec<_> = stored
+            .iter()
+            .filter(|c| c.event.provider == ProviderId::OpenCode)
+            .collect();
         let with_tools = calls
             .iter()
             .filter(|c| {

@@ -1,11 +1,15 @@
 //! Properties: aggregation is exact and order-independent, merging copies is commutative, and
 //! reading a growing file incrementally equals reading it once.
 
-use burnbar_engine::aggregate::{Call, Totals, merge_rollups, rollup, slices_from_calls};
+use std::collections::BTreeMap;
+
+use burnbar_engine::aggregate::{Call, Slice, Totals, merge_rollups, rollup};
 use burnbar_engine::merge::Merger;
 use burnbar_engine::providers::claude_code::ClaudeCode;
 use burnbar_engine::providers::codex::Codex;
 use burnbar_engine::providers::{Batch, Cursor, Provider};
+use burnbar_engine::rollup::{SessionCall, session};
+use burnbar_engine::time::{date_of_day_number, day_number_at};
 use burnbar_engine::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
 use proptest::prelude::*;
 
@@ -60,6 +64,66 @@ fn arb_event() -> impl Strategy<Value = UsageEvent> {
         )
 }
 
+/// The interned id of `name` in `names` (its index).
+fn id(names: &mut Vec<String>, name: &str) -> i64 {
+    let at = names.iter().position(|n| n == name).unwrap_or_else(|| {
+        names.push(name.to_string());
+        names.len() - 1
+    });
+    at as i64
+}
+
+/// Slices as the index builds them ([`session`], one session at a time, no prompts on record),
+/// with days in `tz`.
+fn slices_from_calls<'c>(
+    calls: impl IntoIterator<Item = &'c Call>,
+    tz: chrono_tz::Tz,
+) -> Vec<Slice> {
+    let mut sessions: BTreeMap<(ProviderId, String), Vec<&Call>> = BTreeMap::new();
+    for c in calls {
+        sessions
+            .entry((c.event.provider, c.event.session_id.clone()))
+            .or_default()
+            .push(c);
+    }
+    let mut names: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for ((provider, session_id), mut calls) in sessions {
+        calls.sort_by_key(|c| (c.event.timestamp_ms, c.event.key.clone()));
+        let rows: Vec<SessionCall> = calls
+            .iter()
+            .map(|c| SessionCall {
+                ts_ms: c.event.timestamp_ms,
+                day: day_number_at(c.event.timestamp_ms, tz),
+                model: id(&mut names, &c.event.model),
+                project: id(&mut names, &c.event.project),
+                provider,
+                tokens: c.event.tokens,
+                cost: c.cost,
+                cost_source: c.cost_source,
+                supplementary: c.event.supplementary,
+                self_correction: c.event.self_correction,
+                tools: c.event.tools.clone(),
+                branch: c.event.branch.clone(),
+            })
+            .collect();
+        for ((day, model, project, category), sums) in session(&[], &rows).slices {
+            out.push(Slice {
+                day: date_of_day_number(day),
+                provider,
+                model: names[usize::try_from(model).unwrap()].clone(),
+                project: names[usize::try_from(project).unwrap()].clone(),
+                session: session_id.clone(),
+                category,
+                totals: sums.totals,
+                first_ms: sums.first_ms,
+                last_ms: sums.last_ms,
+            });
+        }
+    }
+    out
+}
+
 fn arb_call() -> impl Strategy<Value = Call> {
     (arb_event(), prop::option::of(0i64..1_000_000)).prop_map(|(e, cost)| Call {
         event: e,
@@ -95,6 +159,9 @@ proptest! {
         for t in rollup(&slices_from_calls(&calls, chrono_tz::Tz::UTC)).values() {
             via_buckets.merge(t);
         }
+        // without prompts on record, each call is a turn of its own
+        prop_assert_eq!(via_buckets.turns.turns, calls.len() as u64);
+        via_buckets.turns = burnbar_engine::aggregate::TurnStats::default();
         prop_assert_eq!(direct, via_buckets);
     }
 

@@ -83,7 +83,7 @@ fn pi_sessions_carry_their_header_and_resume_mid_file() {
         .unwrap();
     std::io::Write::write_all(&mut f, format!("{}\n", msg("m2", "", None)).as_bytes()).unwrap();
     engine.sync(chrono_tz::Tz::UTC, None).unwrap();
-    let mut calls = engine.calls().unwrap();
+    let mut calls = crate::support::calls(&engine);
     calls.sort_by(|a, b| a.event.key.cmp(&b.event.key));
     let got: Vec<(&str, &str, &str, CostSource)> = calls
         .iter()

@@ -32,9 +32,7 @@ fn engine_with(home: &Path, data: &Path, pricer: Pricer) -> Engine {
 fn snapshot(engine: &mut Engine, tz: Tz) -> (String, String) {
     engine.sync(tz, None).unwrap();
     let rows = serde_json::to_string_pretty(&engine.export(&Filter::all(tz)).unwrap()).unwrap();
-    let mut calls: Vec<String> = engine
-        .calls()
-        .unwrap()
+    let mut calls: Vec<String> = crate::support::calls(engine)
         .into_iter()
         .map(|c| format!("{:?} {:?} {:?}", c.event, c.cost, c.cost_source))
         .collect();
@@ -225,7 +223,7 @@ fn the_last_streamed_line_wins_when_it_arrives_in_a_later_run() {
     home.write(&rel, &[first, last]);
     let report = engine.sync(Tz::UTC, None).unwrap();
     assert_eq!(report.updated, 1);
-    let calls = engine.calls().unwrap();
+    let calls = crate::support::calls(&engine);
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].event.tokens.output, 777, "the final usage");
     assert_eq!(
@@ -255,7 +253,7 @@ fn a_torn_tail_is_not_consumed_until_it_is_complete() {
     home.write_raw(&rel, format!("{line}\n").as_bytes());
     let r = engine.sync(Tz::UTC, None).unwrap();
     assert_eq!(r.inserted, 1, "the completed line is read whole");
-    assert_eq!(engine.calls().unwrap().len(), 1);
+    assert_eq!(crate::support::calls(&engine).len(), 1);
 }
 
 #[test]
@@ -263,11 +261,11 @@ fn calls_stay_when_their_logs_are_deleted_and_the_report_says_so() {
     let (home, data) = seeded();
     let mut engine = engine_at(home.path(), data.path());
     engine.sync(Tz::UTC, None).unwrap();
-    let before = engine.calls().unwrap().len();
+    let before = crate::support::calls(&engine).len();
     std::fs::remove_file(home.path().join(format!("{P}/s.jsonl"))).unwrap();
     let sync = engine.sync(Tz::UTC, None).unwrap();
     assert_eq!(
-        engine.calls().unwrap().len(),
+        crate::support::calls(&engine).len(),
         before,
         "history is never lost"
     );
@@ -303,7 +301,11 @@ fn costs_are_recomputed_when_the_price_table_changes() {
     );
     let mut engine = engine_at(home.path(), data.path());
     engine.sync(Tz::UTC, None).unwrap();
-    assert_eq!(engine.calls().unwrap()[0].cost, None, "unpriced at first");
+    assert_eq!(
+        crate::support::calls(&engine)[0].cost,
+        None,
+        "unpriced at first"
+    );
     drop(engine);
     let table = burnbar_engine::pricing::PriceTable::from_litellm_json(
         r#"{"mystery-model":{"input_cost_per_token":2e-6,"output_cost_per_token":4e-6}}"#,
@@ -316,7 +318,10 @@ fn costs_are_recomputed_when_the_price_table_changes() {
     );
     let sync = engine.sync(Tz::UTC, None).unwrap();
     assert_eq!(sync.repriced, 1);
-    assert_eq!(engine.calls().unwrap()[0].cost.unwrap().micros(), 2000);
+    assert_eq!(
+        crate::support::calls(&engine)[0].cost.unwrap().micros(),
+        2000
+    );
     let rows = engine.export(&Filter::all(Tz::UTC)).unwrap();
     assert_eq!(
         rows[0].cost_usd.unwrap().micros(),
@@ -343,7 +348,7 @@ fn two_engines_can_share_one_index_file() {
     a.sync(Tz::UTC, None).unwrap();
     let r = b.sync(Tz::UTC, None).unwrap();
     assert_eq!(r.files_read, 0, "b sees a's cursors");
-    assert_eq!(a.calls().unwrap(), b.calls().unwrap());
+    assert_eq!(crate::support::calls(&a), crate::support::calls(&b));
 }
 
 #[test]
@@ -421,9 +426,12 @@ fn the_committed_corpus_through_an_on_disk_index_twice_is_stable() {
     let sync = engine.sync(tz, None).unwrap();
     assert_eq!(sync.files_read, 0);
     assert_eq!(snapshot(&mut engine, tz), first);
-    assert!(engine.calls().unwrap().iter().all(
-        |c| c.event.provider == ProviderId::ClaudeCode || c.event.provider == ProviderId::Codex
-    ));
+    assert!(
+        crate::support::calls(&engine)
+            .iter()
+            .all(|c| c.event.provider == ProviderId::ClaudeCode
+                || c.event.provider == ProviderId::Codex)
+    );
 }
 
 #[test]

@@ -1,88 +1,10 @@
-//! Fake homes and record builders for provider tests.
-
-use std::path::{Path, PathBuf};
+//! Record builders for provider tests; fake homes, fixture paths and the frozen clock come
+//! from the shared `burnbar-test-support` crate.
 
 use burnbar_engine::report::{NameRow, Report};
-use burnbar_engine::time::{Period, Span};
-use burnbar_engine::{Call, Dataset, Engine, Filter, Paths, Pricer, ProviderId};
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde_json::{Value, json};
 
-/// The repository's `tests/fixtures`.
-pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
-}
-
-/// The frozen test price table.
-pub fn pricer() -> Pricer {
-    Pricer::pinned(&fixtures().join("prices.json")).expect("fixture prices load")
-}
-
-/// A temporary `$HOME`.
-pub struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    pub fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Writes `lines` (each + `\n`) to `rel` under the home.
-    pub fn write(&self, rel: &str, lines: &[String]) -> PathBuf {
-        let mut s = String::new();
-        for l in lines {
-            s.push_str(l);
-            s.push('\n');
-        }
-        self.write_raw(rel, s.as_bytes())
-    }
-
-    pub fn write_raw(&self, rel: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.dir.path().join(rel);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&p, bytes).expect("write");
-        p
-    }
-
-    /// Sets a file's mtime (seconds since the epoch).
-    pub fn set_mtime(&self, rel: &str, secs: u64) {
-        let p = self.dir.path().join(rel);
-        let f = std::fs::File::options().write(true).open(&p).expect("open");
-        f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
-            .expect("set mtime");
-    }
-
-    pub fn engine(&self) -> Engine {
-        Engine::in_memory(Paths::for_home(self.path()), pricer())
-            .unwrap()
-            .with_project_probing(false)
-    }
-
-    pub fn load(&self) -> Dataset {
-        self.engine().load(None).unwrap()
-    }
-}
-
-/// All time up to `now`'s day in `tz`.
-pub fn all_time(now: DateTime<Utc>, tz: Tz) -> Span {
-    Span::of_period(Period::All, now.with_timezone(&tz).date_naive())
-}
-
-/// Syncs `engine` with days in `tz`, then reports all time as of `now`.
-pub fn report_all(engine: &mut Engine, tz: Tz, now: DateTime<Utc>) -> Report {
-    let sync = engine.sync(tz, None).unwrap();
-    engine
-        .report(&Filter::all(tz), all_time(now, tz), now, &sync)
-        .unwrap()
-}
+pub use burnbar_test_support::{Dataset, Home, all_time, calls, fixtures, ms, pricer, report_all};
 
 /// A breakdown as (name, uses).
 pub fn uses(rows: &[NameRow]) -> Vec<(&str, u64)> {
@@ -108,18 +30,8 @@ pub fn activities(r: &Report) -> Vec<(&'static str, u64, u64, u64, u64, u64)> {
 }
 
 /// The calls of one provider, sorted by key.
-pub fn calls_of(data: &Dataset, p: ProviderId) -> Vec<&Call> {
-    let mut v: Vec<&Call> = data
-        .calls
-        .iter()
-        .filter(|c| c.event.provider == p)
-        .collect();
-    v.sort_by(|a, b| a.event.key.cmp(&b.event.key));
-    v
-}
-
-pub fn ms(ts: &str) -> i64 {
-    burnbar_engine::time::parse_timestamp_ms(ts).expect("timestamp")
+pub fn calls_of(data: &Dataset, p: burnbar_engine::ProviderId) -> Vec<&burnbar_engine::Call> {
+    data.calls_of(p)
 }
 
 // ---------------------------------------------------------------- Claude Code records

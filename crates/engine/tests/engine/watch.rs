@@ -22,7 +22,7 @@ fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
     let (tx, rx) = mpsc::channel::<usize>();
     let handle = watch::spawn(engine, opts, move |engine, event| {
         if let WatchEvent::Synced(_) = event {
-            let _ = tx.send(engine.calls().unwrap().len());
+            let _ = tx.send(crate::support::calls(engine).len());
         }
     })
     .unwrap();
