@@ -1,21 +1,6 @@
 // Pure formatting: no DOM, no Tauri. Unit-tested in tests/format.test.mjs.
 
-import type { Display, ProviderId } from "./types.js";
-
-const PROVIDER_LABELS: Record<ProviderId, string> = {
-  "claude-code": "Claude Code",
-  codex: "Codex",
-  gemini: "Gemini CLI",
-  opencode: "OpenCode",
-  qwen: "Qwen Code",
-  pi: "Pi",
-  copilot: "Copilot CLI",
-  cursor: "Cursor",
-};
-
-export function providerLabel(id: ProviderId | string): string {
-  return PROVIDER_LABELS[id as ProviderId] ?? id;
-}
+import type { Display } from "./types.js";
 
 /**
  * Currencies written with a symbol: code -> [symbol, minor-unit places]. The same table and

@@ -59,7 +59,7 @@ async function load(period?: PeriodKey, provider?: ProviderId | null): Promise<v
 
 async function loadSettings(): Promise<void> {
   try {
-    [model.settings, model.options] = await Promise.all([ipc.getSettings(), ipc.getOptions()]);
+    [model.settings, model.options] = await Promise.all([ipc.getSettings(), model.options ?? ipc.getOptions()]);
   } catch (e) {
     model.settingsError = asError(e).message;
   }
@@ -134,6 +134,8 @@ async function start(): Promise<void> {
     draw();
     return;
   }
+  // the tools' names and the settings' choices, from the app (a failure only costs the names)
+  model.options = await ipc.getOptions().catch(() => null);
   if (model.page === "settings") void loadSettings();
   await load();
 }

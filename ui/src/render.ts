@@ -1,7 +1,7 @@
 // The popover as a pure function of the model: render(model, handlers) returns the DOM to
 // show. No Tauri, no fetching, no timers; main.ts owns those.
 
-import { ago, bytes, count, markedMoney, money, percent, plural, projectName, providerLabel, shortDay } from "./format.js";
+import { ago, bytes, count, markedMoney, money, percent, plural, projectName, shortDay } from "./format.js";
 import type { Budget, BudgetPeriod, Figures, Model, Options, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 export interface Handlers {
@@ -51,7 +51,12 @@ function setStyle(el: HTMLElement, css: string): void {
   }
 }
 
+/** A tool's name for people, from the app's options (`get_options`); its id until they arrive. */
+let providerLabel: (id: ProviderId | string) => string = (id) => id;
+
 export function render(model: Model, on: Handlers): HTMLElement {
+  const labels = new Map<string, string>((model.options?.providers ?? []).map((p) => [p.id, p.label]));
+  providerLabel = (id) => labels.get(id) ?? id;
   if (model.page === "settings") return settingsPage(model, on);
   const s = model.snapshot;
   if (!s) {
