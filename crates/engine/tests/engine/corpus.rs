@@ -223,10 +223,14 @@ fn committed_corpora_match_their_ground_truth_exactly() {
 
 #[test]
 fn generated_corpora_match_when_the_generator_is_available() {
-    // Extra seeds, sizes and zones when ../shared/corpus/gen_corpus.py exists (a developer
-    // checkout); a user's clone has no ../shared and relies on the committed corpora above.
-    let generator =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/gen_corpus.py");
+    // Extra seeds, sizes and zones when an independent ground-truth generator is named by
+    // BURNBAR_ORACLE (the team's CI sets it; a user's clone relies on the committed corpora
+    // above).
+    #[allow(clippy::disallowed_methods)] // a test's own switch, not the engine's environment
+    let Some(generator) = std::env::var_os("BURNBAR_ORACLE").map(std::path::PathBuf::from) else {
+        eprintln!("skipping: BURNBAR_ORACLE is not set");
+        return;
+    };
     if !generator.is_file() {
         eprintln!("skipping: {} not found", generator.display());
         return;
