@@ -1,29 +1,32 @@
 //! The watch loop: keep the index current while the tools write, at ~0 CPU when they don't.
 //!
-//! How it works: a `notify` watcher (through `notify-debouncer-full`, 200 ms) watches every
-//! provider root that exists. Each batch of changed paths becomes one sync: files a provider
-//! owns are read from their cursors ([`Engine::sync_paths`]); anything else (a new directory, a
-//! rescan request from the OS, a watcher error) triggers a full sync, which is cheap when
-//! little changed. After each sync that changed something the callback runs once, with the
-//! engine, so the caller builds one snapshot per batch.
+//! How it works: a `notify` watcher watches every provider root that exists and sends its
+//! events straight to the loop. The loop batches them itself ([`Debounce`]): the first content
+//! change opens a batch, which is synced once no event came for 200 ms (or 1 s after it
+//! opened, so a steady stream of writes still shows up). Each batch becomes one sync: files a
+//! provider owns are read from their cursors ([`Engine::sync_paths`]); anything else (a new
+//! directory, a rescan request from the OS, a watcher error) triggers a full sync, which is
+//! cheap when little changed. After each sync that changed something the callback runs once,
+//! with the engine, so the caller builds one snapshot per batch.
 //!
-//! Safety nets, because file-system notifications can be dropped: a full rescan every 5
+//! Idle means idle: with no batch open the loop blocks on its channel until the next safety
+//! net is due, so nothing wakes between log writes (a debouncer crate's 10-a-second tick used
+//! to). Safety nets, because file-system notifications can be dropped: a full rescan every 5
 //! minutes, and roots that do not exist yet are checked every 10 s and watched once they
-//! appear. Between events the loop thread sleeps in `recv_timeout`; only the debouncer's tick
-//! (10 times a second, a mutex check) runs.
+//! appear. [`WatchHandle::wakeups`] counts the loop's wake-ups, so tests can hold it to that.
 //!
 //! The loop runs on its own thread (rusqlite and the engine are synchronous) and stops when
 //! its [`WatchHandle`] is dropped.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
-use notify::RecursiveMode;
-use notify_debouncer_full::{DebounceEventResult, new_debouncer};
+use notify::{RecursiveMode, Watcher};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -39,6 +42,8 @@ pub struct WatchOptions {
     pub tz: Tz,
     /// Quiet time before a burst of writes becomes one batch.
     pub debounce: Duration,
+    /// The longest a batch stays open under a steady stream of writes.
+    pub max_batch_wait: Duration,
     /// Full rescan interval (the safety net for dropped events).
     pub rescan_every: Duration,
     /// How often missing roots are looked for.
@@ -52,6 +57,7 @@ impl std::fmt::Debug for WatchOptions {
         f.debug_struct("WatchOptions")
             .field("tz", &self.tz)
             .field("debounce", &self.debounce)
+            .field("max_batch_wait", &self.max_batch_wait)
             .field("rescan_every", &self.rescan_every)
             .field("missing_roots_every", &self.missing_roots_every)
             .field("progress", &self.progress.is_some())
@@ -60,11 +66,12 @@ impl std::fmt::Debug for WatchOptions {
 }
 
 impl WatchOptions {
-    /// The defaults: 200 ms debounce, 5 min rescan, 10 s missing-root check.
+    /// The defaults: 200 ms debounce (1 s at most), 5 min rescan, 10 s missing-root check.
     pub fn new(tz: Tz) -> WatchOptions {
         WatchOptions {
             tz,
             debounce: Duration::from_millis(200),
+            max_batch_wait: Duration::from_secs(1),
             rescan_every: Duration::from_secs(300),
             missing_roots_every: Duration::from_secs(10),
             progress: None,
@@ -85,7 +92,7 @@ pub enum WatchEvent<'a> {
 type Callback = Box<dyn FnMut(&Engine, WatchEvent<'_>) + Send>;
 
 enum Msg {
-    Fs(DebounceEventResult),
+    Fs(notify::Result<notify::Event>),
     Rescan,
     Stop,
 }
@@ -94,9 +101,16 @@ enum Msg {
 pub struct WatchHandle {
     tx: Sender<Msg>,
     thread: Option<JoinHandle<()>>,
+    wakeups: Arc<AtomicU64>,
 }
 
 impl WatchHandle {
+    /// How many times the loop's thread has woken up so far (each message or timeout it
+    /// handled). Between log writes it should not grow.
+    pub fn wakeups(&self) -> u64 {
+        self.wakeups.load(Ordering::Relaxed)
+    }
+
     /// Asks the loop for a full sync now (a "Refresh" button). The callback runs after it
     /// even when nothing changed.
     pub fn rescan(&self) {
@@ -121,22 +135,22 @@ where
 {
     let (tx, rx) = mpsc::channel::<Msg>();
     let fs_tx = tx.clone();
-    let debouncer = new_debouncer(
-        opts.debounce,
-        Some(Duration::from_millis(100)),
-        move |res: DebounceEventResult| {
-            let _ = fs_tx.send(Msg::Fs(res));
-        },
-    )?;
+    let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let _ = fs_tx.send(Msg::Fs(res));
+    })?;
+    let wakeups = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&wakeups);
     let thread = std::thread::Builder::new()
         .name("burnbar-watch".into())
         .spawn(move || {
             Loop {
+                debounce: Debounce::new(opts.debounce, opts.max_batch_wait),
                 engine,
                 opts,
-                debouncer,
+                watcher,
                 watched: Vec::new(),
                 on_event: Box::new(on_event),
+                wakeups: counter,
             }
             .run(&rx);
         })
@@ -147,7 +161,81 @@ where
     Ok(WatchHandle {
         tx,
         thread: Some(thread),
+        wakeups,
     })
+}
+
+/// A batch of file events being collected: it opens with the first event, and is due once no
+/// event came for `quiet`, or `max_wait` after it opened, whichever is first. Without an open
+/// batch nothing is due, so the loop can wait without a timeout.
+#[derive(Debug)]
+struct Debounce {
+    quiet: Duration,
+    max_wait: Duration,
+    opened: Option<Instant>,
+    last: Option<Instant>,
+    paths: Vec<PathBuf>,
+    /// Something asked for a full sync (a rescan flag from the OS, a watcher error).
+    full: bool,
+}
+
+/// A batch handed over: the paths it touched, or a full sync.
+#[derive(Debug, PartialEq, Eq)]
+enum Batch {
+    Paths(Vec<PathBuf>),
+    Full,
+}
+
+impl Debounce {
+    fn new(quiet: Duration, max_wait: Duration) -> Debounce {
+        Debounce {
+            quiet,
+            max_wait,
+            opened: None,
+            last: None,
+            paths: Vec::new(),
+            full: false,
+        }
+    }
+
+    fn touch(&mut self, now: Instant) {
+        self.opened.get_or_insert(now);
+        self.last = Some(now);
+    }
+
+    /// Adds the paths of a content change seen at `now`.
+    fn add(&mut self, paths: impl IntoIterator<Item = PathBuf>, now: Instant) {
+        self.paths.extend(paths);
+        self.touch(now);
+    }
+
+    /// Asks for a full sync with the batch (seen at `now`).
+    fn add_full(&mut self, now: Instant) {
+        self.full = true;
+        self.touch(now);
+    }
+
+    /// When the open batch is due; `None` when no batch is open.
+    fn due(&self) -> Option<Instant> {
+        let (opened, last) = (self.opened?, self.last?);
+        Some((last + self.quiet).min(opened + self.max_wait))
+    }
+
+    /// Closes the batch if it is due at `now`.
+    fn take_due(&mut self, now: Instant) -> Option<Batch> {
+        if self.due()? > now {
+            return None;
+        }
+        self.opened = None;
+        self.last = None;
+        let mut paths = std::mem::take(&mut self.paths);
+        if std::mem::take(&mut self.full) || paths.is_empty() {
+            return Some(Batch::Full);
+        }
+        paths.sort();
+        paths.dedup();
+        Some(Batch::Paths(paths))
+    }
 }
 
 /// True for events that can change what a log says: creation, data writes, renames,
@@ -164,12 +252,11 @@ fn is_content_change(kind: notify::EventKind) -> bool {
 struct Loop {
     engine: Engine,
     opts: WatchOptions,
-    debouncer: notify_debouncer_full::Debouncer<
-        notify::RecommendedWatcher,
-        notify_debouncer_full::RecommendedCache,
-    >,
+    watcher: notify::RecommendedWatcher,
+    debounce: Debounce,
     watched: Vec<PathBuf>,
     on_event: Callback,
+    wakeups: Arc<AtomicU64>,
 }
 
 impl Loop {
@@ -179,52 +266,56 @@ impl Loop {
         let mut next_rescan = Instant::now() + self.opts.rescan_every;
         let mut next_root_check = Instant::now() + self.opts.missing_roots_every;
         loop {
-            let deadline = if self.all_roots_watched() {
+            let mut deadline = if self.all_roots_watched() {
                 next_rescan
             } else {
                 next_rescan.min(next_root_check)
             };
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if let Some(due) = self.debounce.due() {
+                deadline = deadline.min(due);
+            }
+            let msg = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()));
+            self.wakeups.fetch_add(1, Ordering::Relaxed);
+            let now = Instant::now();
+            match msg {
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                 Ok(Msg::Rescan) => {
                     self.watch_new_roots();
                     self.sync(None, true);
                 }
-                Ok(Msg::Fs(Ok(events))) => {
-                    let rescan = events.iter().any(|e| e.need_rescan());
+                Ok(Msg::Fs(Ok(event))) => {
                     // Our own reads raise open/close (and atime) events: reacting to them
                     // would make every sync trigger the next one.
-                    let mut paths: Vec<PathBuf> = events
-                        .into_iter()
-                        .filter(|e| is_content_change(e.event.kind))
-                        .flat_map(|e| e.event.paths)
-                        .collect();
-                    if paths.is_empty() && !rescan {
-                        continue;
+                    if event.need_rescan() {
+                        self.debounce.add_full(now);
+                    } else if is_content_change(event.kind) {
+                        self.debounce.add(event.paths, now);
                     }
-                    paths.sort();
-                    paths.dedup();
-                    let owned =
-                        !rescan && !paths.is_empty() && paths.iter().all(|p| self.is_owned_file(p));
-                    self.sync(owned.then_some(paths.as_slice()), false);
                 }
-                Ok(Msg::Fs(Err(errors))) => {
-                    tracing::warn!(?errors, "file watcher errors; rescanning");
+                Ok(Msg::Fs(Err(error))) => {
+                    tracing::warn!(%error, "file watcher error; rescanning");
+                    self.debounce.add_full(now);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if let Some(batch) = self.debounce.take_due(now) {
+                let paths = match batch {
+                    Batch::Paths(paths) if paths.iter().all(|p| self.is_owned_file(p)) => {
+                        Some(paths)
+                    }
+                    _ => None,
+                };
+                self.sync(paths.as_deref(), false);
+            }
+            if now >= next_root_check {
+                next_root_check = now + self.opts.missing_roots_every;
+                if !self.all_roots_watched() && self.watch_new_roots() {
                     self.sync(None, false);
                 }
-                Err(RecvTimeoutError::Timeout) => {
-                    let now = Instant::now();
-                    if now >= next_root_check {
-                        next_root_check = now + self.opts.missing_roots_every;
-                        if self.watch_new_roots() {
-                            self.sync(None, false);
-                        }
-                    }
-                    if now >= next_rescan {
-                        next_rescan = now + self.opts.rescan_every;
-                        self.sync(None, false);
-                    }
-                }
+            }
+            if now >= next_rescan {
+                next_rescan = now + self.opts.rescan_every;
+                self.sync(None, false);
             }
         }
     }
@@ -249,7 +340,7 @@ impl Loop {
             if self.watched.contains(&root) || !root.is_dir() {
                 continue;
             }
-            match self.debouncer.watch(&root, RecursiveMode::Recursive) {
+            match self.watcher.watch(&root, RecursiveMode::Recursive) {
                 Ok(()) => {
                     tracing::debug!(root = %root.display(), "watching");
                     self.watched.push(root);
@@ -308,7 +399,71 @@ mod tests {
         RenameMode,
     };
 
-    use super::is_content_change;
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant};
+
+    use super::{Batch, Debounce, is_content_change};
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn nothing_is_due_without_an_event() {
+        let mut d = Debounce::new(ms(200), ms(1000));
+        assert_eq!(
+            d.due(),
+            None,
+            "no open batch: the loop may wait without a timeout"
+        );
+        assert_eq!(d.take_due(Instant::now()), None);
+    }
+
+    #[test]
+    fn a_batch_is_due_once_quiet_for_the_debounce() {
+        let t0 = Instant::now();
+        let mut d = Debounce::new(ms(200), ms(1000));
+        d.add([PathBuf::from("/l/b.jsonl")], t0);
+        d.add([PathBuf::from("/l/a.jsonl")], t0 + ms(150));
+        d.add([PathBuf::from("/l/b.jsonl")], t0 + ms(150));
+        assert_eq!(
+            d.due(),
+            Some(t0 + ms(350)),
+            "each event extends the quiet time"
+        );
+        assert_eq!(d.take_due(t0 + ms(349)), None);
+        assert_eq!(
+            d.take_due(t0 + ms(350)),
+            Some(Batch::Paths(vec![
+                PathBuf::from("/l/a.jsonl"),
+                PathBuf::from("/l/b.jsonl")
+            ])),
+            "sorted, each path once"
+        );
+        assert_eq!(d.due(), None, "taken: closed");
+    }
+
+    #[test]
+    fn a_steady_stream_still_syncs_after_the_longest_wait() {
+        let t0 = Instant::now();
+        let mut d = Debounce::new(ms(200), ms(1000));
+        for i in 0..20 {
+            d.add([PathBuf::from("/l/a.jsonl")], t0 + ms(100 * i));
+        }
+        assert_eq!(d.due(), Some(t0 + ms(1000)));
+        assert!(d.take_due(t0 + ms(1000)).is_some());
+    }
+
+    #[test]
+    fn a_rescan_request_or_an_error_makes_the_batch_a_full_sync() {
+        let t0 = Instant::now();
+        let mut d = Debounce::new(ms(200), ms(1000));
+        d.add([PathBuf::from("/l/a.jsonl")], t0);
+        d.add_full(t0 + ms(10));
+        assert_eq!(d.take_due(t0 + ms(210)), Some(Batch::Full));
+        d.add_full(t0 + ms(300));
+        assert_eq!(d.take_due(t0 + ms(500)), Some(Batch::Full));
+    }
 
     #[test]
     fn only_content_changes_trigger_a_sync() {

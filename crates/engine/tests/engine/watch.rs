@@ -80,3 +80,55 @@ fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
         "dropping the handle stops the loop (and drops its callback)"
     );
 }
+
+/// Issue 22: between log writes the loop sleeps. After its first sync and one append, an idle
+/// tree for 2 s must not wake the loop's thread at all (no periodic tick; the safety nets are
+/// minutes and seconds away), and the next append still arrives.
+#[test]
+fn issue_22_an_idle_watch_loop_does_not_wake() {
+    let home = Home::new();
+    let rel = ".claude/projects/-w/s.jsonl";
+    let u = usage(1, 2, 0, 0, 0);
+    let line = |id: &str| assistant("2026-05-01T10:00:00.000Z", id, "claude-opus-4-6", &u, true);
+    home.write(rel, &[line("m1")]);
+    let data = tempfile::tempdir().unwrap();
+    let mut paths = Paths::for_home(home.path());
+    paths.data = data.path().to_path_buf();
+    let engine = Engine::open(paths, pricer()).unwrap();
+    let mut opts = WatchOptions::new(Tz::UTC);
+    // every other tool's root is missing: their check must not become a tick either
+    opts.missing_roots_every = Duration::from_secs(60);
+    let (tx, rx) = mpsc::channel::<usize>();
+    let handle = watch::spawn(engine, opts, move |engine, event| {
+        if let WatchEvent::Synced(_) = event {
+            let _ = tx.send(crate::support::calls(engine).len());
+        }
+    })
+    .unwrap();
+    let wait = Duration::from_secs(10);
+    assert_eq!(rx.recv_timeout(wait).unwrap(), 1, "the first sync");
+    let append = |id: &str| {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(home.path().join(rel))
+            .unwrap();
+        std::io::Write::write_all(&mut f, format!("{}\n", line(id)).as_bytes()).unwrap();
+    };
+    append("m2");
+    assert_eq!(rx.recv_timeout(wait).unwrap(), 2, "an append is synced");
+    // let the events of our own reads settle, then count
+    std::thread::sleep(Duration::from_millis(500));
+    let before = handle.wakeups();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        handle.wakeups(),
+        before,
+        "the loop woke while nothing was written"
+    );
+    append("m3");
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        3,
+        "and still sees the next append"
+    );
+}
