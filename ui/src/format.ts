@@ -76,6 +76,19 @@ export function ago(thenMs: number, nowMs: number): string {
   return `${Math.floor(h / 24)} d ago`;
 }
 
+/**
+ * Milliseconds until `ago(then, now)` next reads differently, or close to it: every 10 s while
+ * it counts seconds, at the next whole minute while it counts minutes, at the next whole hour
+ * after that. The popover refreshes its "updated" line only then.
+ */
+export function agoChangesIn(thenMs: number, nowMs: number): number {
+  const age = Math.max(0, nowMs - thenMs);
+  if (age < 5_000) return 5_000 - age;
+  if (age < 60_000) return 10_000 - (age % 10_000);
+  if (age < 3_600_000) return 60_000 - (age % 60_000);
+  return 3_600_000 - (age % 3_600_000);
+}
+
 /** "Nov 22" from "2026-11-22" (no time zone shift: the date is already local). */
 export function shortDay(isoDate: string): string {
   const [y, m, d] = isoDate.split("-").map(Number);

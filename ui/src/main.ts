@@ -1,8 +1,10 @@
-// Wiring: subscribe first, then load, then redraw on every event. The only timer refreshes the
-// "updated N s ago" line, and only while the popover is visible.
+// Wiring: subscribe first, then load, then redraw on every event. The only timer rewrites the
+// text of the "updated N s ago" line (nothing else is drawn), when that text would change, and
+// only while the popover is visible.
 
 import * as ipc from "./ipc.js";
-import { render } from "./render.js";
+import { agoChangesIn } from "./format.js";
+import { render, updatedLine } from "./render.js";
 import type { CommandError, Model, PeriodKey, ProviderId } from "./types.js";
 
 const model: Model = {
@@ -29,6 +31,7 @@ function draw(): void {
     : active?.dataset?.focus;
   model.now = Date.now();
   root.replaceChildren(render(model, handlers));
+  scheduleAgo();
   if (focusKey) root.querySelector<HTMLElement>(`[data-focus="${focusKey}"]`)?.focus();
   const spend = root.querySelector('[data-testid="spend"]')?.textContent;
   const title = spend && model.snapshot ? `Burnbar · ${spend} · ${model.snapshot.report.period.label}` : "Burnbar";
@@ -147,11 +150,23 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
-setInterval(() => {
-  if (document.visibilityState === "visible" && model.snapshot) {
+let agoTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Keeps the "updated" line current: one timer, due when its text changes, off while hidden. */
+function scheduleAgo(): void {
+  clearTimeout(agoTimer);
+  agoTimer = undefined;
+  if (document.visibilityState !== "visible" || !model.snapshot) return;
+  agoTimer = setTimeout(() => {
     const el = root.querySelector('[data-testid="updated"]');
-    if (el) draw();
-  }
-}, 10_000);
+    if (el && model.snapshot) {
+      model.now = Date.now();
+      el.textContent = updatedLine(model.snapshot, model);
+    }
+    scheduleAgo();
+  }, agoChangesIn(model.receivedAt, Date.now()));
+}
+
+document.addEventListener("visibilitychange", scheduleAgo);
 
 void start();

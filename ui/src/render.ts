@@ -311,15 +311,20 @@ function emptyState(s: Snapshot): HTMLElement {
   );
 }
 
-function footer(s: Snapshot, model: Model): HTMLElement {
+/** The footer's first line: "Updated 3 min ago · 2 lines skipped" (main.ts refreshes just this text). */
+export function updatedLine(s: Snapshot, model: Model): string {
   const skipped = s.report.diagnostics.skipped.reduce((a, k) => a + k.count, 0);
   const errors = s.report.diagnostics.errors.length;
   const bits = [`Updated ${ago(model.receivedAt, model.now)}`];
   if (skipped) bits.push(`${plural(skipped, "line")} skipped`);
   if (errors) bits.push(`${plural(errors, "file")} unreadable`);
+  return bits.join(" · ");
+}
+
+function footer(s: Snapshot, model: Model): HTMLElement {
   const read = s.report.sources.reduce((a, src) => a + src.bytes, 0);
   return h("footer", { class: "muted" },
-    h("span", { "data-testid": "updated" }, bits.join(" · ")),
+    h("span", { "data-testid": "updated" }, updatedLine(s, model)),
     read ? h("span", {}, ` · ${bytes(read)} of logs`) : null,
   );
 }

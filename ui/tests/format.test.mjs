@@ -4,7 +4,7 @@ import { test } from "node:test";
 
 import { readFileSync } from "node:fs";
 
-import { ago, bytes, markedMoney, money, percent, plural, shortDay } from "../dist/format.js";
+import { ago, agoChangesIn, bytes, markedMoney, money, percent, plural, shortDay } from "../dist/format.js";
 
 test("money: the engine's golden cases (tests/fixtures/format/money.json) are written the same", () => {
   const cases = JSON.parse(readFileSync(new URL("../../tests/fixtures/format/money.json", import.meta.url), "utf8"));
@@ -42,4 +42,15 @@ test("percent, plural, ago, dates, sizes", () => {
   assert.equal(shortDay("2026-11-22"), "Nov 22");
   assert.equal(bytes(512), "512 B");
   assert.equal(bytes(12_600_000), "12 MB");
+});
+
+test("the updated line is refreshed only when its text changes", () => {
+  assert.equal(agoChangesIn(0, 1_000), 4_000, "\"just now\" until 5 s");
+  assert.equal(agoChangesIn(0, 42_000), 8_000, "then every 10 s");
+  assert.equal(agoChangesIn(0, 3 * 60_000 + 15_000), 45_000, "minutes: at the next whole minute");
+  assert.equal(agoChangesIn(0, 5 * 3_600_000 + 60_000), 3_540_000, "hours: at the next whole hour");
+  for (const age of [0, 4_999, 5_000, 59_999, 60_000, 3_599_999, 3_600_000, 90_000_000]) {
+    const wait = agoChangesIn(0, age);
+    assert.ok(wait > 0 && wait <= 3_600_000, `${age}: ${wait}`);
+  }
 });

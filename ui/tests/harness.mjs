@@ -32,7 +32,7 @@ const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/cs
  * `backend`: { snapshots: {period: snapshot}, errors: {cmd: {code, message}}, status, settings,
  *   saveError }.
  */
-export async function open(browser, backend, { colorScheme = "light", hash = "" } = {}) {
+export async function open(browser, backend, { colorScheme = "light", hash = "", fakeClock = false } = {}) {
   // the settings page's choices as the app sends them (src-tauri/tests/ipc.rs checks the file)
   backend = { options: fixture("options"), ...backend };
   const context = await browser.newContext({ colorScheme, viewport: { width: 380, height: 600 } });
@@ -90,6 +90,8 @@ export async function open(browser, backend, { colorScheme = "light", hash = "" 
       },
     };
   }, backend);
+  // fake timers and Date (page.clock.fastForward moves them) for tests of what time changes
+  if (fakeClock) await page.clock.install();
   await page.goto(`http://burnbar.test/index.html${hash}`);
   return page;
 }

@@ -252,3 +252,20 @@ test("settings: add and remove budgets (saved at once, other settings kept)", as
   await page.getByRole("button", { name: "Add budget" }).click();
   assert.match(await page.getByRole("alert").innerText(), /positive amount/);
 });
+
+test("idle: only the 'updated' line changes as time passes, nothing else is redrawn", async () => {
+  const page = await open(browser, { snapshots: { today: typical }, settings }, { fakeClock: true });
+  const spend = page.getByTestId("spend");
+  await spend.waitFor();
+  assert.match(await page.getByTestId("updated").textContent(), /^Updated just now/);
+  await page.evaluate(() => { window.__spendNode = document.querySelector('[data-testid="spend"]'); });
+  await page.clock.fastForward(61_000);
+  assert.match(await page.getByTestId("updated").textContent(), /^Updated 1 min ago/);
+  await page.clock.fastForward(3 * 60_000);
+  assert.match(await page.getByTestId("updated").textContent(), /^Updated 4 min ago/);
+  assert.equal(
+    await page.evaluate(() => window.__spendNode === document.querySelector('[data-testid="spend"]')),
+    true,
+    "the popover was not redrawn: the same spend element is still in place",
+  );
+});
