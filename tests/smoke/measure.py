@@ -5,7 +5,9 @@ with the popover closed, open, and hidden again until released. Run through
 
     measure.py <burnbar-tray> <seconds per state> <HOME to read>
 
-Prints one line per state and the app's largest mapped files; quote medians of several runs
+Prints one line per state (CPU, RSS), the wakeups per second over every thread of the app and
+its WebKit processes with the busiest threads (from /proc/<pid>/task/*/status context
+switches), and the app's largest mapped files; quote medians of several runs
 (shared machines are noisy). MEASURE_SHOT=<file.png> saves a screenshot of the open popover;
 WEBKIT_*, GDK_*, GALLIUM_* and LIBGL_* variables are passed on to the app (for experiments)."""
 
@@ -88,14 +90,52 @@ def sample(root):
     return cpu, rss, names, anon
 
 
+def switches(root):
+    """Context switches (voluntary + involuntary: each is a wakeup of that thread) per thread
+    of the process tree: {(pid, tid): (process name, thread name, count)}."""
+    out = {}
+    for pid in tree(root):
+        try:
+            pname = Path(f"/proc/{pid}/comm").read_text().strip()
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                fields = dict(
+                    line.split(":", 1) for line in (task / "status").read_text().splitlines() if ":" in line
+                )
+                count = int(fields["voluntary_ctxt_switches"]) + int(fields["nonvoluntary_ctxt_switches"])
+                out[(pid, int(task.name))] = (pname, fields["Name"].strip(), count)
+            except (OSError, KeyError, ValueError):
+                continue
+    return out
+
+
+def wakeups(before, after, seconds):
+    """(wakeups per second over every thread, [(per second, "process/thread")] busiest first)."""
+    per = []
+    for key, (pname, tname, count) in after.items():
+        was = before.get(key, (pname, tname, 0))[2]
+        if count > was:
+            per.append(((count - was) / seconds, f"{pname}/{tname}"))
+    per.sort(reverse=True)
+    return sum(r for r, _ in per), per
+
+
 def measure(label, pid, seconds):
     c0, _, _, _ = sample(pid)
+    w0 = switches(pid)
     time.sleep(seconds)
     c1, rss, names, anon = sample(pid)
+    w1 = switches(pid)
     pct = (c1 - c0) / seconds * 100
     parts = ", ".join(f"{n} {v / 2**20:.0f}" for n, v in sorted(names.items()))
     print(f"{label:<28} cpu {pct:6.3f} % of a core over {seconds:.0f} s   rss {rss / 2**20:6.1f} MiB ({parts}; "
           f"anonymous {anon / 2**20:.0f})", flush=True)
+    total, per = wakeups(w0, w1, seconds)
+    busiest = ", ".join(f"{name} {rate:.2f}" for rate, name in per[:6])
+    print(f"{'':<28} wakeups {total:.2f}/s over every thread; busiest (per s): {busiest or 'none'}", flush=True)
     files = ", ".join(f"{name} {mib:.0f}" for mib, name in largest_files(pid))
     print(f"{'':<28} the app's largest mapped files (MiB): {files}", flush=True)
 
