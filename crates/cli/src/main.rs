@@ -35,9 +35,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// True when the error is stdout closing under us, however it was wrapped (a JSON writer's
+/// error carries the I/O error's kind, not the I/O error itself).
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
 }

@@ -7,7 +7,8 @@ use anyhow::{Context, Result, anyhow};
 use burnbar_engine::clock::{local_time_zone, parse_time_zone};
 use burnbar_engine::time::parse_date;
 use burnbar_engine::{
-    Clock, Engine, Filter, FixedClock, Paths, Period, Pricer, ProviderId, Span, SystemClock,
+    Clock, Engine, Filter, FixedClock, Paths, Period, Pricer, ProviderId, Settings, Span,
+    SystemClock,
 };
 use chrono::DateTime;
 
@@ -32,6 +33,8 @@ pub fn init_logging(verbose: bool) {
 /// Everything a command needs.
 pub struct Setup {
     pub engine: Engine,
+    /// `settings.toml`, shared with the tray (defaults when there is none).
+    pub settings: Settings,
     pub clock: Box<dyn Clock>,
     pub filter: Filter,
     pub span: Span,
@@ -43,6 +46,9 @@ pub struct Setup {
 /// `--from/--to` is given.
 pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
     let paths = Paths::from_env();
+    // every command reads the settings the same way: a file that does not parse or validate
+    // is an error for `report` as for `budget` (never silently ignored by one of them)
+    let settings = Settings::load(&Settings::path(&paths.config))?;
     let clock: Box<dyn Clock> = match &common.now {
         Some(s) => {
             let t = DateTime::parse_from_rfc3339(s)
@@ -73,8 +79,13 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let pinned = common.prices.clone().or_else(|| paths.prices_file.clone());
-    let (pricer, refresh) = match pinned {
+    // --prices, then BURNBAR_PRICES, then the settings' `prices` (as in the tray)
+    let pinned = common
+        .prices
+        .clone()
+        .or_else(|| paths.prices_file.clone())
+        .or_else(|| settings.prices.clone());
+    let (pricer, refresh) = match pinned.clone() {
         Some(file) => (Pricer::pinned(&file)?, None),
         None => {
             let refresh = (!common.offline)
@@ -94,7 +105,6 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         Err(e) => {
             // A report is still possible without the index: read everything into memory.
             eprintln!("burnbar: warning: {e}; using a temporary in-memory index for this run");
-            let pinned = common.prices.clone().or_else(|| paths.prices_file.clone());
             let pricer = match pinned {
                 Some(file) => Pricer::pinned(&file)?,
                 None => Pricer::cached_or_embedded(&paths.cache),
@@ -104,6 +114,7 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
     };
     Ok(Setup {
         engine,
+        settings,
         clock,
         filter,
         span,

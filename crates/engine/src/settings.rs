@@ -155,6 +155,8 @@ impl Settings {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
         let tmp = path.with_extension("toml.tmp");
+        let _ = std::fs::remove_file(&tmp); // a leftover from a crash: start it afresh, private
+        create_private(&tmp).map_err(|e| Error::io(&tmp, e))?;
         std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
     }
@@ -162,6 +164,20 @@ impl Settings {
     /// True when `provider` is to be read.
     pub fn reads(&self, provider: ProviderId) -> bool {
         self.providers.is_empty() || self.providers.contains(&provider)
+    }
+}
+
+/// Creates `path` as an empty file readable and writable by its owner only (0600 on Unix,
+/// whatever the umask), unless it exists already (an existing file keeps its permissions).
+pub(crate) fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

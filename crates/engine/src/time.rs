@@ -13,14 +13,22 @@ use crate::error::{Error, Result};
 
 /// Parses an RFC 3339 timestamp (`2026-05-01T09:00:04.120Z`, `…+02:00`) to UTC milliseconds.
 /// A timestamp without a zone is taken as UTC.
+///
+/// A leap second (`23:59:60`) stays on its own day, as its last millisecond: chrono holds it
+/// as second 59 plus a whole extra second, which would otherwise land on the next day.
 pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
+    use chrono::Timelike;
     let s = s.trim();
-    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Some(dt.timestamp_millis());
+    let utc = match DateTime::parse_from_rfc3339(s) {
+        Ok(dt) => dt.to_utc(),
+        Err(_) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .ok()?
+            .and_utc(),
+    };
+    if utc.nanosecond() >= 1_000_000_000 {
+        return Some(utc.timestamp() * 1000 + 999);
     }
-    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|n| n.and_utc().timestamp_millis())
+    Some(utc.timestamp_millis())
 }
 
 /// The calendar day of `ts_ms` in `tz`.
@@ -223,6 +231,20 @@ fn month_name(m: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_17_a_leap_second_stays_on_its_day() {
+        let leap = parse_timestamp_ms("2026-12-31T23:59:60Z").unwrap();
+        let before = parse_timestamp_ms("2026-12-31T23:59:59.000Z").unwrap();
+        let next = parse_timestamp_ms("2027-01-01T00:00:00Z").unwrap();
+        assert!(before < leap && leap < next, "{before} < {leap} < {next}");
+        assert_eq!(local_date(leap, Tz::UTC).to_string(), "2026-12-31");
+        assert_eq!(
+            parse_timestamp_ms("2026-12-31T23:59:60.500+00:00"),
+            Some(leap),
+            "any fraction of the leap second is its last millisecond"
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         parse_date(s).unwrap()

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use burnbar_engine::ingest::SyncReport;
 use burnbar_engine::snapshot::Display;
-use burnbar_engine::{Period, Settings, View};
+use burnbar_engine::{Period, View};
 
 use crate::args::Common;
 use crate::setup::Setup;
@@ -24,10 +24,10 @@ pub fn run(common: &Common, ctx: &Setup, sync: &SyncReport) -> Result<()> {
     let period = Period::parse(&ctx.span.key).unwrap_or(Period::Today);
     let mut data = ctx.engine.snapshot_data(ctx.filter.tz, sync)?;
     // the tray's settings: budgets and the display currency
-    let settings = Settings::load(&Settings::path(&ctx.engine.paths().config))?;
-    data.budgets = settings.budgets;
+    let settings = &ctx.settings;
+    data.budgets.clone_from(&settings.budgets);
     data.display = Display {
-        currency: settings.currency,
+        currency: settings.currency.clone(),
         usd_rate: settings.usd_rate,
     };
     let snapshot = data.snapshot(View { period, provider }, ctx.clock.now());

@@ -5,6 +5,7 @@
 
 mod budget;
 mod compare;
+mod hostile;
 mod index;
 mod ui_fixtures;
 

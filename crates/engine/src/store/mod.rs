@@ -70,10 +70,15 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the index at `path` and migrates it.
+    ///
+    /// A new index file is created readable by its owner only (0600 on Unix, whatever the
+    /// umask): it reveals what you work on. SQLite gives its WAL and shared-memory files the
+    /// database file's permissions.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
+        crate::settings::create_private(path).map_err(|e| Error::io(path, e))?;
         let conn = Connection::open(path).map_err(|e| Error::store(path, e))?;
         Store::init(conn).map_err(|e| Error::store(path, e))
     }

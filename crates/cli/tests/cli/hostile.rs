@@ -1,0 +1,101 @@
+//! Issue 17 (hardening): what a hostile or unlucky user can do to the binary, each case named
+//! after the item it guards.
+
+use std::io::Read;
+use std::process::Stdio;
+
+use burnbar_test_support::repo;
+
+use crate::isolated;
+
+/// Item 15: a reader that goes away (`burnbar report --format json | head -c 10`) is success,
+/// for every output format, with nothing on stderr about it.
+#[test]
+fn issue_17_a_closed_pipe_is_success_for_every_format() {
+    let home = repo().join("tests/fixtures/corpus/seed8-kolkata");
+    let data = tempfile::tempdir().unwrap();
+    for args in [
+        &["report", "--format", "json", "--period", "all"][..],
+        &["snapshot", "--period", "all"],
+        &["export", "--format", "json"],
+        &["export", "--format", "csv"],
+        &["compare", "--format", "json"],
+    ] {
+        let mut child = isolated(&home, data.path())
+            .args(args)
+            .args(["--offline", "--prices"])
+            .arg(home.join("litellm-prices.json"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // the read end is dropped here: the rest of the output meets a closed pipe
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}
+
+/// Item 15: a `settings.toml` that does not parse is an error for `report` and `export` as it is
+/// for `budget`, naming the file (never silently ignored by some commands).
+#[test]
+fn issue_17_a_malformed_settings_file_is_an_error_for_every_command() {
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/burnbar");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("settings.toml"), "currency = [unclosed\n").unwrap();
+    for args in [
+        &["report", "--offline"][..],
+        &["export", "--format", "csv", "--offline"],
+        &["budget", "list"],
+    ] {
+        let out = isolated(home.path(), data.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("settings.toml"), "{args:?}: {err}");
+    }
+}
+
+/// Item 15: the index and the settings file reveal what you work on: created 0600 whatever
+/// the umask, with the index's WAL alike.
+#[cfg(unix)]
+#[test]
+fn issue_17_created_index_and_settings_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = isolated(home.path(), data.path())
+        .args(["budget", "set", "daily", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = isolated(home.path(), data.path())
+        .args(["report", "--offline"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let settings = home.path().join(".config/burnbar/settings.toml");
+    assert_eq!(mode(&settings), 0o600, "{}", settings.display());
+    let index = data.path().join("usage.sqlite");
+    assert_eq!(mode(&index), 0o600, "{}", index.display());
+    let wal = data.path().join("usage.sqlite-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600, "{}", wal.display());
+    }
+}
