@@ -89,7 +89,7 @@ impl From<burnbar_engine::Error> for CommandError {
         use burnbar_engine::Error as E;
         let code = match &e {
             E::Settings { .. } | E::InvalidSettings { .. } => ErrorCode::InvalidSettings,
-            E::Io { .. } => ErrorCode::Io,
+            E::Io { .. } | E::DataDir { .. } => ErrorCode::Io,
             E::Store { .. } | E::Sql(_) => ErrorCode::StoreUnavailable,
             E::Prices { .. } => ErrorCode::InvalidPrices,
             _ => ErrorCode::SyncFailed,

@@ -18,6 +18,14 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The directory for Burnbar's own data (the index) could not be created.
+    #[error("cannot create the data directory {}: {}", path.display(), data_dir_reason(source))]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// A price table could not be parsed.
     #[error("invalid price table {}: {msg}", path.display())]
     Prices {
@@ -106,6 +114,18 @@ impl Error {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+/// Why a data directory could not be created, in words (a file in its place reads as "File
+/// exists" from the OS, which says nothing useful).
+fn data_dir_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::{AlreadyExists, NotADirectory};
+    match e.kind() {
+        AlreadyExists | NotADirectory => {
+            "a file is in the way (it or a parent is not a directory)".into()
+        }
+        _ => e.to_string(),
     }
 }
 

@@ -38,7 +38,12 @@ pub fn run(ctx: Setup) -> Result<()> {
     } = ctx;
     drop(refresh);
     let opts = WatchOptions::new(filter.tz);
-    let (done_tx, done_rx) = mpsc::channel::<anyhow::Error>();
+    // Ctrl-C, SIGTERM or a closed stdout end the loop; `None` is a signal (a clean stop)
+    let (done_tx, done_rx) = mpsc::channel::<Option<anyhow::Error>>();
+    let signalled = done_tx.clone();
+    ctrlc::set_handler(move || {
+        let _ = signalled.send(None);
+    })?;
     let mut last: Option<Line> = None;
     let _handle = watch::spawn(engine, opts, move |engine, event| {
         let line = match event {
@@ -56,7 +61,7 @@ pub fn run(ctx: Setup) -> Result<()> {
                     .and_then(|()| writeln!(out).map_err(Into::into))
                     .and_then(|()| out.flush().map_err(Into::into));
                 if let Err(e) = written {
-                    let _ = done_tx.send(e); // e.g. the reader of our pipe went away
+                    let _ = done_tx.send(Some(e)); // e.g. the reader of our pipe went away
                 }
                 last = Some(line);
             }
@@ -64,10 +69,11 @@ pub fn run(ctx: Setup) -> Result<()> {
             Err(e) => eprintln!("burnbar: {e:#}"),
         }
     })?;
-    // Runs until interrupted, or until stdout closes.
+    // Runs until interrupted or terminated (then the loop stops here, when its handle is
+    // dropped, and the index is closed cleanly), or until stdout closes.
     match done_rx.recv() {
-        Ok(e) => Err(e),
-        Err(_) => Ok(()),
+        Ok(Some(e)) => Err(e),
+        Ok(None) | Err(_) => Ok(()),
     }
 }
 

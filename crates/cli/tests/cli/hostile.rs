@@ -99,3 +99,54 @@ fn issue_17_created_index_and_settings_files_are_private() {
         assert_eq!(mode(&wal), 0o600, "{}", wal.display());
     }
 }
+
+/// Item 15: `burnbar watch` stopped by SIGTERM (a service manager, the tray's parent) exits 0
+/// and closes its index cleanly: no WAL is left behind.
+#[cfg(unix)]
+#[test]
+fn issue_17_watch_stops_cleanly_on_sigterm() {
+    use std::io::BufRead;
+    let data = tempfile::tempdir().unwrap();
+    let mut child = isolated(&burnbar_test_support::fixture_home(), data.path())
+        .args(["watch", "--offline", "--prices"])
+        .arg(burnbar_test_support::prices_file())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("\"date\""), "{first}");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let wal = data.path().join("usage.sqlite-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "the WAL was left behind"
+    );
+}
+
+/// Item 15: a data directory that is a file gets a message that says so, and the report
+/// still comes (from a temporary in-memory index).
+#[test]
+fn issue_17_a_data_dir_that_is_a_file_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("burnbar");
+    std::fs::write(&file, "not a directory").unwrap();
+    let out = isolated(&burnbar_test_support::fixture_home(), &file)
+        .args(["report", "--offline"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("cannot create the data directory"), "{err}");
+    assert!(err.contains("a file is in the way"), "{err}");
+    assert!(!err.contains("File exists"), "{err}");
+}

@@ -76,7 +76,10 @@ impl Store {
     /// database file's permissions.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            std::fs::create_dir_all(dir).map_err(|source| Error::DataDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         crate::settings::create_private(path).map_err(|e| Error::io(path, e))?;
         let conn = Connection::open(path).map_err(|e| Error::store(path, e))?;
