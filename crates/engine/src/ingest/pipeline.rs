@@ -147,9 +147,16 @@ impl Drop for Outbox {
 
 /// Counts one file's warnings into its record and merges the copies of each call in it
 /// (on the reader's thread).
-fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut PriceMemo<'_>, tz: Tz) -> Absorbed {
+fn absorb(
+    p: &Plan,
+    mut batch: Batch,
+    cursor: Cursor,
+    prices: &mut PriceMemo<'_>,
+    tz: Tz,
+) -> Absorbed {
     let mut rec = p.record.clone();
     let restart = p.from.offset == 0;
+    absolute_line_numbers(p, &mut batch.warnings);
     if restart {
         rec.skipped = [0; 4];
     }
@@ -186,6 +193,23 @@ fn absorb(p: &Plan, batch: Batch, cursor: Cursor, prices: &mut PriceMemo<'_>, tz
         prompts: batch.prompts,
         calls,
         warnings: batch.warnings,
+    }
+}
+
+/// Line numbers in warnings count from where a read started; a resumed read's are made to
+/// count from the start of the file (by counting the lines before the resume offset, only when
+/// there is something to report), so `--verbose` names the line an editor shows.
+fn absolute_line_numbers(p: &Plan, warnings: &mut [Warning]) {
+    if p.from.offset == 0 || !warnings.iter().any(|w| w.line > 0) {
+        return;
+    }
+    match crate::providers::jsonl::lines_before(&p.record.path, p.from.offset) {
+        Ok(before) => {
+            for w in warnings.iter_mut().filter(|w| w.line > 0) {
+                w.line += before;
+            }
+        }
+        Err(e) => tracing::debug!("line numbers stay relative: {e}"),
     }
 }
 

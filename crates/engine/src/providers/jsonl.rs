@@ -12,6 +12,9 @@
 //!   record), and dedup keys make reading it twice harmless.
 //! - NUL bytes (pre-allocated or crash-padded files) and blank lines are skipped; a line that is
 //!   not a `{…}` object is reported as malformed without being parsed.
+//! - An unterminated last line that does not parse is not a skipped line: it is still being
+//!   written, and since the cursor stops before it, it is read again, whole, next time. So it
+//!   is never counted (a warm run's diagnostics equal a cold run's over the same bytes).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -157,7 +160,9 @@ pub fn object<'l>(
         Shape::Nul => (WarningKind::NulPadding, "NUL bytes"),
         Shape::Malformed => (WarningKind::MalformedLine, "not a JSON object"),
     };
-    warnings.push(line_warning(provider, path, line, kind, msg));
+    if line.terminated {
+        warnings.push(line_warning(provider, path, line, kind, msg));
+    }
     None
 }
 
@@ -173,15 +178,35 @@ pub fn parse<'b, T: serde::Deserialize<'b>>(
     match serde_json::from_slice(bytes) {
         Ok(t) => Some(t),
         Err(e) => {
-            warnings.push(line_warning(
-                provider,
-                path,
-                line,
-                WarningKind::MalformedLine,
-                e.to_string(),
-            ));
+            // an unterminated tail is read again once it is complete: not a skip (module docs)
+            if line.terminated {
+                warnings.push(line_warning(
+                    provider,
+                    path,
+                    line,
+                    WarningKind::MalformedLine,
+                    e.to_string(),
+                ));
+            }
             None
         }
+    }
+}
+
+/// How many lines (`\n`s) `path` holds before byte `offset`: what turns a line number counted
+/// from a resumed read into one counted from the start of the file. Read in bounded memory;
+/// called only for a resumed read that has something to report.
+pub fn lines_before(path: &Path, offset: u64) -> Result<u64> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut prefix = f.take(offset);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut lines = 0u64;
+    loop {
+        let n = prefix.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
     }
 }
 

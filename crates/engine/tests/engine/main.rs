@@ -21,6 +21,7 @@ mod copilot;
 mod corpus;
 mod cursor;
 mod gemini;
+mod hostile;
 mod opencode;
 mod pricing;
 mod properties;

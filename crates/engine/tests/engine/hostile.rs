@@ -1,0 +1,79 @@
+//! Issue 17 (hardening) at the engine's depth: each test is named after the item it guards.
+
+use burnbar_engine::ProviderId;
+use chrono_tz::Tz;
+
+use crate::support::{Home, assistant, usage};
+
+const P: &str = ".claude/projects/-home-dev-app";
+
+fn line(id: &str) -> String {
+    assistant(
+        "2026-05-01T10:00:00.000Z",
+        id,
+        "claude-sonnet-4-5",
+        &usage(10, 20, 0, 0, 0),
+        true,
+    )
+}
+
+fn append(home: &Home, rel: &str, bytes: &[u8]) {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(home.path().join(rel))
+        .unwrap();
+    std::io::Write::write_all(&mut f, bytes).unwrap();
+}
+
+/// Item 10: a line seen while it was still being written is not counted as malformed once it
+/// is complete: a warm index's diagnostics equal a cold run's over the same bytes.
+#[test]
+fn issue_17_a_torn_tail_is_not_counted_as_malformed_once_complete() {
+    let home = Home::new();
+    let rel = format!("{P}/s.jsonl");
+    let whole = line("m2");
+    let (head, rest) = whole.split_at(whole.len() / 2);
+    home.write(&rel, &[line("m1")]);
+    append(&home, &rel, head.as_bytes());
+    let mut warm = home.engine();
+    let first = warm.sync(Tz::UTC, None).unwrap();
+    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    append(&home, &rel, format!("{rest}\n").as_bytes());
+    warm.sync(Tz::UTC, None).unwrap();
+    let mut cold = home.engine();
+    let tz = Tz::UTC;
+    let now = crate::support::ms("2026-05-02T00:00:00Z");
+    let now = chrono::DateTime::from_timestamp_millis(now).unwrap();
+    let warm_report = crate::support::report_all(&mut warm, tz, now);
+    let cold_report = crate::support::report_all(&mut cold, tz, now);
+    assert_eq!(warm_report.overview.figures.calls, 2);
+    assert_eq!(
+        format!("{:?}", warm_report.diagnostics.skipped),
+        format!("{:?}", cold_report.diagnostics.skipped),
+        "warm and cold diagnostics differ"
+    );
+    assert!(warm_report.diagnostics.skipped.is_empty());
+}
+
+/// Item 14: after an incremental read, a bad line is reported with its line number in the
+/// file, not counted from where reading resumed.
+#[test]
+fn issue_17_warnings_after_a_resumed_read_carry_absolute_line_numbers() {
+    let home = Home::new();
+    let rel = format!("{P}/s.jsonl");
+    let lines: Vec<String> = (0..100).map(|i| line(&format!("m{i}"))).collect();
+    home.write(&rel, &lines);
+    let mut engine = home.engine();
+    let first = engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!(first.inserted, 100);
+    append(&home, &rel, b"this is not json\n");
+    append(&home, &rel, format!("{}\n", line("m100")).as_bytes());
+    let second = engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!(second.inserted, 1);
+    assert_eq!(second.warnings.len(), 1, "{:?}", second.warnings);
+    assert_eq!(
+        second.warnings[0].line, 101,
+        "the bad line is line 101 of the file"
+    );
+    assert_eq!(second.warnings[0].provider, ProviderId::ClaudeCode);
+}
