@@ -171,6 +171,9 @@ pub struct Warning {
     pub kind: WarningKind,
     /// Detail for `--verbose`.
     pub msg: String,
+    /// The line is the file's unterminated last line: it is read again with whatever is
+    /// appended to it, so it is not added to the file's running counts.
+    pub tail: bool,
 }
 
 impl Warning {
@@ -187,6 +190,7 @@ impl Warning {
             line: 0,
             kind,
             msg: msg.into(),
+            tail: false,
         }
     }
 }

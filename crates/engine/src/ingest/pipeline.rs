@@ -160,14 +160,20 @@ fn absorb(
     if restart {
         rec.skipped = [0; 4];
     }
+    // this read covers the old tail again (reading resumes before it): its count is replaced
+    rec.tail = None;
     for w in &batch.warnings {
-        let slot = match w.kind {
+        let slot: u8 = match w.kind {
             WarningKind::MalformedLine => 0,
             WarningKind::NulPadding => 1,
             WarningKind::InvalidRecord => 2,
             WarningKind::NotAdmitted => 3,
         };
-        rec.skipped[slot] += 1;
+        if w.tail {
+            rec.tail = Some(slot);
+        } else {
+            rec.skipped[usize::from(slot)] += 1;
+        }
     }
     let latest = batch.events.iter().map(|e| e.timestamp_ms).max();
     rec.latest_ms = match (restart, latest) {

@@ -167,6 +167,7 @@ pub(super) fn plan(
                 cursor: Cursor::START,
                 latest_ms: i64::MAX,
                 skipped: [0; 4],
+                tail: None,
                 present: true,
             });
             record.identity = now;
@@ -231,6 +232,7 @@ mod tests {
             },
             latest_ms: 0,
             skipped: [0; 4],
+            tail: None,
             present,
         }
     }

@@ -12,9 +12,9 @@
 //!   record), and dedup keys make reading it twice harmless.
 //! - NUL bytes (pre-allocated or crash-padded files) and blank lines are skipped; a line that is
 //!   not a `{…}` object is reported as malformed without being parsed.
-//! - An unterminated last line that does not parse is not a skipped line: it is still being
-//!   written, and since the cursor stops before it, it is read again, whole, next time. So it
-//!   is never counted (a warm run's diagnostics equal a cold run's over the same bytes).
+//! - A warning about an unterminated last line is marked [`Warning::tail`]: the cursor stops
+//!   before that line, so it is read again with whatever follows it, and it counts for the
+//!   file's current version only (a warm index's diagnostics equal a cold read's).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -160,9 +160,7 @@ pub fn object<'l>(
         Shape::Nul => (WarningKind::NulPadding, "NUL bytes"),
         Shape::Malformed => (WarningKind::MalformedLine, "not a JSON object"),
     };
-    if line.terminated {
-        warnings.push(line_warning(provider, path, line, kind, msg));
-    }
+    warnings.push(line_warning(provider, path, line, kind, msg));
     None
 }
 
@@ -178,16 +176,13 @@ pub fn parse<'b, T: serde::Deserialize<'b>>(
     match serde_json::from_slice(bytes) {
         Ok(t) => Some(t),
         Err(e) => {
-            // an unterminated tail is read again once it is complete: not a skip (module docs)
-            if line.terminated {
-                warnings.push(line_warning(
-                    provider,
-                    path,
-                    line,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                ));
-            }
+            warnings.push(line_warning(
+                provider,
+                path,
+                line,
+                WarningKind::MalformedLine,
+                e.to_string(),
+            ));
             None
         }
     }
@@ -224,6 +219,7 @@ pub fn line_warning(
         line: line.number,
         kind,
         msg: msg.into(),
+        tail: !line.terminated,
     }
 }
 

@@ -46,8 +46,12 @@ pub struct FileRecord {
     pub cursor: Cursor,
     /// The latest call timestamp seen in it (its merge rank).
     pub latest_ms: i64,
-    /// Lines skipped so far: malformed, NUL padding, invalid records, not admitted.
+    /// Complete lines skipped so far: malformed, NUL padding, invalid records, not admitted.
     pub skipped: [u64; 4],
+    /// How the unterminated last line was skipped, as an index into `skipped` (`None`: no
+    /// such line, or it was read). It is read again with what follows it, so it is replaced,
+    /// never added up.
+    pub tail: Option<u8>,
     /// False once the file disappeared from disk (its calls stay).
     pub present: bool,
 }
@@ -61,7 +65,7 @@ fn as_u64(n: i64) -> u64 {
 }
 
 const SELECT: &str = "SELECT id, provider, path, dev, ino, size, mtime_ms, cursor, state,
-        latest_ms, malformed, nul_padding, invalid, not_admitted, present FROM files";
+        latest_ms, malformed, nul_padding, invalid, not_admitted, present, tail FROM files";
 
 /// Every known file, by path. (A warm run loads thousands of these: the map key is the only
 /// copy of the path; `FileRecord::path` is left empty and filled in when a file is planned.)
@@ -117,11 +121,14 @@ fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
             as_u64(r.get(13)?),
         ],
         present: r.get::<_, i64>(14)? != 0,
+        tail: r
+            .get::<_, Option<i64>>(15)?
+            .and_then(|k| u8::try_from(k).ok()),
     })
 }
 
-/// A record's values in the order [`save`] and [`update`] bind them (`?1`..`?13`).
-fn values(f: &FileRecord) -> [Value; 13] {
+/// A record's values in the order [`save`] and [`update`] bind them (`?1`..`?14`).
+fn values(f: &FileRecord) -> [Value; 14] {
     [
         f.provider.code().into(),
         as_i64(f.identity.dev).into(),
@@ -136,6 +143,7 @@ fn values(f: &FileRecord) -> [Value; 13] {
         as_i64(f.skipped[2]).into(),
         as_i64(f.skipped[3]).into(),
         i64::from(f.present).into(),
+        f.tail.map_or(Value::Null, |k| Value::Integer(i64::from(k))),
     ]
 }
 
@@ -144,14 +152,14 @@ pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
     let path = Value::Text(f.path.to_string_lossy().into_owned());
     conn.prepare_cached(
         "INSERT INTO files (provider, dev, ino, size, mtime_ms, cursor, state, latest_ms,
-            malformed, nul_padding, invalid, not_admitted, present, path)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+            malformed, nul_padding, invalid, not_admitted, present, tail, path)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT(path) DO UPDATE SET provider = excluded.provider, dev = excluded.dev,
             ino = excluded.ino, size = excluded.size, mtime_ms = excluded.mtime_ms,
             cursor = excluded.cursor, state = excluded.state, latest_ms = excluded.latest_ms,
             malformed = excluded.malformed, nul_padding = excluded.nul_padding,
             invalid = excluded.invalid, not_admitted = excluded.not_admitted,
-            present = excluded.present
+            present = excluded.present, tail = excluded.tail
          RETURNING id",
     )?
     .query_row(params_from_iter(values(f).into_iter().chain([path])), |r| {
@@ -172,8 +180,8 @@ pub fn insert(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
     let path = Value::Text(f.path.to_string_lossy().into_owned());
     conn.prepare_cached(
         "INSERT INTO files (provider, dev, ino, size, mtime_ms, cursor, state, latest_ms,
-            malformed, nul_padding, invalid, not_admitted, present, path, id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            malformed, nul_padding, invalid, not_admitted, present, tail, path, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params_from_iter(
         values(f).into_iter().chain([path, Value::Integer(f.id)]),
@@ -187,8 +195,8 @@ pub fn update(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE files SET provider = ?1, dev = ?2, ino = ?3, size = ?4, mtime_ms = ?5,
             cursor = ?6, state = ?7, latest_ms = ?8, malformed = ?9, nul_padding = ?10,
-            invalid = ?11, not_admitted = ?12, present = ?13
-         WHERE id = ?14",
+            invalid = ?11, not_admitted = ?12, present = ?13, tail = ?14
+         WHERE id = ?15",
     )?
     .execute(params_from_iter(
         values(f).into_iter().chain([Value::Integer(f.id)]),
@@ -218,14 +226,19 @@ pub fn skipped_summary(
 ) -> rusqlite::Result<Vec<(ProviderId, crate::error::WarningKind, u64, u64)>> {
     use crate::error::WarningKind as K;
     let mut out = Vec::new();
-    for (column, kind) in [
+    for (slot, (column, kind)) in [
         ("malformed", K::MalformedLine),
         ("nul_padding", K::NulPadding),
         ("invalid", K::InvalidRecord),
         ("not_admitted", K::NotAdmitted),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // complete lines skipped, plus an unterminated last line of the file's current version
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT provider, sum({column}), count(*) FROM files WHERE {column} > 0
+            "SELECT provider, sum({column} + (tail IS {slot})), count(*) FROM files
+             WHERE {column} > 0 OR tail IS {slot}
              GROUP BY provider ORDER BY provider"
         ))?;
         let rows = stmt.query_map([], |r| {

@@ -200,6 +200,13 @@ const STEPS: &[&str] = &[
     CREATE INDEX calls_by_owner_file ON calls (owner_file);
     CREATE INDEX calls_by_project ON calls (project_id);
     ",
+    // v5: the kind of skip (0..3, as the malformed..not_admitted columns) of a file's
+    // unterminated last line, or NULL. Such a line is read again with whatever follows it, so
+    // it counts for the file's current version only (replaced at every read) and the stored
+    // counts always equal a cold read of the same bytes.
+    r"
+    ALTER TABLE files ADD COLUMN tail INTEGER;
+    ",
 ];
 
 /// The schema version this build writes.

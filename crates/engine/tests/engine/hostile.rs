@@ -37,7 +37,12 @@ fn issue_17_a_torn_tail_is_not_counted_as_malformed_once_complete() {
     append(&home, &rel, head.as_bytes());
     let mut warm = home.engine();
     let first = warm.sync(Tz::UTC, None).unwrap();
-    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    assert_eq!(
+        first.warnings.len(),
+        1,
+        "the half line is reported while it is one"
+    );
+    assert!(first.warnings[0].tail);
     append(&home, &rel, format!("{rest}\n").as_bytes());
     warm.sync(Tz::UTC, None).unwrap();
     let mut cold = home.engine();
@@ -53,6 +58,27 @@ fn issue_17_a_torn_tail_is_not_counted_as_malformed_once_complete() {
         "warm and cold diagnostics differ"
     );
     assert!(warm_report.diagnostics.skipped.is_empty());
+}
+
+/// Item 10, the other way round: a last line that stays torn (a crash) is still reported, once,
+/// however many times the file is read again.
+#[test]
+fn issue_17_a_torn_last_line_that_stays_torn_is_counted_once() {
+    let home = Home::new();
+    let rel = format!("{P}/s.jsonl");
+    home.write(&rel, &[line("m1")]);
+    append(&home, &rel, b"{\"type\":\"assistant\",\"mess");
+    let mut engine = home.engine();
+    let tz = Tz::UTC;
+    let now = chrono::DateTime::from_timestamp_millis(crate::support::ms("2026-05-02T00:00:00Z"))
+        .unwrap();
+    for round in 0..3 {
+        // the file changes around its torn line (its mtime), so it is read again each time
+        home.set_mtime(&rel, 1_800_000_000 + round);
+        let r = crate::support::report_all(&mut engine, tz, now);
+        let counts: Vec<u64> = r.diagnostics.skipped.iter().map(|s| s.count).collect();
+        assert_eq!(counts, vec![1], "{:?}", r.diagnostics.skipped);
+    }
 }
 
 /// Item 14: after an incremental read, a bad line is reported with its line number in the
