@@ -150,7 +150,12 @@ impl Settings {
             path: path.to_path_buf(),
             msg: e.to_string(),
         })?;
-        let text = format!("# Burnbar settings, shared by the tray app and the CLI.\n{body}");
+        let text = match std::fs::read_to_string(path) {
+            // edit the file in place: its comments, layout and keys this build does not know
+            // stay as they were; only the values that changed are rewritten
+            Ok(old) => edited(&old, &body).unwrap_or_else(|| header(&body)),
+            Err(_) => header(&body),
+        };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
@@ -165,6 +170,97 @@ impl Settings {
     pub fn reads(&self, provider: ProviderId) -> bool {
         self.providers.is_empty() || self.providers.contains(&provider)
     }
+}
+
+/// A new settings file: a header line and the settings.
+fn header(body: &str) -> String {
+    format!("# Burnbar settings, shared by the tray app and the CLI.\n{body}")
+}
+
+/// The keys [`Settings`] reads and writes, at the top level and in its tables; any other key
+/// in the file is kept as it is.
+const KNOWN_KEYS: [&str; 7] = [
+    "currency",
+    "usd_rate",
+    "providers",
+    "launch_at_login",
+    "prices",
+    "budgets",
+    "runaway",
+];
+const KNOWN_RUNAWAY_KEYS: [&str; 4] = [
+    "enabled",
+    "window_minutes",
+    "usd_in_window",
+    "session_cap_usd",
+];
+
+/// `old` (the file as it is) with each known key set as in `new` (the settings serialised):
+/// an unchanged value keeps its text and comments, a changed one is replaced (a table key by
+/// key), one no longer set or set back to its default is removed, and unknown keys and
+/// comments elsewhere stay. `None` when `old` does not parse (the
+/// caller then writes the file afresh; `load` refused it before anyway).
+fn edited(old: &str, new: &str) -> Option<String> {
+    let mut doc: toml_edit::DocumentMut = old.parse().ok()?;
+    let fresh: toml_edit::DocumentMut = new.parse().ok()?;
+    let defaults: toml_edit::DocumentMut = toml::to_string_pretty(&Settings::default())
+        .ok()?
+        .parse()
+        .ok()?;
+    merge(
+        doc.as_table_mut(),
+        fresh.as_table(),
+        defaults.as_table(),
+        &KNOWN_KEYS,
+    );
+    if let (Some(toml_edit::Item::Table(was)), Some(toml_edit::Item::Table(now))) =
+        (doc.get_mut("runaway"), fresh.get("runaway"))
+    {
+        let none = toml_edit::Table::new();
+        let default = defaults.get("runaway").and_then(toml_edit::Item::as_table);
+        merge(was, now, default.unwrap_or(&none), &KNOWN_RUNAWAY_KEYS);
+    }
+    Some(doc.to_string())
+}
+
+/// Sets `known` keys of `table` as in `fresh` (see [`edited`]); a table in both is left for
+/// the caller to merge key by key.
+fn merge(
+    table: &mut toml_edit::Table,
+    fresh: &toml_edit::Table,
+    defaults: &toml_edit::Table,
+    known: &[&str],
+) {
+    for &key in known {
+        match (table.get(key), fresh.get(key)) {
+            (Some(toml_edit::Item::Table(_)), Some(toml_edit::Item::Table(_))) => {}
+            (Some(was), Some(now)) if same_value(key, was, now) => {}
+            // back to (or still at) its default: not spelled out
+            (_, Some(now))
+                if defaults
+                    .get(key)
+                    .is_some_and(|default| same_value(key, default, now)) =>
+            {
+                table.remove(key);
+            }
+            (_, Some(now)) => {
+                table.insert(key, now.clone());
+            }
+            (_, None) => {
+                table.remove(key);
+            }
+        }
+    }
+}
+
+/// Whether two items hold the same value, whatever their formatting and comments.
+fn same_value(key: &str, a: &toml_edit::Item, b: &toml_edit::Item) -> bool {
+    let value = |item: &toml_edit::Item| {
+        let mut doc = toml_edit::DocumentMut::new();
+        doc.insert(key, item.clone());
+        toml::from_str::<toml::Table>(&doc.to_string()).ok()
+    };
+    value(a).is_some_and(|v| Some(v) == value(b))
 }
 
 /// Creates `path` as an empty file readable and writable by its owner only (0600 on Unix,

@@ -150,3 +150,50 @@ fn issue_17_a_data_dir_that_is_a_file_is_named_as_such() {
     assert!(err.contains("a file is in the way"), "{err}");
     assert!(!err.contains("File exists"), "{err}");
 }
+
+/// Item 12: `budget set` edits settings.toml in place: comments, layout and keys this build
+/// does not know stay; the new budget is added.
+#[test]
+fn issue_17_budget_set_keeps_comments_and_unknown_keys() {
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/burnbar");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("settings.toml");
+    let before = "# my settings, by hand\n\
+                  currency = \"EUR\"   # paid in euros\n\
+                  usd_rate = 0.92\n\
+                  future_option = \"kept\"\n\
+                  \n\
+                  [runaway]\n\
+                  # tuned after a bad night\n\
+                  window_minutes = 15\n\
+                  usd_in_window = 8.0\n";
+    std::fs::write(&file, before).unwrap();
+    let out = isolated(home.path(), data.path())
+        .args(["budget", "set", "daily", "20"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(&file).unwrap();
+    for kept in [
+        "# my settings, by hand",
+        "currency = \"EUR\"   # paid in euros",
+        "future_option = \"kept\"",
+        "# tuned after a bad night",
+        "window_minutes = 15",
+    ] {
+        assert!(after.contains(kept), "lost {kept:?}:\n{after}");
+    }
+    assert!(after.contains("[[budgets]]"), "{after}");
+    assert!(after.contains("usd = 20.0"), "{after}");
+    let listed = isolated(home.path(), data.path())
+        .args(["budget", "list"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("daily"));
+}
