@@ -35,7 +35,7 @@ pub struct Setup {
     pub engine: Engine,
     /// `settings.toml`, shared with the tray (defaults when there is none).
     pub settings: Settings,
-    pub clock: Box<dyn Clock>,
+    pub clock: std::sync::Arc<dyn Clock>,
     pub filter: Filter,
     pub span: Span,
     /// A price refresh running in the background, if one was started.
@@ -49,13 +49,13 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
     // every command reads the settings the same way: a file that does not parse or validate
     // is an error for `report` as for `budget` (never silently ignored by one of them)
     let settings = Settings::load(&Settings::path(&paths.config))?;
-    let clock: Box<dyn Clock> = match &common.now {
+    let clock: std::sync::Arc<dyn Clock> = match &common.now {
         Some(s) => {
             let t = DateTime::parse_from_rfc3339(s)
                 .with_context(|| format!("--now {s:?} is not an RFC 3339 time"))?;
-            Box::new(FixedClock(t.to_utc()))
+            std::sync::Arc::new(FixedClock(t.to_utc()))
         }
-        None => Box::new(SystemClock),
+        None => std::sync::Arc::new(SystemClock),
     };
     let tz = match &common.timezone {
         Some(name) => parse_time_zone(name)?,
@@ -111,7 +111,8 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
             };
             Engine::in_memory(paths, pricer)?
         }
-    };
+    }
+    .with_clock(std::sync::Arc::clone(&clock));
     Ok(Setup {
         engine,
         settings,

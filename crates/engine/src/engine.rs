@@ -27,6 +27,7 @@ pub struct Engine {
     providers: Vec<Box<dyn Provider>>,
     store: Store,
     probe_projects: bool,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 impl Engine {
@@ -49,7 +50,16 @@ impl Engine {
             providers: providers::all(),
             store,
             probe_projects: true,
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
         }
+    }
+
+    /// The clock a sync judges timestamps by: a call dated more than a day after "now" is
+    /// implausible (skipped and counted). The system clock unless set.
+    #[must_use]
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Engine {
+        self.clock = clock;
+        self
     }
 
     /// Whether project canonicalisation may look for `.git` worktree links on this machine
@@ -120,12 +130,14 @@ impl Engine {
 
     /// Syncs with explicit options.
     pub fn sync_with(&mut self, opts: &SyncOptions<'_>) -> Result<SyncReport> {
+        let plausible = ingest::Plausible::until(self.clock.now());
         ingest::sync(
             &mut self.store,
             &self.providers,
             &self.paths,
             &self.pricer,
             opts,
+            plausible,
         )
     }
 

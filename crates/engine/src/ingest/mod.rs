@@ -94,6 +94,33 @@ pub struct Progress {
     pub bytes_total: u64,
 }
 
+/// The timestamps a call may plausibly have: none of the tools existed before 2020, and a call
+/// cannot be more than a day ahead of now (a day of slack for clocks and zones). A call outside
+/// is bad input (skipped and counted): one line dated 9999 or 0001 must not make `--period
+/// all` span millennia.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plausible {
+    /// The earliest plausible time, UTC ms.
+    pub from_ms: i64,
+    /// The latest plausible time, UTC ms.
+    pub to_ms: i64,
+}
+
+impl Plausible {
+    /// 2020-01-01T00:00Z up to a day after `now`.
+    pub fn until(now: chrono::DateTime<chrono::Utc>) -> Plausible {
+        Plausible {
+            from_ms: 1_577_836_800_000,
+            to_ms: now.timestamp_millis().saturating_add(86_400_000),
+        }
+    }
+
+    /// True when `ts_ms` is plausible.
+    pub fn contains(&self, ts_ms: i64) -> bool {
+        (self.from_ms..=self.to_ms).contains(&ts_ms)
+    }
+}
+
 /// Log bytes to read from which a sync gets the bigger page cache.
 const BULK_BYTES: u64 = 256 << 20;
 
@@ -104,6 +131,7 @@ pub fn sync(
     paths: &Paths,
     pricer: &Pricer,
     opts: &SyncOptions<'_>,
+    plausible: Plausible,
 ) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let started = std::time::Instant::now();
@@ -146,7 +174,7 @@ pub fn sync(
         }
     }
     let (mut touched, projects_changed) =
-        read_and_store(&tx, providers, pricer, opts, &plans, &mut report)?;
+        read_and_store(&tx, providers, pricer, opts, plausible, &plans, &mut report)?;
     let stored = started.elapsed();
     if projects_changed {
         touched.extend(resolve_placeholder_projects(&tx, providers)?);

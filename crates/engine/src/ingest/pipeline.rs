@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::plan::Plan;
-use super::{Progress, SyncOptions, SyncReport};
+use super::{Plausible, Progress, SyncOptions, SyncReport};
 use crate::error::{FileError, Result, Warning, WarningKind};
 use crate::merge::{Merger, Rank};
 use crate::pricing::{PriceMemo, Pricer};
@@ -38,6 +38,7 @@ pub(super) fn read_and_store(
     providers: &[Box<dyn Provider>],
     pricer: &Pricer,
     opts: &SyncOptions<'_>,
+    plausible: Plausible,
     plans: &[Plan],
     report: &mut SyncReport,
 ) -> Result<(FxHashSet<i64>, bool)> {
@@ -65,7 +66,7 @@ pub(super) fn read_and_store(
                     let mut batch = Batch::default();
                     let r = providers[p.provider]
                         .read(&p.record.path, &p.from, &mut batch)
-                        .map(|cursor| absorb(p, batch, cursor, prices, tz))
+                        .map(|cursor| absorb(p, batch, cursor, prices, tz, plausible))
                         .map_err(|e| e.to_string());
                     outbox.push((i, r), p.bytes());
                 },
@@ -153,10 +154,12 @@ fn absorb(
     cursor: Cursor,
     prices: &mut PriceMemo<'_>,
     tz: Tz,
+    plausible: Plausible,
 ) -> Absorbed {
     let mut rec = p.record.clone();
     let restart = p.from.offset == 0;
     absolute_line_numbers(p, &mut batch.warnings);
+    skip_implausible(&rec, &mut batch, plausible);
     if restart {
         rec.skipped = [0; 4];
     }
@@ -199,6 +202,35 @@ fn absorb(
         prompts: batch.prompts,
         calls,
         warnings: batch.warnings,
+    }
+}
+
+/// Moves calls dated outside the plausible window ([`Plausible`]) out of the batch, each
+/// counted as an invalid record.
+fn skip_implausible(rec: &FileRecord, batch: &mut Batch, plausible: Plausible) {
+    if batch
+        .events
+        .iter()
+        .all(|e| plausible.contains(e.timestamp_ms))
+    {
+        return;
+    }
+    let (keep, skip): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.events)
+        .into_iter()
+        .partition(|e| plausible.contains(e.timestamp_ms));
+    batch.events = keep;
+    for e in skip {
+        let when = chrono::DateTime::from_timestamp_millis(e.timestamp_ms)
+            .map_or_else(|| format!("{} ms", e.timestamp_ms), |t| t.to_rfc3339());
+        batch.warnings.push(Warning::whole_file(
+            rec.provider,
+            &rec.path,
+            WarningKind::InvalidRecord,
+            format!(
+                "call {} dated {when}: implausible (before 2020 or in the future)",
+                e.key
+            ),
+        ));
     }
 }
 

@@ -103,3 +103,43 @@ fn issue_17_warnings_after_a_resumed_read_carry_absolute_line_numbers() {
     );
     assert_eq!(second.warnings[0].provider, ProviderId::ClaudeCode);
 }
+
+/// Item 3: a call dated 9999-12-31 or 0001-01-01 (or a day ahead of now, or before any of the
+/// tools existed) is bad input: skipped and counted, so `--period all` still spans the real
+/// history, not millennia of empty days.
+#[test]
+fn issue_17_far_dated_calls_are_skipped_and_counted() {
+    let home = Home::new();
+    let rel = format!("{P}/s.jsonl");
+    let at =
+        |ts: &str, id: &str| assistant(ts, id, "claude-sonnet-4-5", &usage(10, 20, 0, 0, 0), true);
+    home.write(
+        &rel,
+        &[
+            at("2026-05-01T10:00:00.000Z", "ok1"),
+            at("2026-06-01T23:00:00.000Z", "ok2"),
+            at("9999-12-31T23:59:59.000Z", "far"),
+            at("0001-01-01T00:00:00.000Z", "ancient"),
+            at("2019-12-31T23:00:00.000Z", "early"),
+            at("2026-06-03T00:00:00.000Z", "tomorrow-and-more"),
+        ],
+    );
+    let now: chrono::DateTime<chrono::Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
+    let mut engine = home
+        .engine()
+        .with_clock(std::sync::Arc::new(burnbar_engine::FixedClock(now)));
+    let r = crate::support::report_all(&mut engine, Tz::UTC, now);
+    assert_eq!(r.overview.figures.calls, 2, "the two plausible calls");
+    let skipped: Vec<(String, u64)> = r
+        .diagnostics
+        .skipped
+        .iter()
+        .map(|s| (format!("{:?}", s.kind), s.count))
+        .collect();
+    assert_eq!(skipped, vec![("InvalidRecord".to_string(), 4)]);
+    assert!(
+        r.daily.len() <= 32,
+        "all time is May 1 to June 1, not millennia: {} days",
+        r.daily.len()
+    );
+}
