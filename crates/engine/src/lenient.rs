@@ -133,10 +133,19 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-/// A token count: non-negative integer. Negative, fractional-negative, non-finite or non-number
-/// values read as 0 (a negative count must never subtract); positive floats are truncated.
+/// A token count: a non-negative integer (a positive float is truncated; `null` and an absent
+/// field are 0). Anything else (a negative or non-finite number, a string, a boolean, an
+/// object) is not a count the tool could have meant: it reads as [`Count::INVALID`], which
+/// makes the whole call implausible, so ingest skips and counts it instead of silently
+/// taking 0 (or subtracting).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Count(pub u64);
+
+impl Count {
+    /// What a count of the wrong shape reads as: far beyond any plausible count (see
+    /// `ingest::MAX_TOKENS_PER_CALL`).
+    pub const INVALID: Count = Count(u64::MAX);
+}
 
 impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -150,21 +159,29 @@ impl<'de> Deserialize<'de> for Count {
                 Ok(Count(v))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Count, E> {
-                Ok(Count(u64::try_from(v).unwrap_or(0)))
+                Ok(u64::try_from(v).map_or(Count::INVALID, Count))
             }
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             fn visit_f64<E>(self, v: f64) -> Result<Count, E> {
-                Ok(Count(if v.is_finite() && v > 0.0 {
-                    v as u64
+                Ok(if v.is_finite() && v >= 0.0 {
+                    Count(v as u64)
                 } else {
-                    0
-                }))
+                    Count::INVALID
+                })
             }
             fn visit_str<E>(self, _: &str) -> Result<Count, E> {
+                Ok(Count::INVALID)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Count, E> {
+                Ok(Count::INVALID)
+            }
+            fn visit_unit<E>(self) -> Result<Count, E> {
                 Ok(Count(0))
             }
-            bool_and_null_are!(Count(0));
-            containers_are!(Count(0));
+            fn visit_none<E>(self) -> Result<Count, E> {
+                Ok(Count(0))
+            }
+            containers_are!(Count::INVALID);
         }
         d.deserialize_any(V)
     }
@@ -389,9 +406,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.name.get(), None);
-        assert_eq!(r.n, Count(0));
+        assert_eq!(
+            r.n,
+            Count::INVALID,
+            "a negative count is not 0: the call is implausible"
+        );
         assert_eq!(r.inner.0, None);
         assert!(r.list.0.is_empty());
+    }
+
+    #[test]
+    fn issue_17_counts_of_the_wrong_shape_are_invalid_and_null_is_zero() {
+        for (json, want) in [
+            (r#"{"n":null}"#, Count(0)),
+            (r"{}", Count(0)),
+            (r#"{"n":"12"}"#, Count::INVALID),
+            (r#"{"n":true}"#, Count::INVALID),
+            (r#"{"n":-1}"#, Count::INVALID),
+            (r#"{"n":-0.5}"#, Count::INVALID),
+            (r#"{"n":[1]}"#, Count::INVALID),
+            (r#"{"n":{"a":1}}"#, Count::INVALID),
+            (r#"{"n":7.9}"#, Count(7)),
+        ] {
+            let r: Rec = serde_json::from_str(json).unwrap();
+            assert_eq!(r.n, want, "{json}");
+        }
     }
 
     #[test]

@@ -211,24 +211,30 @@ pub struct Tokens {
 impl Tokens {
     /// All cache writes (5m + 1h).
     pub fn cache_write(&self) -> u64 {
-        self.cache_write_5m + self.cache_write_1h
+        self.cache_write_5m.saturating_add(self.cache_write_1h)
     }
 
     /// The prompt size of the request: input + cache writes + cache reads.
     pub fn prompt(&self) -> u64 {
-        self.input + self.cache_write() + self.cache_read
+        self.input
+            .saturating_add(self.cache_write())
+            .saturating_add(self.cache_read)
     }
 }
 
+/// Sums saturate: a sum never wraps below one of its parts (ingest keeps each call's counts
+/// plausible, so a real sum never gets near the limit).
 impl AddAssign for Tokens {
     fn add_assign(&mut self, o: Tokens) {
-        self.input += o.input;
-        self.output += o.output;
-        self.cache_read += o.cache_read;
-        self.cache_write_5m += o.cache_write_5m;
-        self.cache_write_1h += o.cache_write_1h;
-        self.reasoning += o.reasoning;
-        self.web_search_requests += o.web_search_requests;
+        self.input = self.input.saturating_add(o.input);
+        self.output = self.output.saturating_add(o.output);
+        self.cache_read = self.cache_read.saturating_add(o.cache_read);
+        self.cache_write_5m = self.cache_write_5m.saturating_add(o.cache_write_5m);
+        self.cache_write_1h = self.cache_write_1h.saturating_add(o.cache_write_1h);
+        self.reasoning = self.reasoning.saturating_add(o.reasoning);
+        self.web_search_requests = self
+            .web_search_requests
+            .saturating_add(o.web_search_requests);
     }
 }
 

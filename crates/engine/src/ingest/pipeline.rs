@@ -205,32 +205,55 @@ fn absorb(
     }
 }
 
-/// Moves calls dated outside the plausible window ([`Plausible`]) out of the batch, each
-/// counted as an invalid record.
+/// The most tokens of one kind a single call can plausibly have: a thousand times the largest
+/// context window of today's models. A count beyond it (or of the wrong shape:
+/// [`crate::lenient::Count::INVALID`]) is corrupt input.
+pub const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
+
+/// Why a call is not plausible, if it is not: dated outside [`Plausible`], or a token count
+/// beyond [`MAX_TOKENS_PER_CALL`].
+fn implausible(e: &crate::model::UsageEvent, plausible: Plausible) -> Option<String> {
+    if !plausible.contains(e.timestamp_ms) {
+        let when = chrono::DateTime::from_timestamp_millis(e.timestamp_ms)
+            .map_or_else(|| format!("{} ms", e.timestamp_ms), |t| t.to_rfc3339());
+        return Some(format!("dated {when} (before 2020 or in the future)"));
+    }
+    let t = &e.tokens;
+    let counts = [
+        t.input,
+        t.output,
+        t.cache_read,
+        t.cache_write_5m,
+        t.cache_write_1h,
+        t.reasoning,
+        t.web_search_requests,
+    ];
+    counts
+        .iter()
+        .any(|&n| n > MAX_TOKENS_PER_CALL)
+        .then(|| "a token count that is negative, not a number, or beyond 10^9".to_string())
+}
+
+/// Moves implausible calls ([`implausible`]) out of the batch, each counted as an invalid
+/// record: one corrupt line must not blow up a total or a period.
 fn skip_implausible(rec: &FileRecord, batch: &mut Batch, plausible: Plausible) {
     if batch
         .events
         .iter()
-        .all(|e| plausible.contains(e.timestamp_ms))
+        .all(|e| implausible(e, plausible).is_none())
     {
         return;
     }
-    let (keep, skip): (Vec<_>, Vec<_>) = std::mem::take(&mut batch.events)
-        .into_iter()
-        .partition(|e| plausible.contains(e.timestamp_ms));
-    batch.events = keep;
-    for e in skip {
-        let when = chrono::DateTime::from_timestamp_millis(e.timestamp_ms)
-            .map_or_else(|| format!("{} ms", e.timestamp_ms), |t| t.to_rfc3339());
-        batch.warnings.push(Warning::whole_file(
-            rec.provider,
-            &rec.path,
-            WarningKind::InvalidRecord,
-            format!(
-                "call {} dated {when}: implausible (before 2020 or in the future)",
-                e.key
-            ),
-        ));
+    for e in std::mem::take(&mut batch.events) {
+        match implausible(&e, plausible) {
+            None => batch.events.push(e),
+            Some(why) => batch.warnings.push(Warning::whole_file(
+                rec.provider,
+                &rec.path,
+                WarningKind::InvalidRecord,
+                format!("call {} skipped: {why}", e.key),
+            )),
+        }
     }
 }
 

@@ -143,3 +143,51 @@ fn issue_17_far_dated_calls_are_skipped_and_counted() {
         r.daily.len()
     );
 }
+
+/// Item 9: an absurd token count (u64::MAX), a negative one, a string or a boolean makes that
+/// call corrupt: skipped and counted, while the other calls' totals stay exact (no saturated
+/// or negative spend, no total below its parts).
+#[test]
+fn issue_17_absurd_token_counts_are_skipped_and_never_swallow_other_calls() {
+    let home = Home::new();
+    let rel = format!("{P}/s.jsonl");
+    let with_input = |id: &str, input: serde_json::Value| {
+        let mut u = usage(10, 20, 0, 0, 0);
+        u["input_tokens"] = input;
+        assistant(
+            "2026-05-01T10:00:00.000Z",
+            id,
+            "claude-sonnet-4-5",
+            &u,
+            true,
+        )
+    };
+    home.write(
+        &rel,
+        &[
+            line("good"),
+            with_input("max", serde_json::json!(18_446_744_073_709_551_615_u64)),
+            with_input("negative", serde_json::json!(-5)),
+            with_input("string", serde_json::json!("12")),
+            with_input("bool", serde_json::json!(true)),
+        ],
+    );
+    let mut engine = home.engine();
+    let now = chrono::DateTime::from_timestamp_millis(crate::support::ms("2026-05-02T00:00:00Z"))
+        .unwrap();
+    let r = crate::support::report_all(&mut engine, Tz::UTC, now);
+    let f = &r.overview.figures;
+    assert_eq!(f.calls, 1, "only the good call");
+    assert_eq!((f.tokens.input, f.tokens.output), (10, 20));
+    assert!(f.tokens.total >= f.tokens.input);
+    let clean = Home::new();
+    clean.write(&rel, &[line("good")]);
+    let mut alone = clean.engine();
+    let expected = crate::support::report_all(&mut alone, Tz::UTC, now);
+    assert_eq!(
+        f.cost, expected.overview.figures.cost,
+        "exactly the good call's cost"
+    );
+    let skipped: u64 = r.diagnostics.skipped.iter().map(|s| s.count).sum();
+    assert_eq!(skipped, 4);
+}
