@@ -61,6 +61,7 @@ pub mod settings;
 pub mod snapshot;
 pub mod store;
 pub mod time;
+pub mod untrusted;
 pub mod watch;
 
 pub use aggregate::{Call, Filter, Totals};

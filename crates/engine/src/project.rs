@@ -88,7 +88,7 @@ fn worktree_main(dir: &Path) -> Option<PathBuf> {
         if meta.is_dir() {
             return None;
         }
-        let text = std::fs::read_to_string(&git).ok()?;
+        let text = crate::untrusted::read_capped_string(&git, 64 << 10).ok()?;
         let gitdir = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
         let gitdir = if Path::new(gitdir).is_absolute() {
             PathBuf::from(gitdir)

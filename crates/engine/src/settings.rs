@@ -93,7 +93,7 @@ impl Settings {
 
     /// Reads `path`; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Settings> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::untrusted::read_capped_string(path, crate::untrusted::SIDECAR_CAP) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
             Err(e) => return Err(Error::io(path, e)),
@@ -150,7 +150,7 @@ impl Settings {
             path: path.to_path_buf(),
             msg: e.to_string(),
         })?;
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::untrusted::read_capped_string(path, crate::untrusted::SIDECAR_CAP) {
             // edit the file in place: its comments, layout and keys this build does not know
             // stay as they were; only the values that changed are rewritten
             Ok(old) => edited(&old, &body).unwrap_or_else(|| header(&body)),

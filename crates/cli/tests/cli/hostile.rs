@@ -197,3 +197,72 @@ fn issue_17_budget_set_keeps_comments_and_unknown_keys() {
         .unwrap();
     assert!(String::from_utf8_lossy(&listed.stdout).contains("daily"));
 }
+
+/// Item 2: FIFOs and devices where the tools keep small sidecar files (Copilot's
+/// `workspace.yaml`, a repository's `.git` file) never hang a run, and one linked to
+/// `/dev/zero` is not read until memory runs out; the logs around them are still read.
+#[cfg(unix)]
+#[test]
+fn issue_17_fifos_and_devices_never_hang_a_run() {
+    use std::time::{Duration, Instant};
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let mkfifo = |p: &std::path::Path| {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let ok = std::process::Command::new("mkfifo")
+            .arg(p)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+    // a Claude Code call whose working directory has a FIFO for a `.git` file
+    let cwd = h.join("work/app");
+    mkfifo(&cwd.join(".git"));
+    let line = serde_json::json!({
+        "type": "assistant", "timestamp": "2026-11-20T10:00:00.000Z", "sessionId": "s1",
+        "cwd": cwd, "message": {"id": "msg_1", "model": "claude-sonnet-4-5", "role": "assistant",
+        "stop_reason": "end_turn", "content": [],
+        "usage": {"input_tokens": 10, "output_tokens": 20}}
+    });
+    let log = h.join(".claude/projects/-work-app/s1.jsonl");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    std::fs::write(&log, format!("{line}\n")).unwrap();
+    // Copilot sessions whose workspace.yaml is a FIFO, and a link to /dev/zero
+    for (session, sidecar) in [("a", None), ("b", Some("/dev/zero"))] {
+        let dir = h.join(".copilot/session-state").join(session);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("events.jsonl"), "{}\n").unwrap();
+        match sidecar {
+            None => mkfifo(&dir.join("workspace.yaml")),
+            Some(target) => std::os::unix::fs::symlink(target, dir.join("workspace.yaml")).unwrap(),
+        }
+    }
+    let mut child = isolated(h, data.path())
+        .args(["report", "--format", "json", "--offline", "--period", "all"])
+        .arg("--now")
+        .arg(burnbar_test_support::NOW)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("burnbar hung on a FIFO or a device");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["overview"]["calls"], 1,
+        "the Claude call around them is read"
+    );
+}

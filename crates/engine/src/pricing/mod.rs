@@ -90,7 +90,8 @@ impl Pricer {
 
     /// Loads a pinned LiteLLM-format file. Errors name the file.
     pub fn pinned(path: &Path) -> Result<Pricer> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::untrusted::read_capped_string(path, PRICES_CAP)
+            .map_err(|e| Error::io(path, e))?;
         let table = PriceTable::from_litellm_json(&text).map_err(|msg| Error::Prices {
             path: path.to_path_buf(),
             msg,
@@ -200,6 +201,9 @@ fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostS
     }
 }
 
+/// The most a price table file may hold (LiteLLM's is a few MB).
+const PRICES_CAP: u64 = 256 << 20;
+
 /// The compact copy of the cached table: the rate fields only, with the size and mtime of the
 /// full file it was made from, so every run need not parse a megabyte or more of JSON.
 const COMPACT_FILE: &str = "litellm-prices.compact.json";
@@ -217,14 +221,15 @@ fn load_cached(cache_dir: &Path) -> Option<PriceTable> {
             .map(|t| t.duration_since(std::time::UNIX_EPOCH))
     );
     let compact = cache_dir.join(COMPACT_FILE);
-    if let Ok(text) = std::fs::read_to_string(&compact)
+    if let Ok(text) = crate::untrusted::read_capped_string(&compact, PRICES_CAP)
         && let Some((head, body)) = text.split_once('\n')
         && head == stamp
         && let Ok(t) = PriceTable::from_litellm_json(body)
     {
         return Some(t);
     }
-    let table = PriceTable::from_litellm_json(&std::fs::read_to_string(&full).ok()?).ok()?;
+    let full_text = crate::untrusted::read_capped_string(&full, PRICES_CAP).ok()?;
+    let table = PriceTable::from_litellm_json(&full_text).ok()?;
     let tmp = cache_dir.join(format!("{COMPACT_FILE}.tmp"));
     if std::fs::write(&tmp, format!("{stamp}\n{}", table.to_litellm_json())).is_ok() {
         let _ = std::fs::rename(&tmp, &compact);

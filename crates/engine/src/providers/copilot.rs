@@ -74,7 +74,10 @@ impl Provider for Copilot {
             .unwrap_or_default();
         let project = file
             .parent()
-            .and_then(|dir| std::fs::read_to_string(dir.join("workspace.yaml")).ok())
+            .and_then(|dir| {
+                let yaml = dir.join("workspace.yaml");
+                crate::untrusted::read_capped_string(&yaml, crate::untrusted::SIDECAR_CAP).ok()
+            })
             .and_then(|yaml| {
                 yaml.lines().find_map(|l| {
                     l.trim()

@@ -128,7 +128,8 @@ pub fn workspace_folders(storage: &Path) -> BTreeMap<String, String> {
     let mut dirs: Vec<PathBuf> = dirs.filter_map(|d| d.ok().map(|d| d.path())).collect();
     dirs.sort(); // a conversation listed twice goes to the first workspace, always the same
     for dir in dirs {
-        let Ok(bytes) = std::fs::read(dir.join("workspace.json")) else {
+        let json = dir.join("workspace.json");
+        let Ok(bytes) = crate::untrusted::read_capped(&json, crate::untrusted::SIDECAR_CAP) else {
             continue;
         };
         let Some(folder) = serde_json::from_slice::<WorkspaceJson>(&bytes)

@@ -24,6 +24,8 @@ impl WholeFile {
     const FIRST: usize = 8 << 10;
     /// A buffer grown beyond this (one huge file) is let go before the next file.
     const KEEP: usize = 1 << 20;
+    /// The most a file read whole may hold.
+    const CAP: usize = 64 << 20;
 
     /// Reads `file` from where it is, up to its end or a short read of a whole-looking
     /// document; the bytes stay valid until the next read.
@@ -43,6 +45,13 @@ impl WholeFile {
 
     fn fill(&mut self, file: &mut impl std::io::Read, trust_short: bool) -> std::io::Result<&[u8]> {
         loop {
+            if self.filled >= Self::CAP {
+                // a message or part is a few KiB: this is a device or a runaway file
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "larger than any document a tool writes",
+                ));
+            }
             if self.filled == self.buf.len() {
                 let grow = self.buf.len().max(Self::FIRST);
                 self.buf.resize(self.buf.len() + grow, 0);
@@ -92,7 +101,8 @@ pub(crate) fn open_under(base: &Path, rel: &Path, dir: bool) -> std::io::Result<
     thread_local! {
         static OPEN: RefCell<Option<(u64, PathBuf, OwnedFd)>> = const { RefCell::new(None) };
     }
-    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    // not blocking: a FIFO in a tool's directory reads as empty instead of stalling the scan
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK;
     let flags = if dir {
         flags | OFlags::DIRECTORY
     } else {

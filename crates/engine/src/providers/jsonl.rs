@@ -55,7 +55,7 @@ thread_local! {
 /// An offset beyond the end (the file shrank or was replaced) reads from 0 instead;
 /// [`ReadEnd::start`] says which happened.
 pub fn read_lines(path: &Path, offset: u64, mut each: impl FnMut(RawLine<'_>)) -> Result<ReadEnd> {
-    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut f = crate::untrusted::open_regular(path).map_err(|e| Error::io(path, e))?;
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let start = if offset > len { 0 } else { offset };
     if start > 0 {

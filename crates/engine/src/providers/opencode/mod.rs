@@ -96,7 +96,7 @@ fn load_parents(storage: &Path) -> std::collections::HashMap<String, String> {
     }
     let mut map = std::collections::HashMap::new();
     for f in walk_files(&storage.join("session"), 2, is_json) {
-        let Ok(text) = std::fs::read(&f) else {
+        let Ok(text) = crate::untrusted::read_capped(&f, crate::untrusted::SIDECAR_CAP) else {
             continue;
         };
         let Ok(s) = serde_json::from_slice::<SessionFile>(&text) else {
@@ -244,7 +244,7 @@ fn open_in(storage: Option<&Path>, file: &Path) -> std::io::Result<std::fs::File
         return super::open_under(storage, rel, false);
     }
     let _ = storage;
-    std::fs::File::open(file)
+    crate::untrusted::open_regular(file)
 }
 
 /// Reads `storage/part/<messageID>/*.json` in name order; unreadable parts are skipped.
@@ -252,7 +252,8 @@ fn open_in(storage: Option<&Path>, file: &Path) -> std::io::Result<std::fs::File
 fn read_parts(storage: &Path, message: &str) -> Parts {
     use rustix::fs::{Dir, Mode, OFlags, openat};
     let mut out = Parts::default();
-    let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+    // not blocking: a FIFO among the parts reads as empty instead of stalling the scan
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK;
     // the directory is opened once (relative to the storage directory) and listed through
     // that descriptor (`Dir::new`; `read_from` would open "." again); its parts are opened
     // by name relative to it
@@ -309,7 +310,7 @@ fn read_parts(storage: &Path, message: &str) -> Parts {
         .collect();
     files.sort();
     for f in files {
-        let Ok(bytes) = std::fs::read(&f) else {
+        let Ok(bytes) = crate::untrusted::read_capped(&f, crate::untrusted::SIDECAR_CAP) else {
             continue;
         };
         if let Ok(part) = serde_json::from_slice::<Part>(&bytes) {
