@@ -103,9 +103,15 @@ impl Provider for Copilot {
             else {
                 return;
             };
-            if let Some(e) =
-                jsonl::parse::<Event>(ProviderId::Copilot, file, &line, bytes, &mut batch.warnings)
-            {
+            let mut scratch = Vec::new();
+            if let Some(e) = jsonl::parse::<Event>(
+                ProviderId::Copilot,
+                file,
+                &line,
+                bytes,
+                &mut scratch,
+                &mut batch.warnings,
+            ) {
                 st.apply(&e, &session, &project, batch);
             }
         })?;

@@ -116,9 +116,15 @@ fn read_jsonl(file: &Path, cursor: &Cursor, project: &str, batch: &mut Batch) ->
         else {
             return;
         };
-        let Some(m) =
-            jsonl::parse::<Message>(ProviderId::Gemini, file, &line, bytes, &mut batch.warnings)
-        else {
+        let mut scratch = Vec::new();
+        let Some(m) = jsonl::parse::<Message>(
+            ProviderId::Gemini,
+            file,
+            &line,
+            bytes,
+            &mut scratch,
+            &mut batch.warnings,
+        ) else {
             return;
         };
         if m.set.0.is_some() {

@@ -166,14 +166,30 @@ pub fn object<'l>(
 
 /// `bytes` (an object from [`object`]) parsed as `T`, or `None` after recording the line as
 /// malformed.
+///
+/// A lone UTF-16 surrogate escape (`"\ud83d x"`: Node's `JSON.stringify` writes one for half
+/// an emoji) fails a strict parse of the string it is in, and with it the whole line and its
+/// usage. Such a line is parsed again from a copy in `scratch` where each lone surrogate reads
+/// `\ufffd` (the replacement character), so usage is never lost to text we do not even keep.
 pub fn parse<'b, T: serde::Deserialize<'b>>(
     provider: ProviderId,
     path: &Path,
     line: &RawLine<'_>,
     bytes: &'b [u8],
+    scratch: &'b mut Vec<u8>,
     warnings: &mut Vec<Warning>,
 ) -> Option<T> {
-    match serde_json::from_slice(bytes) {
+    let first = match serde_json::from_slice(bytes) {
+        Ok(t) => return Some(t),
+        Err(e) => e,
+    };
+    let repaired = if is_surrogate_error(&first) && repair_lone_surrogates(bytes, scratch) {
+        let scratch: &'b Vec<u8> = scratch;
+        serde_json::from_slice(scratch)
+    } else {
+        Err(first)
+    };
+    match repaired {
         Ok(t) => Some(t),
         Err(e) => {
             warnings.push(line_warning(
@@ -186,6 +202,50 @@ pub fn parse<'b, T: serde::Deserialize<'b>>(
             None
         }
     }
+}
+
+/// True for `serde_json`'s errors about a surrogate escape without its pair.
+fn is_surrogate_error(e: &serde_json::Error) -> bool {
+    let msg = e.to_string();
+    msg.contains("surrogate") || msg.contains("hex escape")
+}
+
+/// Copies `bytes` into `out` with every lone UTF-16 surrogate escape (`\uD800`..`\uDFFF`
+/// without its pair) replaced by `\ufffd`, the same length; true when one was replaced.
+/// Escapes are walked in order, so an escaped backslash before a `u` is not mistaken for one.
+pub fn repair_lone_surrogates(bytes: &[u8], out: &mut Vec<u8>) -> bool {
+    let hex = |at: usize| -> Option<u16> {
+        let digits = bytes.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let escape_at = |at: usize| -> Option<u16> {
+        (bytes.get(at) == Some(&b'\\') && bytes.get(at + 1) == Some(&b'u'))
+            .then(|| hex(at + 2))
+            .flatten()
+    };
+    out.clear();
+    out.extend_from_slice(bytes);
+    let mut replaced = false;
+    let mut i = 0;
+    while let Some(found) = bytes.get(i..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        let at = i + found;
+        let Some(unit) = escape_at(at) else {
+            i = at + 2; // any other escape, `\\` included: skip the escaped character
+            continue;
+        };
+        let paired = (0xD800..=0xDBFF).contains(&unit)
+            && escape_at(at + 6).is_some_and(|next| (0xDC00..=0xDFFF).contains(&next));
+        if paired {
+            i = at + 12;
+        } else if (0xD800..=0xDFFF).contains(&unit) {
+            out[at..at + 6].copy_from_slice(b"\\ufffd");
+            replaced = true;
+            i = at + 6;
+        } else {
+            i = at + 6;
+        }
+    }
+    replaced
 }
 
 /// How many lines (`\n`s) `path` holds before byte `offset`: what turns a line number counted
@@ -273,6 +333,22 @@ mod tests {
         let (lines, end) = collect(&p, 0);
         assert_eq!(lines, vec![(long, true), (b"short".to_vec(), true)]);
         assert_eq!(end.complete_end, data.len() as u64);
+    }
+
+    #[test]
+    fn issue_17_lone_surrogate_escapes_are_repaired_and_pairs_kept() {
+        let mut out = Vec::new();
+        let line = br#"{"t":"\ud83d x","u":"\ud83d\ude00","v":"\\ud83d","w":"\udc00"}"#;
+        assert!(repair_lone_surrogates(line, &mut out));
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"t":"\ufffd x","u":"\ud83d\ude00","v":"\\ud83d","w":"\ufffd"}"#,
+            "lone ones replaced; a pair and an escaped backslash kept"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["t"], "\u{fffd} x");
+        assert_eq!(v["u"], "\u{1f600}");
+        assert!(!repair_lone_surrogates(br#"{"a":"\n\u00e9"}"#, &mut out));
     }
 
     #[test]

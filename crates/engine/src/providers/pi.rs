@@ -67,9 +67,15 @@ impl Provider for Pi {
             else {
                 return;
             };
-            let Some(r) =
-                jsonl::parse::<Record>(ProviderId::Pi, file, &line, bytes, &mut batch.warnings)
-            else {
+            let mut scratch = Vec::new();
+            let Some(r) = jsonl::parse::<Record>(
+                ProviderId::Pi,
+                file,
+                &line,
+                bytes,
+                &mut scratch,
+                &mut batch.warnings,
+            ) else {
                 return;
             };
             if r.kind.get() == Some("session") {

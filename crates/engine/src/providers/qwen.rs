@@ -62,9 +62,15 @@ impl Provider for Qwen {
             if memchr::memmem::find(bytes, b"\"usageMetadata\"").is_none() {
                 return;
             }
-            let Some(r) =
-                jsonl::parse::<Record>(ProviderId::Qwen, file, &line, bytes, &mut batch.warnings)
-            else {
+            let mut scratch = Vec::new();
+            let Some(r) = jsonl::parse::<Record>(
+                ProviderId::Qwen,
+                file,
+                &line,
+                bytes,
+                &mut scratch,
+                &mut batch.warnings,
+            ) else {
                 return;
             };
             if let Some(e) = event(&r, &project_dir) {

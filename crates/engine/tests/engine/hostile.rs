@@ -191,3 +191,22 @@ fn issue_17_absurd_token_counts_are_skipped_and_never_swallow_other_calls() {
     let skipped: u64 = r.diagnostics.skipped.iter().map(|s| s.count).sum();
     assert_eq!(skipped, 4);
 }
+
+/// Item 7: half an emoji (`"\ud83d x"`, as Node's JSON.stringify writes a lone surrogate) in
+/// an assistant's text must not drop the line: the call and its usage are kept, exactly.
+#[test]
+fn issue_17_a_lone_surrogate_escape_keeps_the_call() {
+    let home = Home::new();
+    let rel = format!("{P}/s.jsonl");
+    let clean = line("m1");
+    // the text block "ok" becomes half an emoji and a space
+    let torn = line("m2").replace(r#""text":"ok""#, r#""text":"\ud83d x""#);
+    assert!(torn.contains(r"\ud83d x"), "{torn}");
+    home.write(&rel, &[clean, torn]);
+    let data = home.load();
+    assert!(data.warnings.is_empty(), "{:?}", data.warnings);
+    let keys: Vec<&str> = data.calls.iter().map(|c| c.event.key.as_str()).collect();
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let tokens: u64 = data.calls.iter().map(|c| c.event.tokens.output).sum();
+    assert_eq!(tokens, 40);
+}

@@ -133,11 +133,13 @@ impl FileContext {
             }
             return;
         }
+        let mut scratch = Vec::new();
         let Some(rec) = jsonl::parse::<Record>(
             ProviderId::ClaudeCode,
             file,
             line,
             bytes,
+            &mut scratch,
             &mut batch.warnings,
         ) else {
             return;
@@ -149,11 +151,13 @@ impl FileContext {
 
     /// A user record with text starts a turn (tool results and sub-agent prompts do not).
     fn prompt(&self, file: &Path, line: &RawLine<'_>, bytes: &[u8], batch: &mut Batch) {
+        let mut scratch = Vec::new();
         let Some(rec) = jsonl::parse::<UserRecord>(
             ProviderId::ClaudeCode,
             file,
             line,
             bytes,
+            &mut scratch,
             &mut batch.warnings,
         ) else {
             return;

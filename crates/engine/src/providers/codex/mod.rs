@@ -218,11 +218,13 @@ impl Decoder<'_> {
         if admitted && !WANTED.is_match(bytes) {
             return; // reasoning, messages, tool output: neither usage nor a turn's shape
         }
+        let mut scratch = Vec::new();
         let Some(rec) = jsonl::parse::<Record>(
             ProviderId::Codex,
             self.file,
             line,
             bytes,
+            &mut scratch,
             &mut self.batch.warnings,
         ) else {
             return;
