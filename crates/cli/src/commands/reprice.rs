@@ -6,24 +6,18 @@ use burnbar_engine::Usd;
 use crate::render::money;
 use crate::setup::Setup;
 
+/// The all-time cost of the calls in the index.
+fn stored_cost(ctx: &Setup) -> Result<Usd> {
+    let calls = ctx.engine.store().calls()?;
+    Ok(calls.iter().filter_map(|c| c.cost).sum())
+}
+
 pub fn run(mut ctx: Setup) -> Result<()> {
     let tz = ctx.filter.tz;
-    let before: Usd = ctx
-        .engine
-        .store()
-        .calls()?
-        .iter()
-        .filter_map(|c| c.cost)
-        .sum();
+    let before = stored_cost(&ctx)?;
     let sync = ctx.engine.sync(tz, None)?;
     let repriced = ctx.engine.reprice()?;
-    let after: Usd = ctx
-        .engine
-        .store()
-        .calls()?
-        .iter()
-        .filter_map(|c| c.cost)
-        .sum();
+    let after = stored_cost(&ctx)?;
     println!(
         "repriced {} calls ({} new from the logs); all-time total {} -> {}",
         repriced + sync.repriced,

@@ -10,15 +10,16 @@ use chrono_tz::Tz;
 
 use crate::support::{Home, assistant, pricer, usage};
 
-#[test]
-fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
-    let home = Home::new();
+/// A watch loop over `home` (its index in a temporary data dir) that sends the number of
+/// stored calls after every sync; keep the returned data dir alive as long as the loop.
+fn counting_watch(
+    home: &Home,
+    opts: WatchOptions,
+) -> (watch::WatchHandle, mpsc::Receiver<usize>, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
     let mut paths = Paths::for_home(home.path());
     paths.data = data.path().to_path_buf();
     let engine = Engine::open(paths, pricer()).unwrap();
-    let mut opts = WatchOptions::new(Tz::UTC);
-    opts.missing_roots_every = Duration::from_millis(100);
     let (tx, rx) = mpsc::channel::<usize>();
     let handle = watch::spawn(engine, opts, move |engine, event| {
         if let WatchEvent::Synced(_) = event {
@@ -26,6 +27,15 @@ fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
         }
     })
     .unwrap();
+    (handle, rx, data)
+}
+
+#[test]
+fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
+    let home = Home::new();
+    let mut opts = WatchOptions::new(Tz::UTC);
+    opts.missing_roots_every = Duration::from_millis(100);
+    let (handle, rx, _data) = counting_watch(&home, opts);
     let wait = Duration::from_secs(10);
     assert_eq!(
         rx.recv_timeout(wait).unwrap(),
@@ -91,20 +101,10 @@ fn issue_22_an_idle_watch_loop_does_not_wake() {
     let u = usage(1, 2, 0, 0, 0);
     let line = |id: &str| assistant("2026-05-01T10:00:00.000Z", id, "claude-opus-4-6", &u, true);
     home.write(rel, &[line("m1")]);
-    let data = tempfile::tempdir().unwrap();
-    let mut paths = Paths::for_home(home.path());
-    paths.data = data.path().to_path_buf();
-    let engine = Engine::open(paths, pricer()).unwrap();
     let mut opts = WatchOptions::new(Tz::UTC);
     // every other tool's root is missing: their check must not become a tick either
     opts.missing_roots_every = Duration::from_secs(60);
-    let (tx, rx) = mpsc::channel::<usize>();
-    let handle = watch::spawn(engine, opts, move |engine, event| {
-        if let WatchEvent::Synced(_) = event {
-            let _ = tx.send(crate::support::calls(engine).len());
-        }
-    })
-    .unwrap();
+    let (handle, rx, _data) = counting_watch(&home, opts);
     let wait = Duration::from_secs(10);
     assert_eq!(rx.recv_timeout(wait).unwrap(), 1, "the first sync");
     let append = |id: &str| {
