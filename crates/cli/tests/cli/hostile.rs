@@ -8,6 +8,19 @@ use burnbar_test_support::repo;
 
 use crate::isolated;
 
+/// A fresh `$HOME` and data dir, with `settings` written to the home's settings.toml.
+fn home_with_settings(
+    settings: &str,
+) -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".config/burnbar");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("settings.toml");
+    std::fs::write(&file, settings).unwrap();
+    (home, data, file)
+}
+
 /// Item 15: a reader that goes away (`burnbar report --format json | head -c 10`) is success,
 /// for every output format, with nothing on stderr about it.
 #[test]
@@ -43,11 +56,7 @@ fn issue_17_a_closed_pipe_is_success_for_every_format() {
 /// for `budget`, naming the file (never silently ignored by some commands).
 #[test]
 fn issue_17_a_malformed_settings_file_is_an_error_for_every_command() {
-    let home = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let dir = home.path().join(".config/burnbar");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("settings.toml"), "currency = [unclosed\n").unwrap();
+    let (home, data, _) = home_with_settings("currency = [unclosed\n");
     for args in [
         &["report", "--offline"][..],
         &["export", "--format", "csv", "--offline"],
@@ -155,11 +164,6 @@ fn issue_17_a_data_dir_that_is_a_file_is_named_as_such() {
 /// does not know stay; the new budget is added.
 #[test]
 fn issue_17_budget_set_keeps_comments_and_unknown_keys() {
-    let home = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let dir = home.path().join(".config/burnbar");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("settings.toml");
     let before = "# my settings, by hand\n\
                   currency = \"EUR\"   # paid in euros\n\
                   usd_rate = 0.92\n\
@@ -169,7 +173,7 @@ fn issue_17_budget_set_keeps_comments_and_unknown_keys() {
                   # tuned after a bad night\n\
                   window_minutes = 15\n\
                   usd_in_window = 8.0\n";
-    std::fs::write(&file, before).unwrap();
+    let (home, data, file) = home_with_settings(before);
     let out = isolated(home.path(), data.path())
         .args(["budget", "set", "daily", "20"])
         .output()
