@@ -85,10 +85,31 @@ pub fn get_options() -> Options {
     }
 }
 
+/// The settings as the popover gets them: the file's values, and each budget's scope in the
+/// engine's words ("project api, Codex", "all tools and projects"), so the popover never
+/// spells a budget's scope itself. `budget_scopes` is ignored when settings come back.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsView {
+    /// The settings.
+    #[serde(flatten)]
+    pub settings: Settings,
+    /// [`burnbar_engine::Budget::scope`] of each budget, in order.
+    pub budget_scopes: Vec<String>,
+}
+
+impl From<Settings> for SettingsView {
+    fn from(settings: Settings) -> SettingsView {
+        SettingsView {
+            budget_scopes: settings.budgets.iter().map(|b| b.scope()).collect(),
+            settings,
+        }
+    }
+}
+
 /// The settings in force.
 #[tauri::command]
-pub fn get_settings(state: State<'_, AppState>) -> Settings {
-    state.settings()
+pub fn get_settings(state: State<'_, AppState>) -> SettingsView {
+    state.settings().into()
 }
 
 /// Validates and saves the settings, applies them, and returns what was saved.
@@ -97,7 +118,7 @@ pub fn save_settings<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
     settings: Settings,
-) -> Result<Settings, CommandError> {
+) -> Result<SettingsView, CommandError> {
     settings.validate().map_err(|e| CommandError {
         code: ErrorCode::InvalidSettings,
         message: e.to_string(),
@@ -106,7 +127,7 @@ pub fn save_settings<R: Runtime>(
     let before = state.settings();
     state.set_settings(settings.clone());
     crate::live::settings_changed(&app, &before, &settings);
-    Ok(settings)
+    Ok(settings.into())
 }
 
 /// Hides the popover (Escape).

@@ -136,14 +136,17 @@ fn settings_round_trip_through_the_file_and_bad_values_are_rejected() {
     assert_eq!(
         defaults,
         json!({"currency": "USD", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null,
-               "budgets": [], "runaway": runaway})
+               "budgets": [], "runaway": runaway, "budget_scopes": []})
     );
     let new = json!({"currency": "EUR", "usd_rate": 0.5, "providers": ["codex"], "launch_at_login": false, "prices": null,
                      "budgets": [{"period": "monthly", "usd": 300.0, "project": "api", "thresholds": [80, 100]}],
                      "runaway": runaway});
+    let mut saved = new.clone();
+    // each budget's scope in the engine's words comes back with the settings
+    saved["budget_scopes"] = json!(["project api"]);
     assert_eq!(
         invoke(&w, "save_settings", json!({"settings": new})).unwrap(),
-        new
+        saved
     );
     let on_disk = Settings::load(&Settings::path(dir.path())).unwrap();
     assert_eq!(on_disk.currency, "EUR");

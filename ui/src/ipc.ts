@@ -31,7 +31,11 @@ export const getStatus = () => invoke<Status>("get_status");
 export const refresh = () => invoke<void>("refresh");
 export const getSettings = () => invoke<Settings>("get_settings");
 export const getOptions = () => invoke<Options>("get_options");
-export const saveSettings = (settings: Settings) => invoke<Settings>("save_settings", { settings });
+/** Saves the settings; the answer carries each budget's scope (`budget_scopes`), which is not sent. */
+export const saveSettings = (settings: Settings) => {
+  const { budget_scopes: _scopes, ...plain } = settings;
+  return invoke<Settings>("save_settings", { settings: plain });
+};
 export const hidePopover = () => invoke<void>("hide_popover");
 
 /** The window title carries the headline too (window lists, screen readers, the smoke test). */

@@ -386,10 +386,11 @@ function budgetEditor(s: Settings, options: Options, on: Handlers): HTMLElement 
   const box = h("fieldset", { class: "budget-editor" }, h("legend", {}, `Budgets (alerts at ${alertsAt})`));
   const list = h("ul", { class: "rows", "aria-label": "Budget list" });
   s.budgets.forEach((b, i) => {
-    const scope = [b.project ? `project ${b.project}` : null, b.provider ? providerLabel(b.provider) : null].filter(Boolean).join(", ") || "all";
+    // the scope as the app words it; a budget just added has none until the save returns
+    const scope = s.budget_scopes?.[i];
     list.append(h("li", { class: "row" },
-      h("span", {}, `${b.period} ${money(b.usd)} · ${scope}`),
-      h("button", { type: "button", "aria-label": `Remove the ${b.period} budget for ${scope}`, onclick: () => on.removeBudget(i) }, "Remove"),
+      h("span", {}, `${b.period} ${money(b.usd)}${scope ? ` · ${scope}` : ""}`),
+      h("button", { type: "button", "aria-label": `Remove the ${b.period} budget${scope ? ` for ${scope}` : ""}`, onclick: () => on.removeBudget(i) }, "Remove"),
     ));
   });
   if (s.budgets.length) box.append(list);

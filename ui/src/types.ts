@@ -110,6 +110,8 @@ export interface Settings {
   prices: string | null;
   budgets: Budget[];
   runaway: Runaway;
+  /** Each budget's scope in the engine's words (sent by the app; ignored when saved). */
+  budget_scopes?: string[];
 }
 
 export type Page = "overview" | "settings";

@@ -227,11 +227,14 @@ test("budgets: a bar each, over-budget marked, the pace in words", async () => {
 });
 
 test("settings: add and remove budgets (saved at once, other settings kept)", async () => {
-  const withOne = { ...settings, currency: "EUR", budgets: [{ period: "daily", usd: 20, thresholds: [50, 80, 100] }] };
+  const withOne = {
+    ...settings, currency: "EUR", budgets: [{ period: "daily", usd: 20, thresholds: [50, 80, 100] }],
+    budget_scopes: ["all tools and projects"],
+  };
   const page = await open(browser, { snapshots: { today: typical }, settings: withOne }, { hash: "#settings" });
   const list = page.getByRole("list", { name: "Budget list" });
   await list.waitFor();
-  assert.match(await list.innerText(), /daily \$20\.00 · all/);
+  assert.match(await list.innerText(), /daily \$20\.00 · all tools and projects/, "the scope as the app words it");
   await page.getByRole("combobox", { name: "Budget period" }).selectOption("monthly");
   await page.getByRole("spinbutton", { name: "Budget in USD" }).fill("300");
   await page.getByRole("textbox", { name: "Budget project (optional)" }).fill("api");
@@ -244,7 +247,8 @@ test("settings: add and remove budgets (saved at once, other settings kept)", as
     { period: "daily", usd: 20, thresholds: [50, 80, 100] },
     { period: "monthly", usd: 300, project: "api", thresholds: [50, 80, 100] },
   ]);
-  await page.getByRole("button", { name: "Remove the daily budget for all" }).click();
+  // (the fake backend answers a save without scopes, as a budget just added has none yet)
+  await page.getByRole("button", { name: /^Remove the daily budget/ }).click();
   await page.waitForFunction(() => window.__calls.filter((c) => c.cmd === "save_settings").length === 2);
   saved = (await calls(page)).filter((c) => c.cmd === "save_settings").at(-1).args.settings;
   assert.deepEqual(saved.budgets.map((b) => b.period), ["monthly"]);
