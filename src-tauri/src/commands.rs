@@ -100,7 +100,11 @@ pub struct SettingsView {
 impl From<Settings> for SettingsView {
     fn from(settings: Settings) -> SettingsView {
         SettingsView {
-            budget_scopes: settings.budgets.iter().map(|b| b.scope()).collect(),
+            budget_scopes: settings
+                .budgets
+                .iter()
+                .map(burnbar_engine::Budget::scope)
+                .collect(),
             settings,
         }
     }
