@@ -1,5 +1,5 @@
 //! `burnbar compare`: models side by side over a period, on how well their edits land and
-//! what they cost (behaviour.md §6.2).
+//! what they cost.
 //!
 //! A turn counts for its primary model, the model of its first call; every call still adds
 //! its calls, tokens and cost to its own model. A column is one model, or every model whose

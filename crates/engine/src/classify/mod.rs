@@ -1,6 +1,6 @@
 //! Deterministic activity classification of a turn (a user prompt and every assistant call
 //! until the next prompt): no model calls, only the tools the turn used and keywords in the
-//! prompt (behaviour.md §4, with CodeBurn's quirks fixed; see [`rules`]).
+//! prompt (CodeBurn's rules with its quirks fixed; see [`rules`] and `docs/how-numbers-are-made.md`).
 //!
 //! The prompt text is used in memory only, to classify; it is never stored.
 //!

@@ -1,4 +1,5 @@
-//! Claude Code provider: the pitfalls of behaviour.md §9 that concern it, one test each.
+//! Claude Code provider: the known correctness pitfalls that concern it, one test each
+//! (numbered as in the team's reference list of 50).
 
 use burnbar_engine::providers::claude_code::ClaudeCode;
 use burnbar_engine::providers::{Batch, Cursor, Provider};

@@ -1,4 +1,5 @@
-//! Codex provider: the pitfalls of behaviour.md §9 that concern it, one test each.
+//! Codex provider: the known correctness pitfalls that concern it, one test each
+//! (numbered as in the team's reference list of 50).
 
 use burnbar_engine::{ProviderId, WarningKind};
 use serde_json::json;

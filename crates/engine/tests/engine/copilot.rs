@@ -1,5 +1,5 @@
-//! Copilot CLI: per-turn output, cumulative shutdown rollups across resumed legs (behaviour.md
-//! §2.6, §9 item 18).
+//! Copilot CLI: per-turn output, cumulative shutdown rollups across resumed legs (correctness
+//! pitfall 18).
 
 use burnbar_engine::{Filter, Period, ProviderId, Span};
 use chrono_tz::Tz;

@@ -1,5 +1,4 @@
-//! Cursor: bubbles from `state.vscdb`, the per-conversation token policy (behaviour.md §2.3,
-//! §9 items 15–16).
+//! Cursor: bubbles from `state.vscdb`, the per-conversation token policy (correctness pitfalls 15–16).
 
 use burnbar_engine::{CostSource, ProviderId};
 use chrono_tz::Tz;

@@ -1,4 +1,4 @@
-//! Pricing: the cost formula and model-id lookup (behaviour.md §3, §9 items 34–37).
+//! Pricing: the cost formula and model-id lookup (correctness pitfalls 34–37).
 
 use burnbar_engine::pricing::{PriceTable, cost};
 use burnbar_engine::{PriceSource, Pricer, ProviderId, Tokens, UsageEvent};

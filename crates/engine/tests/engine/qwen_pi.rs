@@ -1,4 +1,4 @@
-//! Qwen Code and Pi providers, from the record shapes in behaviour.md §2.8 and §2.12.
+//! Qwen Code and Pi providers, from the record shapes the tools write.
 
 use burnbar_engine::{CostSource, ProviderId};
 use serde_json::json;
