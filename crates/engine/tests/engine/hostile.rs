@@ -210,3 +210,84 @@ fn issue_17_a_lone_surrogate_escape_keeps_the_call() {
     let tokens: u64 = data.calls.iter().map(|c| c.event.tokens.output).sum();
     assert_eq!(tokens, 40);
 }
+
+/// A hostile line and whether it is counted as skipped (a lone surrogate in a text is
+/// repaired, so that call counts as a valid one).
+fn hostile(kind: u8, n: usize) -> (String, bool) {
+    let valid_with = |input: serde_json::Value| {
+        let mut u = usage(10, 20, 0, 0, 0);
+        u["input_tokens"] = input;
+        assistant(
+            "2026-05-01T10:00:00.000Z",
+            &format!("h{n}"),
+            "claude-sonnet-4-5",
+            &u,
+            true,
+        )
+    };
+    match kind % 7 {
+        0 => ("not json at all <<<<<<< HEAD".to_string(), true),
+        1 => ("\0\0\0\0".to_string(), true),
+        2 => (
+            assistant(
+                "9999-12-31T23:59:59.000Z",
+                &format!("h{n}"),
+                "claude-sonnet-4-5",
+                &usage(10, 20, 0, 0, 0),
+                true,
+            ),
+            true,
+        ),
+        3 => (valid_with(serde_json::json!(u64::MAX)), true),
+        4 => (valid_with(serde_json::json!(-3)), true),
+        5 => (r#"{"type":"assistant","message":"#.to_string(), true),
+        _ => (
+            line(&format!("h{n}")).replace(r#""text":"ok""#, r#""text":"\udc00!""#),
+            false,
+        ),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Any mix of valid calls and hostile lines gives exactly the valid calls' totals, with
+    /// every hostile line counted as skipped.
+    #[test]
+    fn issue_17_hostile_lines_never_change_the_valid_calls_totals(
+        mix in proptest::collection::vec(proptest::option::of(0u8..7), 1..40),
+    ) {
+        let home = Home::new();
+        let rel = format!("{P}/s.jsonl");
+        let (mut lines, mut valid, mut skipped) = (Vec::new(), 0u64, 0u64);
+        for (n, slot) in mix.iter().enumerate() {
+            match slot {
+                None => {
+                    lines.push(line(&format!("v{n}")));
+                    valid += 1;
+                }
+                Some(kind) => {
+                    let (text, counted) = hostile(*kind, n);
+                    lines.push(text);
+                    if counted {
+                        skipped += 1;
+                    } else {
+                        valid += 1;
+                    }
+                }
+            }
+        }
+        home.write(&rel, &lines);
+        let mut engine = home.engine();
+        let now = chrono::DateTime::from_timestamp_millis(
+            crate::support::ms("2026-05-02T00:00:00Z"),
+        )
+        .unwrap();
+        let r = crate::support::report_all(&mut engine, Tz::UTC, now);
+        let f = &r.overview.figures;
+        proptest::prop_assert_eq!(f.calls, valid);
+        proptest::prop_assert_eq!((f.tokens.input, f.tokens.output), (10 * valid, 20 * valid));
+        let counted: u64 = r.diagnostics.skipped.iter().map(|s| s.count).sum();
+        proptest::prop_assert_eq!(counted, skipped);
+    }
+}
