@@ -111,8 +111,9 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
             };
             Engine::in_memory(paths, pricer)?
         }
-    }
-    .with_clock(std::sync::Arc::clone(&clock));
+    };
+    // (ingest judges "in the future" by the real clock, never by --now: what the index stores
+    // must not depend on the day a report was asked to pretend it is)
     Ok(Setup {
         engine,
         settings,

@@ -55,7 +55,8 @@ impl Engine {
     }
 
     /// The clock a sync judges timestamps by: a call dated more than a day after "now" is
-    /// implausible (skipped and counted). The system clock unless set.
+    /// implausible (skipped and counted). The system clock unless set; set it in tests only,
+    /// since what the index keeps must not depend on a pretended "now".
     #[must_use]
     pub fn with_clock(mut self, clock: std::sync::Arc<dyn crate::clock::Clock>) -> Engine {
         self.clock = clock;
