@@ -68,17 +68,21 @@ pub struct Env {
 }
 
 impl Env {
-    /// Reads the process environment.
+    /// Reads the process environment. Directories are canonicalised where they exist (a
+    /// relative `HOME`, or one reached through a symlink, names the same files as the real
+    /// path does), so a file's identity in the index does not depend on how a path was spelled.
     #[allow(clippy::disallowed_methods)] // the one place that reads the environment
     pub fn capture() -> Env {
         let path = |k: &str| {
             std::env::var_os(k)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
+                .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
         };
         let string = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         Env {
-            home: path("HOME").or_else(dirs::home_dir),
+            home: path("HOME")
+                .or_else(|| dirs::home_dir().map(|h| std::fs::canonicalize(&h).unwrap_or(h))),
             xdg_cache: path("XDG_CACHE_HOME"),
             xdg_data: path("XDG_DATA_HOME"),
             xdg_config: path("XDG_CONFIG_HOME"),

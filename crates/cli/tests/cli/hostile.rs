@@ -270,3 +270,56 @@ fn issue_17_fifos_and_devices_never_hang_a_run() {
         "the Claude call around them is read"
     );
 }
+
+/// Item 13: HOME spelled through a symlink, or relative, names the same files: the index does
+/// not see them as new (nothing turns into history-only calls) and the totals stay.
+#[cfg(unix)]
+#[test]
+fn issue_17_the_spelling_of_home_does_not_change_file_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real-home");
+    std::process::Command::new("cp")
+        .arg("-r")
+        .arg(burnbar_test_support::fixture_home())
+        .arg(&real)
+        .status()
+        .unwrap();
+    let link = dir.path().join("link-home");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let run = |home: &std::path::Path, cwd: &std::path::Path| {
+        let out = isolated(home, data.path())
+            .current_dir(cwd)
+            .args([
+                "report",
+                "--format",
+                "json",
+                "--period",
+                "all",
+                "--offline",
+                "--prices",
+            ])
+            .arg(burnbar_test_support::prices_file())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["overview"]["calls"].clone(),
+            v["overview"]["indexOnlyCalls"].clone(),
+        )
+    };
+    let first = run(&real, dir.path());
+    assert_eq!(first.1, 0);
+    for (home, cwd) in [
+        (link.as_path(), dir.path()),
+        (std::path::Path::new("real-home"), dir.path()),
+        (real.as_path(), dir.path()),
+    ] {
+        assert_eq!(run(home, cwd), first, "HOME={}", home.display());
+    }
+}
