@@ -11,9 +11,10 @@
 //!
 //! Idle means idle: with no batch open the loop blocks on its channel until the next safety
 //! net is due, so nothing wakes between log writes (a debouncer crate's 10-a-second tick used
-//! to). Safety nets, because file-system notifications can be dropped: a full rescan every 5
-//! minutes, and roots that do not exist yet are checked every 10 s and watched once they
-//! appear. [`WatchHandle::wakeups`] counts the loop's wake-ups, so tests can hold it to that.
+//! to). A root that does not exist (yet, or any more: a watched root that vanishes is
+//! unwatched) is found through its nearest existing ancestor, watched on its own, so its
+//! creation is an event like any other. Safety nets, because file-system notifications can be
+//! dropped: a full rescan every 5 minutes, and missing roots are also looked for every 10 s. [`WatchHandle::wakeups`] counts the loop's wake-ups, so tests can hold it to that.
 //!
 //! The loop runs on its own thread (rusqlite and the engine are synchronous) and stops when
 //! its [`WatchHandle`] is dropped.
@@ -149,6 +150,7 @@ where
                 opts,
                 watcher,
                 watched: Vec::new(),
+                ancestors: Vec::new(),
                 on_event: Box::new(on_event),
                 wakeups: counter,
             }
@@ -179,11 +181,13 @@ struct Debounce {
     full: bool,
 }
 
-/// A batch handed over: the paths it touched, or a full sync.
+/// A batch handed over: the paths it touched, a full sync, or nothing but events outside the
+/// roots (a watched ancestor of a missing root: the watches are checked, nothing is synced).
 #[derive(Debug, PartialEq, Eq)]
 enum Batch {
     Paths(Vec<PathBuf>),
     Full,
+    Empty,
 }
 
 impl Debounce {
@@ -198,6 +202,7 @@ impl Debounce {
         }
     }
 
+    /// Opens (or extends) the batch without a path: something outside the roots moved.
     fn touch(&mut self, now: Instant) {
         self.opened.get_or_insert(now);
         self.last = Some(now);
@@ -229,8 +234,11 @@ impl Debounce {
         self.opened = None;
         self.last = None;
         let mut paths = std::mem::take(&mut self.paths);
-        if std::mem::take(&mut self.full) || paths.is_empty() {
+        if std::mem::take(&mut self.full) {
             return Some(Batch::Full);
+        }
+        if paths.is_empty() {
+            return Some(Batch::Empty);
         }
         paths.sort();
         paths.dedup();
@@ -254,14 +262,18 @@ struct Loop {
     opts: WatchOptions,
     watcher: notify::RecommendedWatcher,
     debounce: Debounce,
+    /// Roots watched recursively.
     watched: Vec<PathBuf>,
+    /// For each missing root, its nearest existing ancestor, watched on its own (not
+    /// recursively), so the root's creation arrives as an event.
+    ancestors: Vec<PathBuf>,
     on_event: Callback,
     wakeups: Arc<AtomicU64>,
 }
 
 impl Loop {
     fn run(mut self, rx: &mpsc::Receiver<Msg>) {
-        self.watch_new_roots();
+        self.arm();
         self.sync(None, true);
         let mut next_rescan = Instant::now() + self.opts.rescan_every;
         let mut next_root_check = Instant::now() + self.opts.missing_roots_every;
@@ -280,16 +292,23 @@ impl Loop {
             match msg {
                 Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                 Ok(Msg::Rescan) => {
-                    self.watch_new_roots();
+                    self.arm();
                     self.sync(None, true);
                 }
                 Ok(Msg::Fs(Ok(event))) => {
                     // Our own reads raise open/close (and atime) events: reacting to them
                     // would make every sync trigger the next one.
-                    if event.need_rescan() {
+                    if event.need_rescan()
+                        || (event.paths.is_empty() && is_content_change(event.kind))
+                    {
                         self.debounce.add_full(now);
                     } else if is_content_change(event.kind) {
-                        self.debounce.add(event.paths, now);
+                        let (inside, outside): (Vec<PathBuf>, Vec<PathBuf>) =
+                            event.paths.into_iter().partition(|p| self.under_a_root(p));
+                        self.debounce.add(inside, now);
+                        if !outside.is_empty() {
+                            self.debounce.touch(now); // an ancestor of a missing root moved
+                        }
                     }
                 }
                 Ok(Msg::Fs(Err(error))) => {
@@ -299,17 +318,21 @@ impl Loop {
                 Err(RecvTimeoutError::Timeout) => {}
             }
             if let Some(batch) = self.debounce.take_due(now) {
-                let paths = match batch {
+                // a root may have vanished (stop watching it, so its return is seen) or
+                // appeared (watch it and read everything)
+                let added = self.arm();
+                match batch {
+                    _ if added => self.sync(None, false),
+                    Batch::Empty => {}
                     Batch::Paths(paths) if paths.iter().all(|p| self.is_owned_file(p)) => {
-                        Some(paths)
+                        self.sync(Some(&paths), false);
                     }
-                    _ => None,
-                };
-                self.sync(paths.as_deref(), false);
+                    Batch::Paths(_) | Batch::Full => self.sync(None, false),
+                }
             }
             if now >= next_root_check {
                 next_root_check = now + self.opts.missing_roots_every;
-                if !self.all_roots_watched() && self.watch_new_roots() {
+                if !self.all_roots_watched() && self.arm() {
                     self.sync(None, false);
                 }
             }
@@ -333,23 +356,66 @@ impl Loop {
         self.roots().iter().all(|r| self.watched.contains(r))
     }
 
-    /// Watches roots that exist now and were not watched yet; true when one was added.
-    fn watch_new_roots(&mut self) -> bool {
+    /// Brings the watches in line with the roots on disk: a vanished root is unwatched (so
+    /// its return is seen), an existing root not watched yet is watched recursively, and the
+    /// nearest existing ancestor of each missing root is watched on its own (not recursively),
+    /// so the root's creation arrives as an event. True when a root was added (everything is
+    /// then read again).
+    fn arm(&mut self) -> bool {
+        let (kept, gone): (Vec<PathBuf>, Vec<PathBuf>) = std::mem::take(&mut self.watched)
+            .into_iter()
+            .partition(|r| r.is_dir());
+        for root in gone {
+            tracing::debug!(root = %root.display(), "root vanished");
+            let _ = self.watcher.unwatch(&root);
+        }
+        self.watched = kept;
         let mut added = false;
+        let mut wanted: Vec<PathBuf> = Vec::new();
         for root in self.roots() {
-            if self.watched.contains(&root) || !root.is_dir() {
+            if self.watched.contains(&root) {
                 continue;
             }
-            match self.watcher.watch(&root, RecursiveMode::Recursive) {
-                Ok(()) => {
-                    tracing::debug!(root = %root.display(), "watching");
-                    self.watched.push(root);
-                    added = true;
+            if root.is_dir() {
+                match self.watcher.watch(&root, RecursiveMode::Recursive) {
+                    Ok(()) => {
+                        tracing::debug!(root = %root.display(), "watching");
+                        self.watched.push(root);
+                        added = true;
+                    }
+                    Err(e) => tracing::warn!(root = %root.display(), "cannot watch: {e}"),
                 }
-                Err(e) => tracing::warn!(root = %root.display(), "cannot watch: {e}"),
+            } else if let Some(a) = root.ancestors().skip(1).find(|a| a.is_dir())
+                && !wanted.iter().any(|w| w == a)
+            {
+                wanted.push(a.to_path_buf());
             }
         }
+        // an ancestor inside a watched root is covered by that root's recursive watch
+        wanted.retain(|a| !self.watched.iter().any(|r| a.starts_with(r)));
+        for a in &self.ancestors {
+            if !wanted.contains(a) {
+                let _ = self.watcher.unwatch(a);
+            }
+        }
+        let mut watching = Vec::new();
+        for a in wanted {
+            if self.ancestors.contains(&a) {
+                watching.push(a);
+                continue;
+            }
+            match self.watcher.watch(&a, RecursiveMode::NonRecursive) {
+                Ok(()) => watching.push(a),
+                Err(e) => tracing::debug!(dir = %a.display(), "cannot watch: {e}"),
+            }
+        }
+        self.ancestors = watching;
         added
+    }
+
+    /// True when `path` is inside a root watched recursively.
+    fn under_a_root(&self, path: &Path) -> bool {
+        self.watched.iter().any(|r| path.starts_with(r))
     }
 
     fn is_owned_file(&self, path: &Path) -> bool {
@@ -452,6 +518,18 @@ mod tests {
         }
         assert_eq!(d.due(), Some(t0 + ms(1000)));
         assert!(d.take_due(t0 + ms(1000)).is_some());
+    }
+
+    #[test]
+    fn events_outside_the_roots_make_an_empty_batch() {
+        let t0 = Instant::now();
+        let mut d = Debounce::new(ms(200), ms(1000));
+        d.touch(t0);
+        assert_eq!(
+            d.take_due(t0 + ms(200)),
+            Some(Batch::Empty),
+            "the watches are checked, nothing is read"
+        );
     }
 
     #[test]

@@ -132,3 +132,34 @@ fn issue_22_an_idle_watch_loop_does_not_wake() {
         "and still sees the next append"
     );
 }
+
+/// Issue 17, item 6: after `rm -rf ~/.claude` and recreating it with a new transcript, the
+/// watch sees it at once (not at the next safety-net check), and later appends too.
+#[test]
+fn issue_17_a_root_deleted_and_recreated_is_watched_again() {
+    let home = Home::new();
+    let u = usage(1, 2, 0, 0, 0);
+    let line = |id: &str| assistant("2026-05-01T10:00:00.000Z", id, "claude-opus-4-6", &u, true);
+    home.write(".claude/projects/-w/s.jsonl", &[line("m1")]);
+    let mut opts = WatchOptions::new(Tz::UTC);
+    // the periodic check is out of reach of this test: only events can bring the root back
+    opts.missing_roots_every = Duration::from_secs(600);
+    let (_handle, rx, _data) = counting_watch(&home, opts);
+    let wait = Duration::from_secs(10);
+    assert_eq!(rx.recv_timeout(wait).unwrap(), 1, "the first sync");
+    std::fs::remove_dir_all(home.path().join(".claude")).unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    home.write(".claude/projects/-w/t.jsonl", &[line("m2")]);
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        2,
+        "the recreated root is read (the deleted file's call stays in the index)"
+    );
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(home.path().join(".claude/projects/-w/t.jsonl"))
+        .unwrap();
+    std::io::Write::write_all(&mut f, format!("{}\n", line("m3")).as_bytes()).unwrap();
+    drop(f);
+    assert_eq!(rx.recv_timeout(wait).unwrap(), 3, "and it is watched again");
+}
