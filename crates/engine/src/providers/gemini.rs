@@ -112,16 +112,11 @@ fn read_jsonl(file: &Path, cursor: &Cursor, project: &str, batch: &mut Batch) ->
         .filter(|_| cursor.offset > 0);
     let from = if session.is_some() { cursor.offset } else { 0 };
     let end = jsonl::read_lines(file, from, |line| {
-        let Some(bytes) = jsonl::object(ProviderId::Gemini, file, &line, &mut batch.warnings)
-        else {
-            return;
-        };
         let mut scratch = Vec::new();
-        let Some(m) = jsonl::parse::<Message>(
+        let Some(m) = jsonl::record::<Message>(
             ProviderId::Gemini,
             file,
             &line,
-            bytes,
             &mut scratch,
             &mut batch.warnings,
         ) else {

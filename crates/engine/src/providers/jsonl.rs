@@ -204,6 +204,18 @@ pub fn parse<'b, T: serde::Deserialize<'b>>(
     }
 }
 
+/// The line parsed as `T` ([`object`], then [`parse`]), or `None` with the reason recorded.
+pub fn record<'b, T: serde::Deserialize<'b>>(
+    provider: ProviderId,
+    path: &Path,
+    line: &RawLine<'b>,
+    scratch: &'b mut Vec<u8>,
+    warnings: &mut Vec<Warning>,
+) -> Option<T> {
+    let bytes = object(provider, path, line, warnings)?;
+    parse(provider, path, line, bytes, scratch, warnings)
+}
+
 /// True for `serde_json`'s errors about a surrogate escape without its pair.
 fn is_surrogate_error(e: &serde_json::Error) -> bool {
     let msg = e.to_string();

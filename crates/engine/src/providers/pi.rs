@@ -63,16 +63,11 @@ impl Provider for Pi {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let end = jsonl::read_lines(file, from, |line| {
-            let Some(bytes) = jsonl::object(ProviderId::Pi, file, &line, &mut batch.warnings)
-            else {
-                return;
-            };
             let mut scratch = Vec::new();
-            let Some(r) = jsonl::parse::<Record>(
+            let Some(r) = jsonl::record::<Record>(
                 ProviderId::Pi,
                 file,
                 &line,
-                bytes,
                 &mut scratch,
                 &mut batch.warnings,
             ) else {
