@@ -5,7 +5,9 @@
 //! - Files are opened read-only; we never write, lock or truncate a tool's file.
 //! - Reading streams fixed-size chunks through one reusable buffer per thread, so memory stays
 //!   bounded whatever the file size; a line longer than a chunk grows the buffer until it is
-//!   whole.
+//!   whole, up to [`LINE_CAP`]: a longer line is skipped while streaming (its bytes are never
+//!   held at once) and reported as [`RawLine::oversized`], so memory stays bounded whatever
+//!   the line length too.
 //! - A line is complete when it ends in `\n`. The cursor a provider returns never moves past an
 //!   unterminated tail, so a line still being written is read again, whole, next time. The tail
 //!   is still offered to the provider (a file whose last record lacks a newline keeps that
@@ -41,10 +43,16 @@ pub struct RawLine<'a> {
     pub bytes: &'a [u8],
     /// False for a last line that does not end in `\n` (yet).
     pub terminated: bool,
+    /// The line was longer than [`LINE_CAP`]: skipped unread (`bytes` is empty).
+    pub oversized: bool,
 }
 
 /// Bytes asked for per `read`; a longer line grows the buffer for as long as it needs.
 const CHUNK: usize = 4 << 20;
+
+/// The longest line read: 32 MiB. No tool writes a record near it (Claude Code's largest, a
+/// tool result with an image, is a few MiB); a longer line is skipped and counted.
+pub const LINE_CAP: usize = 32 << 20;
 
 thread_local! {
     /// One reusable buffer per reading thread: no per-file allocation or page zeroing.
@@ -54,7 +62,17 @@ thread_local! {
 /// Streams the lines of `path` from `offset` to its end through `each`, in bounded memory.
 /// An offset beyond the end (the file shrank or was replaced) reads from 0 instead;
 /// [`ReadEnd::start`] says which happened.
-pub fn read_lines(path: &Path, offset: u64, mut each: impl FnMut(RawLine<'_>)) -> Result<ReadEnd> {
+pub fn read_lines(path: &Path, offset: u64, each: impl FnMut(RawLine<'_>)) -> Result<ReadEnd> {
+    read_lines_capped(path, offset, LINE_CAP, each)
+}
+
+/// [`read_lines`] with lines longer than `cap` bytes skipped as [`RawLine::oversized`].
+fn read_lines_capped(
+    path: &Path,
+    offset: u64,
+    cap: usize,
+    mut each: impl FnMut(RawLine<'_>),
+) -> Result<ReadEnd> {
     let mut f = crate::untrusted::open_regular(path).map_err(|e| Error::io(path, e))?;
     let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let start = if offset > len { 0 } else { offset };
@@ -70,6 +88,14 @@ pub fn read_lines(path: &Path, offset: u64, mut each: impl FnMut(RawLine<'_>)) -
         let mut filled = 0usize; // bytes of buf holding data not yet handed out
         let mut consumed = start; // file offset of buf[0]
         let mut number = 0u64;
+        // inside a line longer than `cap`: where it started (its bytes are being dropped)
+        let mut skipping: Option<u64> = None;
+        let oversized = |number| RawLine {
+            number,
+            bytes: &[],
+            terminated: true,
+            oversized: true,
+        };
         loop {
             if buf.len() < filled + CHUNK {
                 buf.resize(filled + CHUNK, 0);
@@ -80,38 +106,76 @@ pub fn read_lines(path: &Path, offset: u64, mut each: impl FnMut(RawLine<'_>)) -
             }
             filled += n;
             let Some(last_nl) = memchr::memrchr(b'\n', &buf[..filled]) else {
+                if filled > cap || skipping.is_some() {
+                    // no end in sight: drop what we have, remember where the line began
+                    skipping.get_or_insert(consumed);
+                    consumed += filled as u64;
+                    filled = 0;
+                }
                 continue; // a line longer than what we have: read more
             };
             let mut line_start = 0;
             for nl in memchr::memchr_iter(b'\n', &buf[..=last_nl]) {
                 number += 1;
-                each(RawLine {
-                    number,
-                    bytes: &buf[line_start..nl],
-                    terminated: true,
-                });
+                if skipping.take().is_some() || nl - line_start > cap {
+                    each(oversized(number));
+                } else {
+                    each(RawLine {
+                        number,
+                        bytes: &buf[line_start..nl],
+                        terminated: true,
+                        oversized: false,
+                    });
+                }
                 line_start = nl + 1;
             }
             buf.copy_within(last_nl + 1..filled, 0);
             consumed += last_nl as u64 + 1;
             filled -= last_nl + 1;
         }
-        if filled > 0 {
-            each(RawLine {
-                number: number + 1,
-                bytes: &buf[..filled],
-                terminated: false,
-            });
-        }
+        let complete_end = tail(&buf[..filled], number + 1, skipping, consumed, &mut each);
         if buf.len() > 4 * CHUNK {
             // one huge line must not pin its buffer for the rest of the run
             *buf = Vec::new();
         }
         Ok(ReadEnd {
             start,
-            complete_end: consumed,
+            complete_end,
         })
     })
+}
+
+/// Hands out an unterminated last line (`rest`, or an over-long one that began at `skipping`)
+/// and returns where the next read resumes: the start of that line.
+fn tail(
+    rest: &[u8],
+    number: u64,
+    skipping: Option<u64>,
+    consumed: u64,
+    each: &mut impl FnMut(RawLine<'_>),
+) -> u64 {
+    match skipping {
+        Some(from) => {
+            each(RawLine {
+                number,
+                bytes: &[],
+                terminated: false,
+                oversized: true,
+            });
+            from
+        }
+        None => {
+            if !rest.is_empty() {
+                each(RawLine {
+                    number,
+                    bytes: rest,
+                    terminated: false,
+                    oversized: false,
+                });
+            }
+            consumed
+        }
+    }
 }
 
 /// What a raw line turned out to be.
@@ -154,6 +218,17 @@ pub fn object<'l>(
     line: &RawLine<'l>,
     warnings: &mut Vec<Warning>,
 ) -> Option<&'l [u8]> {
+    if line.oversized {
+        let msg = format!("longer than {} MiB: skipped", LINE_CAP >> 20);
+        warnings.push(line_warning(
+            provider,
+            path,
+            line,
+            WarningKind::MalformedLine,
+            msg,
+        ));
+        return None;
+    }
     let (kind, msg) = match shape(line.bytes) {
         Shape::Object(bytes) => return Some(bytes),
         Shape::Blank => return None,
@@ -361,6 +436,41 @@ mod tests {
         assert_eq!(v["t"], "\u{fffd} x");
         assert_eq!(v["u"], "\u{1f600}");
         assert!(!repair_lone_surrogates(br#"{"a":"\n\u00e9"}"#, &mut out));
+    }
+
+    #[test]
+    fn issue_17_lines_over_the_cap_are_skipped_while_streaming() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.jsonl");
+        let cap = 1 << 20;
+        let mut data = b"{\"a\":1}\n".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 3 << 20)); // over the cap, inside one chunk
+        data.push(b'\n');
+        data.extend(std::iter::repeat_n(b'y', 9 << 20)); // over the cap, across chunks
+        data.push(b'\n');
+        data.extend_from_slice(b"{\"b\":2}\n");
+        data.extend(std::iter::repeat_n(b'z', 6 << 20)); // an over-long tail, unterminated
+        std::fs::write(&p, &data).unwrap();
+        let mut seen = Vec::new();
+        let end = read_lines_capped(&p, 0, cap, |l| {
+            seen.push((l.number, l.bytes.to_vec(), l.oversized, l.terminated));
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![
+                (1, b"{\"a\":1}".to_vec(), false, true),
+                (2, Vec::new(), true, true),
+                (3, Vec::new(), true, true),
+                (4, b"{\"b\":2}".to_vec(), false, true),
+                (5, Vec::new(), true, false),
+            ]
+        );
+        let tail_start = data.len() as u64 - (6 << 20);
+        assert_eq!(
+            end.complete_end, tail_start,
+            "the tail is read again from its start"
+        );
     }
 
     #[test]
