@@ -8,6 +8,17 @@ use burnbar_test_support::repo;
 
 use crate::isolated;
 
+/// `burnbar ARGS` on `home` with its index in `data`; fails the test unless it succeeds.
+fn run_ok(home: &std::path::Path, data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let out = isolated(home, data).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "burnbar {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// A fresh `$HOME` and data dir, with `settings` written to the home's settings.toml.
 fn home_with_settings(
     settings: &str,
@@ -80,24 +91,8 @@ fn issue_17_created_index_and_settings_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let home = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let out = isolated(home.path(), data.path())
-        .args(["budget", "set", "daily", "5"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = isolated(home.path(), data.path())
-        .args(["report", "--offline"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(home.path(), data.path(), &["budget", "set", "daily", "5"]);
+    run_ok(home.path(), data.path(), &["report", "--offline"]);
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let settings = home.path().join(".config/burnbar/settings.toml");
     assert_eq!(mode(&settings), 0o600, "{}", settings.display());
@@ -174,15 +169,7 @@ fn issue_17_budget_set_keeps_comments_and_unknown_keys() {
                   window_minutes = 15\n\
                   usd_in_window = 8.0\n";
     let (home, data, file) = home_with_settings(before);
-    let out = isolated(home.path(), data.path())
-        .args(["budget", "set", "daily", "20"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(home.path(), data.path(), &["budget", "set", "daily", "20"]);
     let after = std::fs::read_to_string(&file).unwrap();
     for kept in [
         "# my settings, by hand",
@@ -195,10 +182,7 @@ fn issue_17_budget_set_keeps_comments_and_unknown_keys() {
     }
     assert!(after.contains("[[budgets]]"), "{after}");
     assert!(after.contains("usd = 20.0"), "{after}");
-    let listed = isolated(home.path(), data.path())
-        .args(["budget", "list"])
-        .output()
-        .unwrap();
+    let listed = run_ok(home.path(), data.path(), &["budget", "list"]);
     assert!(String::from_utf8_lossy(&listed.stdout).contains("daily"));
 }
 

@@ -374,13 +374,22 @@ fn by_project(slices: &[&Slice], whole: Usd) -> Vec<ProjectRow> {
             path,
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.figures
-            .cost
-            .cmp(&a.figures.cost)
-            .then(a.path.cmp(&b.path))
-    });
+    sort_by_cost(&mut rows, |r| &r.figures, |r| r.path.clone());
     rows
+}
+
+/// Rows by cost, highest first; equal costs by `name`, so the order never depends on a map's.
+fn sort_by_cost<R, K: Ord>(
+    rows: &mut [R],
+    figures: impl Fn(&R) -> &Figures,
+    name: impl Fn(&R) -> K,
+) {
+    rows.sort_by(|a, b| {
+        figures(b)
+            .cost
+            .cmp(&figures(a).cost)
+            .then_with(|| name(a).cmp(&name(b)))
+    });
 }
 
 fn by_model(slices: &[&Slice]) -> Vec<ModelRow> {
@@ -405,12 +414,7 @@ fn by_model(slices: &[&Slice]) -> Vec<ModelRow> {
             model: model.clone(),
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.figures
-            .cost
-            .cmp(&a.figures.cost)
-            .then(a.model.cmp(&b.model))
-    });
+    sort_by_cost(&mut rows, |r| &r.figures, |r| r.model.clone());
     rows
 }
 
@@ -441,12 +445,7 @@ fn by_activity(slices: &[&Slice]) -> Vec<ActivityRow> {
             figures: Figures::from(t),
         })
         .collect();
-    rows.sort_by(|a, b| {
-        b.figures
-            .cost
-            .cmp(&a.figures.cost)
-            .then(a.category.cmp(b.category))
-    });
+    sort_by_cost(&mut rows, |r| &r.figures, |r| r.category);
     rows
 }
 
@@ -462,7 +461,7 @@ fn by_provider(slices: &[&Slice]) -> Vec<ProviderRow> {
             sessions: sessions.get(id).copied().unwrap_or(0),
         })
         .collect();
-    rows.sort_by(|a, b| b.figures.cost.cmp(&a.figures.cost).then(a.id.cmp(&b.id)));
+    sort_by_cost(&mut rows, |r| &r.figures, |r| r.id);
     rows
 }
 

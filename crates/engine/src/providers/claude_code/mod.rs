@@ -134,14 +134,7 @@ impl FileContext {
             return;
         }
         let mut scratch = Vec::new();
-        let Some(rec) = jsonl::parse::<Record>(
-            ProviderId::ClaudeCode,
-            file,
-            line,
-            bytes,
-            &mut scratch,
-            &mut batch.warnings,
-        ) else {
+        let Some(rec) = parse::<Record>(file, line, bytes, &mut scratch, batch) else {
             return;
         };
         if let Err(msg) = self.events(&rec, &mut batch.events) {
@@ -152,14 +145,7 @@ impl FileContext {
     /// A user record with text starts a turn (tool results and sub-agent prompts do not).
     fn prompt(&self, file: &Path, line: &RawLine<'_>, bytes: &[u8], batch: &mut Batch) {
         let mut scratch = Vec::new();
-        let Some(rec) = jsonl::parse::<UserRecord>(
-            ProviderId::ClaudeCode,
-            file,
-            line,
-            bytes,
-            &mut scratch,
-            &mut batch.warnings,
-        ) else {
+        let Some(rec) = parse::<UserRecord>(file, line, bytes, &mut scratch, batch) else {
             return;
         };
         if rec.kind.get() != Some("user")
@@ -292,6 +278,24 @@ fn call_parts<'r, 'a>(rec: &'r Record<'a>) -> Option<(&'r Str<'a>, &'r Obj<Messa
         }
         _ => None,
     }
+}
+
+/// [`jsonl::parse`] for this provider, its warnings into `batch`.
+fn parse<'b, T: serde::Deserialize<'b>>(
+    file: &Path,
+    line: &RawLine<'_>,
+    bytes: &'b [u8],
+    scratch: &'b mut Vec<u8>,
+    batch: &mut Batch,
+) -> Option<T> {
+    jsonl::parse(
+        ProviderId::ClaudeCode,
+        file,
+        line,
+        bytes,
+        scratch,
+        &mut batch.warnings,
+    )
 }
 
 /// The `<slug>` component following the last `projects` directory in `file`'s path.
