@@ -128,7 +128,8 @@ pub fn watch_settings<R: Runtime>(app: &AppHandle<R>) {
 }
 
 /// The engine over the on-disk index; if the index cannot be opened, a temporary in-memory one
-/// (the tray still shows the numbers; the error is logged).
+/// (the tray still shows the numbers, the popover says why, and the watch loop goes back to
+/// the on-disk index as soon as it opens).
 fn open_engine(paths: &Paths, settings: &Settings) -> burnbar_engine::Result<Engine> {
     let pinned = paths
         .prices_file
@@ -140,13 +141,7 @@ fn open_engine(paths: &Paths, settings: &Settings) -> burnbar_engine::Result<Eng
             None => Pricer::cached_or_embedded(&paths.cache),
         })
     };
-    match Engine::open(paths.clone(), pricer()?) {
-        Ok(engine) => Ok(engine),
-        Err(e) => {
-            tracing::warn!("{e}; using a temporary in-memory index");
-            Engine::in_memory(paths.clone(), pricer()?)
-        }
-    }
+    Engine::open_or_fallback(paths.clone(), pricer()?)
 }
 
 /// Progress of a long first scan, at most ~7 updates a second.

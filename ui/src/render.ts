@@ -151,6 +151,13 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
       r.unpricedModels.map((m) => `${m.model} (${plural(m.calls, "call")})`).join(", "),
     ));
   }
+  const fallback = r.diagnostics.indexFallback;
+  if (fallback) {
+    root.append(h("div", { class: "warning", role: "status", "data-testid": "index-fallback", title: fallback.path },
+      h("strong", {}, "Index unavailable"),
+      ` (${fallback.reason}): these numbers come from a temporary copy, without history whose logs are gone. Burnbar goes back to the index as soon as it works.`,
+    ));
+  }
   if (o.estimatedCost > 0) {
     root.append(h("p", { class: "note" }, `~ ${money(o.estimatedCost, d)} is estimated: the log did not name the model.`));
   }

@@ -47,6 +47,8 @@ export interface Report {
   diagnostics: {
     skipped: { provider: ProviderId; kind: string; count: number; files: number }[];
     errors: { provider: ProviderId; path: string; message: string }[];
+    /** Set when the on-disk index failed and a temporary in-memory one stands in. */
+    indexFallback?: { path: string; reason: string };
   };
   prices: { kind: string; path?: string; fetched?: string };
 }

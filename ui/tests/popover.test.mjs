@@ -107,6 +107,17 @@ test("unpriced model: a warning names it and the total is marked as a lower boun
   assert.match(await page.locator("footer").innerText(), /2 lines skipped/);
 });
 
+test("index fallback: the popover says the index is unavailable and why", async () => {
+  const snap = structuredClone(typical);
+  snap.report.diagnostics.indexFallback = { path: "/home/you/.local/share/burnbar/usage.sqlite", reason: "the disk is full" };
+  const page = await open(browser, { snapshots: { today: snap }, settings });
+  const notice = page.getByTestId("index-fallback");
+  await notice.waitFor();
+  assert.equal(await notice.getAttribute("role"), "status");
+  assert.match(await notice.innerText(), /Index unavailable \(the disk is full\)/);
+  assert.equal(await notice.getAttribute("title"), "/home/you/.local/share/burnbar/usage.sqlite");
+});
+
 test("empty machine: says nothing was found and where it looked", async () => {
   const page = await open(browser, { snapshots: { today: fixture("empty") }, settings });
   const empty = page.getByRole("heading", { name: "No AI coding usage found yet" });

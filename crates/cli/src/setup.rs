@@ -85,7 +85,7 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         .clone()
         .or_else(|| paths.prices_file.clone())
         .or_else(|| settings.prices.clone());
-    let (pricer, refresh) = match pinned.clone() {
+    let (pricer, refresh) = match pinned {
         Some(file) => (Pricer::pinned(&file)?, None),
         None => {
             let refresh = (!common.offline)
@@ -100,18 +100,9 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         providers,
         projects: common.project.clone(),
     };
-    let engine = match Engine::open(paths.clone(), pricer) {
-        Ok(engine) => engine,
-        Err(e) => {
-            // A report is still possible without the index: read everything into memory.
-            eprintln!("burnbar: warning: {e}; using a temporary in-memory index for this run");
-            let pricer = match pinned {
-                Some(file) => Pricer::pinned(&file)?,
-                None => Pricer::cached_or_embedded(&paths.cache),
-            };
-            Engine::in_memory(paths, pricer)?
-        }
-    };
+    // an index that cannot be opened leaves a temporary in-memory one (the engine says why,
+    // and each command warns)
+    let engine = Engine::open_or_fallback(paths, pricer)?;
     // (ingest judges "in the future" by the real clock, never by --now: what the index stores
     // must not depend on the day a report was asked to pretend it is)
     Ok(Setup {

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use crate::aggregate::{Filter, Slice};
 use crate::budget::{self, BudgetSpend, Crossing, RunawayAlert, SessionSpend};
-use crate::error::{Error, Result};
+use crate::error::{Error, IndexFallback, Result};
 use crate::export::{self, ExportRow};
 use crate::ingest::{self, Progress, SyncOptions, SyncReport};
 use crate::model::ProviderId;
@@ -26,6 +26,10 @@ pub struct Engine {
     pricer: Pricer,
     providers: Vec<Box<dyn Provider>>,
     store: Store,
+    /// The on-disk index this engine works on (`None`: a private in-memory engine).
+    index: Option<PathBuf>,
+    /// Set while the on-disk index has failed and a temporary in-memory one stands in.
+    fallback: Option<IndexFallback>,
     probe_projects: bool,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
@@ -34,21 +38,48 @@ impl Engine {
     /// An engine over every shipped provider with the on-disk index
     /// (`<data>/burnbar/usage.sqlite`).
     pub fn open(paths: Paths, pricer: Pricer) -> Result<Engine> {
-        let store = Store::open(&paths.data.join(store::FILE_NAME))?;
-        Ok(Engine::with_store(paths, pricer, store))
+        let path = paths.data.join(store::FILE_NAME);
+        let store = Store::open(&path)?;
+        Ok(Engine::with_store(paths, pricer, store, Some(path)))
+    }
+
+    /// [`Engine::open`], or, when the on-disk index cannot be opened, an engine on a temporary
+    /// in-memory index that says why ([`Engine::fallback`]). Later failures of the on-disk
+    /// index fall back the same way ([`Engine::sync_with`]); [`Engine::restore_index`] goes
+    /// back to it.
+    pub fn open_or_fallback(paths: Paths, pricer: Pricer) -> Result<Engine> {
+        let path = paths.data.join(store::FILE_NAME);
+        match Store::open(&path) {
+            Ok(store) => Ok(Engine::with_store(paths, pricer, store, Some(path))),
+            Err(e) => {
+                let fallback = IndexFallback::new(&path, &e);
+                tracing::warn!("{fallback}");
+                let mut engine =
+                    Engine::with_store(paths, pricer, Store::open_in_memory()?, Some(path));
+                engine.fallback = Some(fallback);
+                Ok(engine)
+            }
+        }
     }
 
     /// An engine with a private in-memory index (tests, one-off runs).
     pub fn in_memory(paths: Paths, pricer: Pricer) -> Result<Engine> {
-        Ok(Engine::with_store(paths, pricer, Store::open_in_memory()?))
+        Ok(Engine::with_store(
+            paths,
+            pricer,
+            Store::open_in_memory()?,
+            None,
+        ))
     }
 
-    fn with_store(paths: Paths, pricer: Pricer, store: Store) -> Engine {
+    fn with_store(paths: Paths, pricer: Pricer, store: Store, index: Option<PathBuf>) -> Engine {
         Engine {
             paths,
             pricer,
             providers: providers::all(),
             store,
+            index,
+            fallback: None,
             probe_projects: true,
             clock: std::sync::Arc::new(crate::clock::SystemClock),
         }
@@ -130,7 +161,22 @@ impl Engine {
     }
 
     /// Syncs with explicit options.
+    ///
+    /// When the on-disk index fails (locked by another process beyond the busy timeout, a
+    /// full disk, a damaged page, a schema that is not ours), the engine falls back to a
+    /// temporary in-memory index ([`Engine::fallback`] says why) and syncs that instead: the
+    /// numbers stay complete, minus history only the index kept.
     pub fn sync_with(&mut self, opts: &SyncOptions<'_>) -> Result<SyncReport> {
+        match self.sync_once(opts) {
+            Err(e) if self.can_fall_back(&e) => {
+                self.fall_back(&e)?;
+                self.sync_once(opts)
+            }
+            other => other,
+        }
+    }
+
+    fn sync_once(&mut self, opts: &SyncOptions<'_>) -> Result<SyncReport> {
         let plausible = ingest::Plausible::until(self.clock.now());
         ingest::sync(
             &mut self.store,
@@ -140,6 +186,61 @@ impl Engine {
             opts,
             plausible,
         )
+    }
+
+    /// Why the engine works from a temporary in-memory index, if it does.
+    pub fn fallback(&self) -> Option<&IndexFallback> {
+        self.fallback.as_ref()
+    }
+
+    /// True when `error` is the on-disk index failing and there is an in-memory index to fall
+    /// back to.
+    pub fn can_fall_back(&self, error: &Error) -> bool {
+        self.index.is_some() && self.fallback.is_none() && error.is_index_failure()
+    }
+
+    /// Leaves the on-disk index for a temporary in-memory one after `error` (a no-op on an
+    /// engine that has no on-disk index or has fallen back already). The next sync reads
+    /// every log into it.
+    pub fn fall_back(&mut self, error: &Error) -> Result<()> {
+        let Some(path) = self.index.as_ref().filter(|_| self.fallback.is_none()) else {
+            return Ok(());
+        };
+        let fallback = IndexFallback::new(path, error);
+        tracing::warn!("{fallback}");
+        // give back what a failed write left in the WAL (on a full disk it is what fills it);
+        // best effort: the index may be past saving. Not when another process holds the
+        // lock: the checkpoint would wait for it too.
+        if !error.is_index_busy() {
+            let _ = self
+                .store
+                .conn()
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        self.store = Store::open_in_memory()?;
+        self.fallback = Some(fallback);
+        Ok(())
+    }
+
+    /// Goes back to the on-disk index after a fallback, if it opens again; true if it did
+    /// (sync next: the on-disk index has not seen what changed meanwhile). A long-running
+    /// process calls this before its syncs, so it never lives on the fallback for good.
+    pub fn restore_index(&mut self) -> bool {
+        let (Some(path), Some(_)) = (&self.index, &self.fallback) else {
+            return false;
+        };
+        match Store::open(path) {
+            Ok(store) => {
+                tracing::info!(index = %path.display(), "the index works again");
+                self.store = store;
+                self.fallback = None;
+                true
+            }
+            Err(e) => {
+                tracing::debug!(index = %path.display(), "the index still fails: {e}");
+                false
+            }
+        }
     }
 
     /// The index's rollup for `range`, with days in `tz`. The index buckets days in the zone
@@ -185,6 +286,7 @@ impl Engine {
             diagnostics: Diagnostics {
                 skipped,
                 errors: last.errors.clone(),
+                index_fallback: self.fallback.clone(),
             },
             prices: self.pricer.source().clone(),
             index_only_calls: store::index_only_calls(conn)?,

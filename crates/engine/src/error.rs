@@ -117,6 +117,78 @@ impl Error {
     }
 }
 
+impl Error {
+    /// True when the index itself failed (locked beyond the busy timeout, disk full, a damaged
+    /// page, a schema that is not ours): what falling back to an in-memory index can route
+    /// around. A log that cannot be read is never this: it is a [`FileError`].
+    pub fn is_index_failure(&self) -> bool {
+        matches!(self, Error::Store { .. } | Error::Sql(_))
+    }
+
+    /// True when the index failed because another process held its lock.
+    pub fn is_index_busy(&self) -> bool {
+        self.sqlite().is_some_and(crate::store::is_busy)
+    }
+
+    fn sqlite(&self) -> Option<&rusqlite::Error> {
+        match self {
+            Error::Store { source, .. } | Error::Sql(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// The on-disk index failed, and the run went on from a temporary in-memory one: the numbers
+/// are complete (every log was read again), but history kept only by the index (calls whose
+/// logs are gone) is missing, and nothing is saved for the next run.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexFallback {
+    /// The index that failed.
+    pub path: PathBuf,
+    /// What happened, in words.
+    pub reason: String,
+}
+
+impl IndexFallback {
+    /// The fallback from `path` for `error`.
+    pub fn new(path: &Path, error: &Error) -> IndexFallback {
+        use rusqlite::ErrorCode::{
+            DatabaseBusy, DatabaseCorrupt, DatabaseLocked, DiskFull, NotADatabase, ReadOnly,
+        };
+        let code = error.sqlite().and_then(rusqlite::Error::sqlite_error_code);
+        let detail = error
+            .sqlite()
+            .map_or_else(|| error.to_string(), ToString::to_string);
+        let reason = match code {
+            Some(DiskFull) => "the disk is full".to_string(),
+            Some(DatabaseBusy | DatabaseLocked) => {
+                "another process kept it locked for more than 5 s".to_string()
+            }
+            Some(DatabaseCorrupt | NotADatabase) => {
+                format!("it is damaged ({detail}); move it aside and the next run builds a new one")
+            }
+            Some(ReadOnly) => "it is read-only".to_string(),
+            _ => detail,
+        };
+        IndexFallback {
+            path: path.to_path_buf(),
+            reason,
+        }
+    }
+}
+
+impl std::fmt::Display for IndexFallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "index {}: {}; using a temporary in-memory index",
+            self.path.display(),
+            self.reason
+        )
+    }
+}
+
 /// Why a data directory could not be created, in words (a file in its place reads as "File
 /// exists" from the OS, which says nothing useful).
 fn data_dir_reason(e: &std::io::Error) -> String {

@@ -68,7 +68,7 @@ pub use aggregate::{Call, Filter, Totals};
 pub use budget::{Budget, BudgetPeriod, BudgetStatus, Crossing, Runaway};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use engine::{DueAlerts, Engine};
-pub use error::{Error, Result, Warning, WarningKind};
+pub use error::{Error, IndexFallback, Result, Warning, WarningKind};
 pub use model::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
 pub use paths::Paths;
 pub use pricing::{PriceSource, Pricer};

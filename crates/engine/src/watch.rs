@@ -14,7 +14,9 @@
 //! to). A root that does not exist (yet, or any more: a watched root that vanishes is
 //! unwatched) is found through its nearest existing ancestor, watched on its own, so its
 //! creation is an event like any other. Safety nets, because file-system notifications can be
-//! dropped: a full rescan every 5 minutes, and missing roots are also looked for every 10 s. [`WatchHandle::wakeups`] counts the loop's wake-ups, so tests can hold it to that.
+//! dropped: a full rescan every 5 minutes, and missing roots are also looked for every 10 s.
+//! When the on-disk index has failed and the engine runs on a temporary in-memory one
+//! ([`Engine::fallback`]), every sync and a check every 10 s try to go back to it. [`WatchHandle::wakeups`] counts the loop's wake-ups, so tests can hold it to that.
 //!
 //! The loop runs on its own thread (rusqlite and the engine are synchronous) and stops when
 //! its [`WatchHandle`] is dropped.
@@ -278,7 +280,7 @@ impl Loop {
         let mut next_rescan = Instant::now() + self.opts.rescan_every;
         let mut next_root_check = Instant::now() + self.opts.missing_roots_every;
         loop {
-            let mut deadline = if self.all_roots_watched() {
+            let mut deadline = if self.all_roots_watched() && self.engine.fallback().is_none() {
                 next_rescan
             } else {
                 next_rescan.min(next_root_check)
@@ -332,7 +334,10 @@ impl Loop {
             }
             if now >= next_root_check {
                 next_root_check = now + self.opts.missing_roots_every;
-                if !self.all_roots_watched() && self.arm() {
+                if self.engine.fallback().is_some() && self.engine.restore_index() {
+                    self.arm();
+                    self.sync(None, true);
+                } else if !self.all_roots_watched() && self.arm() {
                     self.sync(None, false);
                 }
             }
@@ -424,6 +429,15 @@ impl Loop {
     }
 
     fn sync(&mut self, changed: Option<&[PathBuf]>, always_report: bool) {
+        // never live on a fallback index for good: back to the on-disk one as soon as it
+        // opens again, with a full sync (it missed what changed meanwhile) and a report (the
+        // fallback notice goes away)
+        let restored = self.engine.fallback().is_some() && self.engine.restore_index();
+        let (changed, always_report) = if restored {
+            (None, true)
+        } else {
+            (changed, always_report)
+        };
         let tz = self.opts.tz;
         let result = match changed {
             Some(paths) => self.engine.sync_paths(tz, paths),

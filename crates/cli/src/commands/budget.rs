@@ -92,24 +92,29 @@ fn list(file: &Path, format: ReportFormat) -> Result<()> {
 fn status(file: &Path, format: ReportFormat, common: &Common) -> Result<()> {
     let settings = Settings::load(file)?;
     let mut ctx = setup::resolve(common, PeriodArg::All)?;
-    let tz = ctx.filter.tz;
-    let sync = ctx.engine.sync(tz, None)?;
-    let data = ctx.engine.snapshot_data(tz, &sync)?;
-    let now = ctx.clock.now();
-    let statuses: Vec<BudgetStatus> = settings
-        .budgets
-        .iter()
-        .map(|b| budget::status(b, &data.slices, now, tz))
-        .collect();
+    crate::commands::indexed(&mut ctx, common.verbose, |ctx, sync| {
+        let tz = ctx.filter.tz;
+        let data = ctx.engine.snapshot_data(tz, sync)?;
+        let now = ctx.clock.now();
+        let statuses: Vec<BudgetStatus> = settings
+            .budgets
+            .iter()
+            .map(|b| budget::status(b, &data.slices, now, tz))
+            .collect();
+        print_statuses(&statuses, format)
+    })
+}
+
+fn print_statuses(statuses: &[BudgetStatus], format: ReportFormat) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match format {
         ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &statuses)?;
+            serde_json::to_writer_pretty(&mut out, statuses)?;
             writeln!(out)?;
         }
         ReportFormat::Text if statuses.is_empty() => writeln!(out, "{NO_BUDGETS}")?,
         ReportFormat::Text => {
-            for s in &statuses {
+            for s in statuses {
                 let state = if s.over { "OVER" } else { "ok" };
                 writeln!(
                     out,

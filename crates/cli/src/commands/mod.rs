@@ -24,17 +24,13 @@ pub fn run(cli: Cli) -> Result<()> {
     let (ctx, outcome) = match cli.command {
         Some(Command::Export(args)) => {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::All)?;
-            let sync = sync(&mut ctx)?;
-            let r = export::run(&args, &ctx);
-            render::diagnostics(&sync, verbose);
+            let r = indexed(&mut ctx, verbose, |ctx, _| export::run(&args, ctx));
             (ctx, r)
         }
         Some(Command::Report(args)) => report_with(&args, verbose)?,
         Some(Command::Compare(args)) => {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::All)?;
-            let sync = sync(&mut ctx)?;
-            let r = compare::run(&args, &ctx);
-            render::diagnostics(&sync, verbose);
+            let r = indexed(&mut ctx, verbose, |ctx, _| compare::run(&args, ctx));
             (ctx, r)
         }
         Some(Command::Watch(common)) => {
@@ -43,9 +39,9 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Snapshot(common)) => {
             let mut ctx = setup::resolve(&common, crate::args::PeriodArg::Today)?;
-            let sync = sync(&mut ctx)?;
-            let r = snapshot::run(&common, &ctx, &sync);
-            render::diagnostics(&sync, verbose);
+            let r = indexed(&mut ctx, verbose, |ctx, sync| {
+                snapshot::run(&common, ctx, sync)
+            });
             (ctx, r)
         }
         Some(Command::Budget(args)) => return budget::run(args),
@@ -66,17 +62,41 @@ fn report_with(
     let t0 = Instant::now();
     let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
     let t1 = Instant::now();
-    let sync = sync(&mut ctx)?;
-    let t2 = Instant::now();
-    let r = report::run(args, &ctx, &sync);
+    let r = indexed(&mut ctx, verbose, |ctx, sync| report::run(args, ctx, sync));
     tracing::debug!(
         open_ms = (t1 - t0).as_secs_f64() * 1e3,
-        sync_ms = (t2 - t1).as_secs_f64() * 1e3,
-        report_ms = t2.elapsed().as_secs_f64() * 1e3,
+        sync_and_report_ms = t1.elapsed().as_secs_f64() * 1e3,
         "report timings"
     );
-    render::diagnostics(&sync, verbose);
     Ok((ctx, r))
+}
+
+/// Brings the index up to date, then runs `command` over it, then prints the diagnostics.
+///
+/// The index may fail under either step (locked beyond the busy timeout, a full disk, a
+/// damaged page that only a report reads): the engine then falls back to a temporary in-memory
+/// index, and `command` runs again over that. Commands compute everything before they print,
+/// so a second run never repeats output.
+pub(crate) fn indexed(
+    ctx: &mut setup::Setup,
+    verbose: bool,
+    command: impl Fn(&setup::Setup, &SyncReport) -> Result<()>,
+) -> Result<()> {
+    let mut sync = sync(ctx)?;
+    let mut outcome = command(ctx, &sync);
+    if let Err(e) = &outcome
+        && let Some(failure) = e.downcast_ref::<burnbar_engine::Error>()
+        && ctx.engine.can_fall_back(failure)
+    {
+        ctx.engine.fall_back(failure)?;
+        sync = self::sync(ctx)?;
+        outcome = command(ctx, &sync);
+    }
+    if let Some(fallback) = ctx.engine.fallback() {
+        eprintln!("burnbar: warning: {fallback} for this run");
+    }
+    render::diagnostics(&sync, verbose);
+    outcome
 }
 
 /// Brings the index up to date, showing progress on a terminal when there is a lot to read.

@@ -12,10 +12,21 @@ fn stored_cost(ctx: &Setup) -> Result<Usd> {
     Ok(calls.iter().filter_map(|c| c.cost).sum())
 }
 
+/// Repricing works on the index itself: a temporary in-memory stand-in would change nothing
+/// that lasts.
+fn usable(ctx: &Setup) -> Result<()> {
+    match ctx.engine.fallback() {
+        Some(fallback) => anyhow::bail!("{fallback}, so there is nothing to reprice"),
+        None => Ok(()),
+    }
+}
+
 pub fn run(mut ctx: Setup) -> Result<()> {
     let tz = ctx.filter.tz;
+    usable(&ctx)?;
     let before = stored_cost(&ctx)?;
     let sync = ctx.engine.sync(tz, None)?;
+    usable(&ctx)?;
     let repriced = ctx.engine.reprice()?;
     let after = stored_cost(&ctx)?;
     println!(

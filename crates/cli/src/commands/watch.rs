@@ -45,7 +45,16 @@ pub fn run(ctx: Setup) -> Result<()> {
         let _ = signalled.send(None);
     })?;
     let mut last: Option<Line> = None;
+    let mut fallback: Option<burnbar_engine::IndexFallback> = None;
     let _handle = watch::spawn(engine, opts, move |engine, event| {
+        // say when the index fails and when it works again (the loop goes back to it)
+        if engine.fallback() != fallback.as_ref() {
+            fallback = engine.fallback().cloned();
+            match &fallback {
+                Some(f) => eprintln!("burnbar: warning: {f} until it works again"),
+                None => eprintln!("burnbar: the index works again"),
+            }
+        }
         let line = match event {
             WatchEvent::Synced(_) => snapshot(engine, &filter, clock.as_ref()),
             WatchEvent::Failed(e) => {

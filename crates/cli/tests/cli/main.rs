@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::disallowed_methods)] // test helpers panic; tests read PATH
 
+mod broken_index;
 mod budget;
 mod compare;
 mod hostile;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::error::{FileError, Warning, WarningKind};
+use crate::error::{FileError, IndexFallback, Warning, WarningKind};
 use crate::model::ProviderId;
 
 /// Problems met while reading.
@@ -16,6 +16,9 @@ pub struct Diagnostics {
     pub skipped: Vec<SkippedCount>,
     /// Files that could not be read.
     pub errors: Vec<FileError>,
+    /// Set when the on-disk index failed and this run used a temporary in-memory one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_fallback: Option<IndexFallback>,
 }
 
 /// A count of skipped lines.
@@ -56,6 +59,7 @@ impl Diagnostics {
                 })
                 .collect(),
             errors,
+            index_fallback: None,
         }
     }
 }

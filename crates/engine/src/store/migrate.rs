@@ -214,17 +214,43 @@ const STEPS: &[&str] = &[
 pub const LATEST: i64 = STEPS.len() as i64;
 
 /// Brings the database up to [`LATEST`]. A database from a newer build is refused.
+///
+/// Safe against other processes doing the same at the same moment (two commands started
+/// together on a machine without an index): the version is read inside a write transaction,
+/// so the second one waits for the first and then finds nothing to do. Returns the version
+/// found.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > LATEST {
-        return Err(rusqlite::Error::SqliteFailure(
+    let user_version = |c: &Connection| -> rusqlite::Result<i64> {
+        c.query_row("PRAGMA user_version", [], |r| r.get(0))
+    };
+    let newer = |current: i64| {
+        rusqlite::Error::SqliteFailure(
             rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
             Some(format!(
                 "index schema v{current} is newer than this build (v{LATEST}); upgrade burnbar"
             )),
+        )
+    };
+    // the common case, an index already current, takes no write lock
+    let current = user_version(conn)?;
+    if current == LATEST {
+        return Ok(current);
+    }
+    if current > LATEST {
+        return Err(newer(current));
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current = user_version(&tx)?;
+    if current > LATEST {
+        return Err(newer(current));
+    }
+    let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if current == 0 && tables > 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+            Some("not a Burnbar index (a database of something else is in its place)".into()),
         ));
     }
-    let tx = conn.transaction()?;
     for (version, step) in (1i64..)
         .zip(STEPS)
         .skip(usize::try_from(current).unwrap_or(0))

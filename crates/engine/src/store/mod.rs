@@ -62,6 +62,17 @@ pub(crate) fn set_cache_kib(conn: &Connection, kib: i64) -> rusqlite::Result<()>
     conn.pragma_update(None, "cache_size", -kib)
 }
 
+/// How long opening an index keeps retrying while another process holds it busy.
+const OPEN_RETRY_FOR: Duration = Duration::from_secs(10);
+
+/// True for the errors a retry can cure: another connection holds the lock.
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 /// An open index.
 #[derive(Debug)]
 pub struct Store {
@@ -82,8 +93,21 @@ impl Store {
             })?;
         }
         crate::settings::create_private(path).map_err(|e| Error::io(path, e))?;
-        let conn = Connection::open(path).map_err(|e| Error::store(path, e))?;
-        Store::init(conn).map_err(|e| Error::store(path, e))
+        // Several processes may open a new index at the same moment (a command and the tray
+        // started together): the schema is created under the write lock, and what still
+        // collides (a journal-mode switch racing a creation) is retried for a while.
+        let deadline = std::time::Instant::now() + OPEN_RETRY_FOR;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let attempt = Connection::open(path).and_then(Store::init);
+            match attempt {
+                Err(e) if is_busy(&e) && std::time::Instant::now() + pause < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                other => return other.map_err(|e| Error::store(path, e)),
+            }
+        }
     }
 
     /// A private in-memory index (tests, one-off runs).
@@ -105,7 +129,12 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate::migrate(&mut conn)?;
+        if migrate::migrate(&mut conn)? < migrate::LATEST {
+            // move what the migration wrote into the database file now: a first sync that
+            // then fails (a full disk) leaves a WAL of nothing but its own rolled-back pages,
+            // which closing the index deletes
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         Ok(Store { conn })
     }
 

@@ -163,3 +163,68 @@ fn issue_17_a_root_deleted_and_recreated_is_watched_again() {
     drop(f);
     assert_eq!(rx.recv_timeout(wait).unwrap(), 3, "and it is watched again");
 }
+
+/// Issue 17, items 4 and 5: a watch loop (and so the tray) started while the on-disk index
+/// fails runs on a temporary in-memory index only until the index works again: the loop goes
+/// back to it by itself, without any log being written, and fills it.
+#[test]
+fn issue_17_a_watch_on_a_failed_index_goes_back_to_it() {
+    let home = Home::new();
+    let u = usage(1, 2, 0, 0, 0);
+    home.write(
+        ".claude/projects/-w/s.jsonl",
+        &[assistant(
+            "2026-05-01T10:00:00.000Z",
+            "m1",
+            "claude-opus-4-6",
+            &u,
+            true,
+        )],
+    );
+    let data = tempfile::tempdir().unwrap();
+    let index = data.path().join("usage.sqlite");
+    // something else's database where the index belongs
+    let foreign = rusqlite::Connection::open(&index).unwrap();
+    foreign.execute_batch("CREATE TABLE notes (x)").unwrap();
+    drop(foreign);
+    let mut paths = Paths::for_home(home.path());
+    paths.data = data.path().to_path_buf();
+    let engine = Engine::open_or_fallback(paths, pricer()).unwrap();
+    let reason = engine.fallback().map(|f| f.reason.clone());
+    assert!(
+        reason
+            .as_deref()
+            .is_some_and(|r| r.contains("not a Burnbar index")),
+        "{reason:?}"
+    );
+    let mut opts = WatchOptions::new(Tz::UTC);
+    opts.missing_roots_every = Duration::from_millis(100);
+    let (tx, rx) = mpsc::channel::<(bool, usize)>();
+    let _handle = watch::spawn(engine, opts, move |engine, event| {
+        if let WatchEvent::Synced(_) = event {
+            let _ = tx.send((
+                engine.fallback().is_some(),
+                crate::support::calls(engine).len(),
+            ));
+        }
+    })
+    .unwrap();
+    let wait = Duration::from_secs(10);
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        (true, 1),
+        "the numbers, from the fallback"
+    );
+    // the user moves the foreign file away
+    std::fs::remove_file(&index).unwrap();
+    assert_eq!(
+        rx.recv_timeout(wait).unwrap(),
+        (false, 1),
+        "back on the index, filled"
+    );
+    let stored: i64 = rusqlite::Connection::open(&index)
+        .unwrap()
+        .query_row("SELECT count(*) FROM calls", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 1, "the on-disk index holds the call");
+}
