@@ -145,6 +145,7 @@ impl Error {
 #[serde(rename_all = "camelCase")]
 pub struct IndexFallback {
     /// The index that failed.
+    #[serde(serialize_with = "crate::paths::lossy::path")]
     pub path: PathBuf,
     /// What happened, in words.
     pub reason: String,
@@ -274,6 +275,7 @@ pub struct FileError {
     /// Which provider.
     pub provider: ProviderId,
     /// The file.
+    #[serde(serialize_with = "crate::paths::lossy::path")]
     pub path: PathBuf,
     /// The error, naming the file.
     pub message: String,

@@ -241,3 +241,22 @@ mod tests {
         assert_eq!(p.data, PathBuf::from("/d/burnbar"));
     }
 }
+
+/// Serde helpers that write paths as text even when they are not valid UTF-8 (undecodable
+/// bytes become U+FFFD): a report must never fail, or stop half-written, over a directory's
+/// name. Only what is shown is lossy; the index keeps every path exactly.
+pub mod lossy {
+    use std::path::{Path, PathBuf};
+
+    use serde::Serializer;
+
+    /// One path.
+    pub fn path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&p.to_string_lossy())
+    }
+
+    /// A list of paths.
+    pub fn paths<S: Serializer>(ps: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(ps.iter().map(|p| p.to_string_lossy()))
+    }
+}

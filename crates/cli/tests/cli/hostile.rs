@@ -307,3 +307,141 @@ fn issue_17_the_spelling_of_home_does_not_change_file_identity() {
         assert_eq!(run(home, cwd), first, "HOME={}", home.display());
     }
 }
+
+/// The calls of tests/fixtures/home, all time, as a plain run counts them.
+fn fixture_calls() -> serde_json::Value {
+    let data = tempfile::tempdir().unwrap();
+    let prices = burnbar_test_support::prices_file();
+    let out = run_ok(
+        &burnbar_test_support::fixture_home(),
+        data.path(),
+        &[
+            "report",
+            "--format",
+            "json",
+            "--period",
+            "all",
+            "--offline",
+            "--prices",
+            prices.to_str().unwrap(),
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["overview"]["calls"].clone()
+}
+
+/// Item 1: with a `HOME` whose name is not UTF-8, the JSON outputs are complete (paths are
+/// shown with the undecodable bytes replaced), and a second run over the same index works.
+#[cfg(unix)]
+#[test]
+fn issue_17_a_home_that_is_not_utf8_prints_complete_json() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let home = dir.path().join(std::ffi::OsStr::from_bytes(b"home\xff"));
+    std::process::Command::new("cp")
+        .arg("-r")
+        .arg(burnbar_test_support::fixture_home())
+        .arg(&home)
+        .status()
+        .unwrap();
+    let prices = burnbar_test_support::prices_file();
+    for _ in 0..2 {
+        for args in [
+            &["report", "--format", "json", "--period", "all"][..],
+            &["snapshot", "--period", "all"],
+        ] {
+            let out = run_ok(
+                &home,
+                data.path(),
+                &[args, &["--offline", "--prices", prices.to_str().unwrap()]].concat(),
+            );
+            let v: serde_json::Value =
+                serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("in-memory"), "{err}");
+            let report = if args[0] == "snapshot" {
+                &v["report"]
+            } else {
+                &v
+            };
+            assert_eq!(report["overview"]["calls"], fixture_calls(), "{args:?}");
+            let root = report["sources"][0]["roots"][0].as_str().unwrap();
+            assert!(root.contains("home\u{fffd}"), "{root}");
+        }
+    }
+}
+
+/// Item 11: a directory the search cannot list is named in the diagnostics (and on stderr),
+/// and everything else is still read. Root reads any directory, so as root the binary runs as
+/// `nobody` (through `setpriv`, from a copy `nobody` may run).
+#[cfg(target_os = "linux")]
+#[test]
+fn issue_17_a_directory_that_cannot_be_listed_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let open = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let dir = tempfile::tempdir().unwrap();
+    open(dir.path(), 0o755);
+    let home = dir.path().join("home");
+    std::process::Command::new("cp")
+        .args(["-r", "--no-preserve=mode"])
+        .arg(burnbar_test_support::fixture_home())
+        .arg(&home)
+        .status()
+        .unwrap();
+    let locked = home.join(".claude/projects/-home-dev-locked");
+    std::fs::create_dir_all(&locked).unwrap();
+    open(&locked, 0o000);
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    open(&data, 0o777);
+    let prices = dir.path().join("prices.json");
+    std::fs::copy(burnbar_test_support::prices_file(), &prices).unwrap();
+    let is_root = std::fs::metadata("/proc/self")
+        .is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    let mut cmd = if is_root {
+        let bin = dir.path().join("burnbar");
+        std::fs::copy(env!("CARGO_BIN_EXE_burnbar"), &bin).unwrap();
+        open(&bin, 0o755);
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin);
+        for (key, value) in isolated(&home, &data).get_envs() {
+            match value {
+                Some(v) => c.env(key, v),
+                None => c.env_remove(key),
+            };
+        }
+        c
+    } else {
+        isolated(&home, &data)
+    };
+    let out = cmd
+        .args(["report", "--format", "json", "--period", "all", "--offline"])
+        .arg("--prices")
+        .arg(&prices)
+        .output()
+        .unwrap();
+    open(&locked, 0o755); // so the temporary directory can be removed
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["overview"]["calls"], fixture_calls(), "the rest is read");
+    let errors = v["diagnostics"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["path"], locked.to_str().unwrap());
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot list"),
+        "{errors:?}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("-home-dev-locked"), "{err}");
+}

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{SyncOptions, SyncReport};
+use crate::error::FileError;
 use crate::paths::Paths;
 use crate::providers::{Cursor, Provider, SourceInfo};
 use crate::store::{FileIdentity, FileRecord};
@@ -140,7 +141,19 @@ pub(super) fn plan(
                 v.dedup();
                 v
             }
-            None => p.discover(paths),
+            None => {
+                let listing = p.discover(paths);
+                // nothing is left out without a word: what the search could not look into
+                // is reported like a file that could not be read
+                report
+                    .errors
+                    .extend(listing.skipped.into_iter().map(|s| FileError {
+                        provider: p.id(),
+                        path: s.path,
+                        message: s.reason,
+                    }));
+                listing.files
+            }
         };
         // stat in parallel: on a warm run this is nearly all the work
         let stats: Vec<Option<FileIdentity>> = files

@@ -49,11 +49,13 @@ pub enum PriceSource {
     /// A pinned file (`--prices`, `BURNBAR_PRICES`).
     Pinned {
         /// The file.
+        #[serde(serialize_with = "crate::paths::lossy::path")]
         path: PathBuf,
     },
     /// The cached LiteLLM copy, with the embedded table filling gaps.
     Cached {
         /// The cache file.
+        #[serde(serialize_with = "crate::paths::lossy::path")]
         path: PathBuf,
     },
     /// The embedded table only.

@@ -58,7 +58,7 @@ impl Provider for Copilot {
         vec![paths.home.join(".copilot/session-state")]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
         discover_under(&self.roots(paths), 2, is_events)
     }
 

@@ -67,12 +67,13 @@ impl Provider for CursorIde {
         vec![paths.cursor_user_dir.join("globalStorage")]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
         self.roots(paths)
             .into_iter()
             .map(|r| r.join("state.vscdb"))
             .filter(|f| f.is_file())
-            .collect()
+            .collect::<Vec<_>>()
+            .into()
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {

@@ -133,21 +133,57 @@ pub(crate) fn open_under(base: &Path, rel: &Path, dir: bool) -> std::io::Result<
     Ok(std::fs::File::from(fd))
 }
 
+/// What a walk found: the files to read, and what it had to leave out, with why.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// The files, sorted by path.
+    pub files: Vec<PathBuf>,
+    /// Directories that could not be listed and paths the system cannot open.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A path a walk could not look into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The directory or file.
+    pub path: PathBuf,
+    /// Why, in words naming the path.
+    pub reason: String,
+}
+
+impl Listing {
+    /// Appends `other`.
+    pub(crate) fn extend(&mut self, other: Listing) {
+        self.files.extend(other.files);
+        self.skipped.extend(other.skipped);
+    }
+}
+
+impl From<Vec<PathBuf>> for Listing {
+    fn from(files: Vec<PathBuf>) -> Listing {
+        Listing {
+            files,
+            skipped: Vec::new(),
+        }
+    }
+}
+
 /// Every file under `roots` (at most `depth` deep) whose name satisfies `keep`.
 pub(crate) fn discover_under(
     roots: &[PathBuf],
     depth: usize,
     keep: impl Fn(&str) -> bool + Sync + Copy,
-) -> Vec<PathBuf> {
-    roots
-        .iter()
-        .flat_map(|root| walk_files(root, depth, keep))
-        .collect()
+) -> Listing {
+    let mut out = Listing::default();
+    for root in roots {
+        out.extend(walk_files(root, depth, keep));
+    }
+    out
 }
 
 /// True when `path` lies under one of `roots` and its name satisfies `keep`.
 pub(crate) fn owned_under(roots: &[PathBuf], path: &Path, keep: impl Fn(&str) -> bool) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(keep)
+    path.file_name().is_some_and(|n| keep(&n.to_string_lossy()))
         && roots.iter().any(|r| path.starts_with(r))
 }
 
@@ -158,62 +194,336 @@ pub(crate) fn is_jsonl(name: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
 }
 
-/// Files under `root` (recursively, not following directory links, at most `max_depth` deep)
-/// whose name satisfies `keep`, sorted by path. A missing root yields nothing. The
-/// sub-directories of `root` are walked in parallel (a warm run is mostly this walk).
+/// The longest path the system opens (Linux's `PATH_MAX`, its terminating NUL included).
+const PATH_MAX: usize = 4096;
+
+/// Directories a walk never enters.
+fn is_ignored_dir(name: &std::ffi::OsStr) -> bool {
+    name == "node_modules" || name == ".git"
+}
+
+/// Files under `root` (recursively, at most `max_depth` deep) whose name satisfies `keep`
+/// (tested on the name with undecodable bytes replaced: a name that is not UTF-8 is read like
+/// any other), sorted by path. A missing root yields nothing.
+///
+/// Directory links are followed, each directory once: a project directory linked into a
+/// tool's tree is read, a link loop or a second link to the same directory is not walked
+/// again, and a directory reachable without a link is always listed under that path (so a
+/// file's path, which is its identity in the index, does not depend on the walk's order).
+/// A directory that cannot be listed and a path longer than the system can open are not
+/// silently dropped: they are in [`Listing::skipped`]. The sub-directories of `root` are
+/// walked in parallel (a warm run is mostly this walk).
 pub(crate) fn walk_files(
     root: &Path,
     max_depth: usize,
     keep: impl Fn(&str) -> bool + Sync,
-) -> Vec<PathBuf> {
+) -> Listing {
     use rayon::prelude::*;
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return Vec::new();
+    let mut walk = Walk::default();
+    let Some(subdirs) = walk.entries(root, &keep) else {
+        return walk.finish();
     };
-    let mut dirs = Vec::new();
-    let mut out = Vec::new();
-    for entry in entries.filter_map(std::result::Result::ok) {
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if kind.is_dir() {
-            if name != "node_modules" && name != ".git" {
-                dirs.push(entry.path());
-            }
-        } else if (kind.is_file() || (kind.is_symlink() && entry.path().is_file())) && keep(name) {
-            out.push(entry.path());
-        }
+    for (_, left) in &mut walk.links {
+        *left = max_depth.saturating_sub(1); // as for the sub-directories
     }
-    let nested: Vec<Vec<PathBuf>> = dirs
+    let nested: Vec<Walk> = subdirs
         .par_iter()
-        .map(|d| walk_dir(d, max_depth.saturating_sub(1), &keep))
+        .map(|d| {
+            let mut w = Walk::default();
+            w.dir(d, max_depth.saturating_sub(1), &keep, None);
+            w
+        })
         .collect();
-    out.extend(nested.into_iter().flatten());
-    // byte order, not component order: the same for our purposes and much cheaper
-    out.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-    out
+    for w in nested {
+        walk.absorb(w);
+    }
+    walk.follow_links(root, &keep);
+    walk.finish()
 }
 
-fn walk_dir(dir: &Path, max_depth: usize, keep: &(impl Fn(&str) -> bool + Sync)) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .max_depth(max_depth)
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(name == "node_modules" || name == ".git")
-        })
-        .filter_map(std::result::Result::ok)
-        .filter(|e| e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file()))
-        .filter(|e| e.file_name().to_str().is_some_and(keep))
-        .map(walkdir::DirEntry::into_path)
-        .collect()
+/// The state of one walk (or of one parallel branch of it).
+#[derive(Default)]
+struct Walk {
+    files: Vec<PathBuf>,
+    skipped: Vec<Skipped>,
+    /// Links to directories met, with the depth left below them: followed at the end.
+    links: Vec<(PathBuf, usize)>,
+    /// Directories listed without following a link.
+    dirs: Vec<PathBuf>,
+}
+
+/// Identities of the directories walked so far: `(device, inode)`.
+type Visited = rustc_hash::FxHashSet<(u64, u64)>;
+
+impl Walk {
+    /// Lists `dir`: keeps its files and records its links; returns its sub-directories, or
+    /// `None` when it cannot be listed.
+    fn entries(&mut self, dir: &Path, keep: &impl Fn(&str) -> bool) -> Option<Vec<PathBuf>> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            // gone (or never there): nothing to report
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => {
+                self.skip(dir, format!("cannot list {}: {e}", dir.display()));
+                return None;
+            }
+        };
+        let mut subdirs = Vec::new();
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    self.skip(dir, format!("cannot list {}: {e}", dir.display()));
+                    continue;
+                }
+            };
+            let Ok(kind) = entry.file_type() else {
+                continue; // removed while we listed
+            };
+            let name = entry.file_name();
+            let path = entry.path();
+            if path.as_os_str().len() >= PATH_MAX {
+                if kind.is_dir() || keep(&name.to_string_lossy()) {
+                    self.skip(
+                        &path,
+                        format!(
+                            "{}: the path is longer than the system can open ({PATH_MAX} bytes)",
+                            path.display()
+                        ),
+                    );
+                }
+                continue;
+            }
+            if kind.is_dir() {
+                if !is_ignored_dir(&name) {
+                    subdirs.push(path);
+                }
+            } else if kind.is_symlink() {
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.is_dir() && !is_ignored_dir(&name) => self.links.push((path, 0)),
+                    Ok(m) if m.is_file() && keep(&name.to_string_lossy()) => self.files.push(path),
+                    _ => {} // a dangling link holds nothing
+                }
+            } else if kind.is_file() && keep(&name.to_string_lossy()) {
+                self.files.push(path);
+            }
+        }
+        Some(subdirs)
+    }
+
+    /// Walks `dir` with `depth` levels of entries left. With `visited` (while following
+    /// links), a directory already walked is skipped.
+    fn dir(
+        &mut self,
+        dir: &Path,
+        depth: usize,
+        keep: &impl Fn(&str) -> bool,
+        mut visited: Option<&mut Visited>,
+    ) {
+        if depth == 0 {
+            return;
+        }
+        if let Some(seen) = visited.as_deref_mut() {
+            match identity(dir) {
+                Some(id) if seen.insert(id) => {}
+                _ => return,
+            }
+        } else {
+            self.dirs.push(dir.to_path_buf());
+        }
+        let links_before = self.links.len();
+        let Some(subdirs) = self.entries(dir, keep) else {
+            return;
+        };
+        for (_, left) in &mut self.links[links_before..] {
+            *left = depth - 1;
+        }
+        for sub in subdirs {
+            self.dir(&sub, depth - 1, keep, visited.as_deref_mut());
+        }
+    }
+
+    fn absorb(&mut self, other: Walk) {
+        self.files.extend(other.files);
+        self.skipped.extend(other.skipped);
+        self.links.extend(other.links);
+        self.dirs.extend(other.dirs);
+    }
+
+    /// Walks the directory links met, in path order, each directory once: those listed
+    /// already (through their own path or an earlier link) are not walked again, which also
+    /// ends any loop.
+    fn follow_links(&mut self, root: &Path, keep: &impl Fn(&str) -> bool) {
+        if self.links.is_empty() {
+            return; // the usual case costs nothing more
+        }
+        let mut visited: Visited = std::iter::once(root)
+            .chain(self.dirs.iter().map(PathBuf::as_path))
+            .filter_map(identity)
+            .collect();
+        let mut queue = std::mem::take(&mut self.links);
+        queue.sort();
+        let mut next = 0;
+        while next < queue.len() {
+            let (link, depth) = queue[next].clone();
+            next += 1;
+            let before = self.links.len();
+            self.dir(&link, depth, keep, Some(&mut visited));
+            let mut found: Vec<_> = self.links.drain(before..).collect();
+            found.sort();
+            queue.extend(found);
+        }
+    }
+
+    fn skip(&mut self, path: &Path, reason: String) {
+        self.skipped.push(Skipped {
+            path: path.to_path_buf(),
+            reason,
+        });
+    }
+
+    fn finish(mut self) -> Listing {
+        // byte order, not component order: the same for our purposes and much cheaper
+        self.files
+            .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        self.files.dedup();
+        self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        self.skipped.dedup();
+        Listing {
+            files: self.files,
+            skipped: self.skipped,
+        }
+    }
+}
+
+/// A directory's `(device, inode)`, following links.
+fn identity(dir: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::metadata(dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::WholeFile;
+
+    #[cfg(unix)]
+    mod walk {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::symlink;
+        use std::path::{Path, PathBuf};
+
+        use crate::providers::fs::{is_jsonl, walk_files};
+
+        fn touch(path: &Path) {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, b"{}\n").unwrap();
+        }
+
+        /// The files found, relative to `root`.
+        fn found(root: &Path, depth: usize) -> Vec<PathBuf> {
+            walk_files(root, depth, is_jsonl)
+                .files
+                .into_iter()
+                .map(|f| f.strip_prefix(root).unwrap().to_path_buf())
+                .collect()
+        }
+
+        #[test]
+        fn linked_directories_are_walked_once_and_loops_end() {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("projects");
+            let elsewhere = dir.path().join("elsewhere");
+            touch(&elsewhere.join("p1/a.jsonl"));
+            touch(&elsewhere.join("p1/sub/b.jsonl"));
+            touch(&root.join("real/c.jsonl"));
+            symlink(elsewhere.join("p1"), root.join("p1")).unwrap();
+            // a second link to the same directory, a link to a directory walked anyway, and
+            // loops back up
+            symlink(elsewhere.join("p1"), root.join("p1-again")).unwrap();
+            symlink(root.join("real"), root.join("zz-real")).unwrap();
+            symlink(&root, elsewhere.join("p1/sub/loop")).unwrap();
+            symlink("..", root.join("real/up")).unwrap();
+            assert_eq!(
+                found(&root, 8),
+                [
+                    PathBuf::from("p1/a.jsonl"),
+                    PathBuf::from("p1/sub/b.jsonl"),
+                    PathBuf::from("real/c.jsonl"),
+                ],
+                "each file once, under the first link in path order or its own path"
+            );
+        }
+
+        #[test]
+        fn a_linked_directory_counts_against_the_depth_like_a_real_one() {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("projects");
+            touch(&dir.path().join("elsewhere/p/a.jsonl"));
+            touch(&dir.path().join("elsewhere/p/deeper/b.jsonl"));
+            std::fs::create_dir_all(&root).unwrap();
+            symlink(dir.path().join("elsewhere/p"), root.join("p")).unwrap();
+            assert_eq!(found(&root, 2), [PathBuf::from("p/a.jsonl")]);
+            assert_eq!(found(&root, 3).len(), 2);
+        }
+
+        #[test]
+        fn names_that_are_not_utf8_are_walked_and_kept_apart() {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            let ff = OsStr::from_bytes(b"bad\xff");
+            let fe = OsStr::from_bytes(b"bad\xfe");
+            touch(&root.join(ff).join("a.jsonl"));
+            touch(&root.join(fe).join(OsStr::from_bytes(b"\xfe.jsonl")));
+            let files = found(root, 3);
+            assert_eq!(files.len(), 2);
+            assert!(files.contains(&Path::new(ff).join("a.jsonl")));
+            assert!(files.contains(&Path::new(fe).join(OsStr::from_bytes(b"\xfe.jsonl"))));
+        }
+
+        #[test]
+        fn a_path_the_system_cannot_open_is_reported_not_dropped() {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            touch(&root.join("ok/a.jsonl"));
+            // build the chain relative to each directory: its whole path is over PATH_MAX
+            let name = "d".repeat(250);
+            let mut rel = PathBuf::from("deep");
+            std::fs::create_dir(root.join(&rel)).unwrap();
+            let mut deepest = root.join(&rel);
+            let mut cwd = std::fs::File::open(&deepest).unwrap();
+            for _ in 0..17 {
+                rustix::fs::mkdirat(&cwd, name.as_str(), rustix::fs::Mode::from_raw_mode(0o755))
+                    .unwrap();
+                let next = rustix::fs::openat(
+                    &cwd,
+                    name.as_str(),
+                    rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+                    rustix::fs::Mode::empty(),
+                )
+                .unwrap();
+                cwd = std::fs::File::from(next);
+                rel.push(&name);
+                deepest = root.join(&rel);
+            }
+            assert!(deepest.as_os_str().len() > 4096);
+            let listing = walk_files(root, 64, is_jsonl);
+            assert_eq!(listing.files, [root.join("ok/a.jsonl")]);
+            assert_eq!(listing.skipped.len(), 1, "{:?}", listing.skipped);
+            let skipped = &listing.skipped[0];
+            assert!(skipped.path.as_os_str().len() >= 4096);
+            assert!(skipped.reason.contains("longer than the system can open"));
+        }
+    }
 
     /// Hands out at most `chunk` bytes per read and counts the reads.
     struct Trickle<'a> {

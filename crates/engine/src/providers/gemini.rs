@@ -50,7 +50,7 @@ impl Provider for Gemini {
         vec![paths.gemini_dir.join("tmp")]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
         discover_under(&self.roots(paths), 3, is_session_name)
     }
 

@@ -28,6 +28,7 @@ pub mod pi;
 pub mod qwen;
 mod sqlite;
 
+pub use fs::{Listing, Skipped};
 pub(crate) use fs::{
     WholeFile, begin_scan, discover_under, is_jsonl, open_under, owned_under, walk_files,
 };
@@ -98,6 +99,7 @@ pub struct SourceInfo {
     /// Which provider.
     pub provider: ProviderId,
     /// Its roots, as searched.
+    #[serde(serialize_with = "crate::paths::lossy::paths")]
     pub roots: Vec<PathBuf>,
     /// How many of the roots exist.
     pub roots_found: usize,
@@ -115,8 +117,9 @@ pub trait Provider: Send + Sync {
     /// The directories that hold this tool's logs (existing or not): scanned and watched.
     fn roots(&self, paths: &Paths) -> Vec<PathBuf>;
 
-    /// Every log file to read, in a deterministic order, each listed once.
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf>;
+    /// Every log file to read, in a deterministic order, each listed once, and what the
+    /// search had to leave out (a directory it cannot list, a path too long to open).
+    fn discover(&self, paths: &Paths) -> Listing;
 
     /// True when `path` is a file this provider reads (routes file-watch events).
     fn owns(&self, paths: &Paths, path: &Path) -> bool;

@@ -45,9 +45,9 @@ impl Provider for OpenCodeDb {
         vec![paths.opencode_data.clone()]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
         let Ok(entries) = std::fs::read_dir(&paths.opencode_data) else {
-            return Vec::new();
+            return crate::providers::Listing::default();
         };
         let mut out: Vec<PathBuf> = entries
             .filter_map(std::result::Result::ok)
@@ -55,7 +55,7 @@ impl Provider for OpenCodeDb {
             .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(is_db))
             .collect();
         out.sort();
-        out
+        out.into()
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {

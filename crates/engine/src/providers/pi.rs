@@ -43,7 +43,7 @@ impl Provider for Pi {
         ]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
         discover_under(&self.roots(paths), 2, is_jsonl)
     }
 

@@ -39,7 +39,7 @@ impl Provider for Qwen {
         vec![paths.qwen_dir.join("projects")]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
         discover_under(&self.roots(paths), 3, is_jsonl)
     }
 

@@ -3,7 +3,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, params_from_iter};
 use rustc_hash::FxHashMap;
 
@@ -64,6 +64,35 @@ fn as_u64(n: i64) -> u64 {
     u64::from_ne_bytes(n.to_ne_bytes())
 }
 
+/// A path as the index keeps it: text when it is valid UTF-8 (every path in practice, and
+/// readable in the `sqlite3` shell), else its raw bytes as a blob. Lossless, so no two files
+/// ever share a key (a text "replacement" of two different undecodable names would).
+fn path_value(p: &Path) -> Value {
+    match p.to_str() {
+        Some(text) => Value::Text(text.to_owned()),
+        #[cfg(unix)]
+        None => Value::Blob(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()).to_vec()),
+        #[cfg(not(unix))]
+        None => Value::Text(p.to_string_lossy().into_owned()),
+    }
+}
+
+/// The path [`path_value`] stored, from column `idx` of `r`.
+fn path_from(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<PathBuf> {
+    match r.get_ref(idx)? {
+        ValueRef::Text(t) => Ok(PathBuf::from(String::from_utf8_lossy(t).into_owned())),
+        #[cfg(unix)]
+        ValueRef::Blob(b) => Ok(PathBuf::from(
+            <OsString as std::os::unix::ffi::OsStringExt>::from_vec(b.to_vec()),
+        )),
+        other => Err(rusqlite::Error::InvalidColumnType(
+            idx,
+            "path".into(),
+            other.data_type(),
+        )),
+    }
+}
+
 const SELECT: &str = "SELECT id, provider, path, dev, ino, size, mtime_ms, cursor, state,
         latest_ms, malformed, nul_padding, invalid, not_admitted, present, tail FROM files";
 
@@ -89,7 +118,7 @@ pub fn load_some(
     let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE path = ?1"))?;
     let mut out = FxHashMap::default();
     for p in paths {
-        let mut rows = stmt.query_map([p.to_string_lossy()], record)?;
+        let mut rows = stmt.query_map([path_value(p)], record)?;
         if let Some(f) = rows.next().transpose()? {
             out.insert(f.path.clone().into_os_string(), f);
         }
@@ -98,11 +127,11 @@ pub fn load_some(
 }
 
 fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
-    let path: String = r.get(2)?;
+    let path = path_from(r, 2)?;
     Ok(FileRecord {
         id: r.get(0)?,
         provider: ProviderId::from_code(r.get(1)?).unwrap_or(ProviderId::ClaudeCode),
-        path: PathBuf::from(path),
+        path,
         identity: FileIdentity {
             dev: as_u64(r.get(3)?),
             ino: as_u64(r.get(4)?),
@@ -149,7 +178,7 @@ fn values(f: &FileRecord) -> [Value; 14] {
 
 /// Writes a file record; returns its id (assigned on first write).
 pub fn save(conn: &Connection, f: &FileRecord) -> rusqlite::Result<i64> {
-    let path = Value::Text(f.path.to_string_lossy().into_owned());
+    let path = path_value(&f.path);
     conn.prepare_cached(
         "INSERT INTO files (provider, dev, ino, size, mtime_ms, cursor, state, latest_ms,
             malformed, nul_padding, invalid, not_admitted, present, tail, path)
@@ -177,7 +206,7 @@ pub fn next_id(conn: &Connection) -> rusqlite::Result<i64> {
 
 /// Writes the record of a file the index does not know yet, under its id from [`next_id`].
 pub fn insert(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
-    let path = Value::Text(f.path.to_string_lossy().into_owned());
+    let path = path_value(&f.path);
     conn.prepare_cached(
         "INSERT INTO files (provider, dev, ino, size, mtime_ms, cursor, state, latest_ms,
             malformed, nul_padding, invalid, not_admitted, present, tail, path, id)
@@ -207,7 +236,7 @@ pub fn update(conn: &Connection, f: &FileRecord) -> rusqlite::Result<()> {
 /// Marks a file as gone from disk (its calls stay in the index).
 pub fn mark_missing(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE files SET present = 0 WHERE path = ?1")?
-        .execute([path.to_string_lossy()])?;
+        .execute([path_value(path)])?;
     Ok(())
 }
 

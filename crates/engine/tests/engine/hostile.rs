@@ -291,3 +291,74 @@ proptest::proptest! {
         proptest::prop_assert_eq!(counted, skipped);
     }
 }
+
+/// An engine over `home` with its index on disk in `data`.
+fn on_disk(home: &Home, data: &std::path::Path) -> burnbar_engine::Engine {
+    let mut paths = burnbar_engine::Paths::for_home(home.path());
+    paths.data = data.to_path_buf();
+    burnbar_engine::Engine::open(paths, crate::support::pricer())
+        .unwrap()
+        .with_project_probing(false)
+}
+
+/// Item 1: two project directories whose names are not UTF-8 and differ only in the
+/// undecodable byte are both read, and stay two files in the index: a second run neither
+/// fails nor reads them again.
+#[cfg(unix)]
+#[test]
+fn issue_17_paths_that_are_not_utf8_are_read_and_kept_apart() {
+    use std::os::unix::ffi::OsStrExt;
+    let home = Home::new();
+    let projects = home.path().join(".claude/projects");
+    for (name, id) in [(&b"bad\xff"[..], "m1"), (&b"bad\xfe"[..], "m2")] {
+        let dir = projects.join(std::ffi::OsStr::from_bytes(name));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("s.jsonl"), format!("{}\n", line(id))).unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    let mut engine = on_disk(&home, data.path());
+    let first = engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!(first.inserted, 2, "both files read");
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    drop(engine);
+    let mut engine = on_disk(&home, data.path());
+    let second = engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!(
+        (second.files_read, second.inserted),
+        (0, 0),
+        "known, unchanged"
+    );
+    assert_eq!(crate::support::calls(&engine).len(), 2);
+}
+
+/// Item 11: a project directory that is a link (to a directory elsewhere) is read, as is a
+/// second link to it only once; a link loop ends.
+#[cfg(unix)]
+#[test]
+fn issue_17_linked_project_directories_are_read_once() {
+    let home = Home::new();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(
+        elsewhere.path().join("s.jsonl"),
+        format!("{}\n{}\n", line("m1"), line("m2")),
+    )
+    .unwrap();
+    let projects = home.path().join(".claude/projects");
+    std::fs::create_dir_all(&projects).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), projects.join("-home-dev-app")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), projects.join("-home-dev-app-copy")).unwrap();
+    std::os::unix::fs::symlink(&projects, elsewhere.path().join("loop")).unwrap();
+    let data = home.load();
+    let calls = data.calls_of(ProviderId::ClaudeCode);
+    assert_eq!(calls.len(), 2);
+    assert!(
+        calls.iter().all(|c| c.event.project == "/home/dev/app"),
+        "the link's name is the project"
+    );
+    let claude = data
+        .sources
+        .iter()
+        .find(|s| s.provider == ProviderId::ClaudeCode)
+        .unwrap();
+    assert_eq!(claude.files, 1, "one file, once");
+}

@@ -396,7 +396,10 @@ fn a_new_index_gets_the_larger_page_size_and_an_old_one_keeps_its_own() {
     conn.pragma_update(None, "page_size", 4096).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     drop(conn);
-    assert!(std::fs::metadata(&old).unwrap().len() > 0, "its header is written");
+    assert!(
+        std::fs::metadata(&old).unwrap().len() > 0,
+        "its header is written"
+    );
     drop(burnbar_engine::store::Store::open(&old).unwrap());
     assert_eq!(page_size(&old), 4096);
     // and both work as indexes

@@ -36,7 +36,7 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use super::jsonl::{self, RawLine};
-use super::{Batch, Cursor, Provider, walk_files};
+use super::{Batch, Cursor, Provider};
 use crate::error::{Result, WarningKind};
 use crate::lenient::{Obj, Str};
 use crate::model::{ProviderId, UsageEvent};
@@ -63,12 +63,8 @@ impl Provider for ClaudeCode {
             .collect()
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        for root in self.roots(paths) {
-            files.extend(walk_files(&root, 8, super::is_jsonl));
-        }
-        files
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
+        super::discover_under(&self.roots(paths), 8, super::is_jsonl)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {

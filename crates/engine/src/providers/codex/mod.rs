@@ -43,7 +43,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::jsonl::{self, RawLine};
-use super::{Batch, Cursor, PromptMark, Provider, walk_files};
+use super::{Batch, Cursor, PromptMark, Provider};
 use crate::error::{Error, Result, WarningKind};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
 use crate::paths::Paths;
@@ -75,18 +75,15 @@ impl Provider for Codex {
         ]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
+        // a rollout moved to archived_sessions is the same rollout: the first copy found
+        // (under sessions/) is read
+        let mut found = super::discover_under(&self.roots(paths), 5, is_rollout_name);
         let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for root in self.roots(paths) {
-            for f in walk_files(&root, 5, is_rollout_name) {
-                let name = f.file_name().map(std::ffi::OsStr::to_os_string);
-                if seen.insert(name) {
-                    out.push(f);
-                }
-            }
-        }
-        out
+        found
+            .files
+            .retain(|f| seen.insert(f.file_name().map(std::ffi::OsStr::to_os_string)));
+        found
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {

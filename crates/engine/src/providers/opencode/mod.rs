@@ -95,7 +95,7 @@ fn load_parents(storage: &Path) -> std::collections::HashMap<String, String> {
         parent_id: Str<'a>,
     }
     let mut map = std::collections::HashMap::new();
-    for f in walk_files(&storage.join("session"), 2, is_json) {
+    for f in walk_files(&storage.join("session"), 2, is_json).files {
         let Ok(text) = crate::untrusted::read_capped(&f, crate::untrusted::SIDECAR_CAP) else {
             continue;
         };
@@ -124,7 +124,7 @@ impl Provider for OpenCode {
         vec![paths.opencode_data.join("storage").join("message")]
     }
 
-    fn discover(&self, paths: &Paths) -> Vec<PathBuf> {
+    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
         discover_under(&self.roots(paths), 2, is_json)
     }
 
