@@ -399,8 +399,8 @@ fn issue_17_a_directory_that_cannot_be_listed_is_reported() {
     open(&data, 0o777);
     let prices = dir.path().join("prices.json");
     std::fs::copy(burnbar_test_support::prices_file(), &prices).unwrap();
-    let is_root = std::fs::metadata("/proc/self")
-        .is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    let is_root =
+        std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
     let mut cmd = if is_root {
         let bin = dir.path().join("burnbar");
         std::fs::copy(env!("CARGO_BIN_EXE_burnbar"), &bin).unwrap();
