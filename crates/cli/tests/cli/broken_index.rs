@@ -107,7 +107,7 @@ fn issue_17_an_index_locked_by_another_writer_falls_back() {
     assert!(!String::from_utf8_lossy(&again.stderr).contains("in-memory"));
 }
 
-/// Item 5: damaged pages in the middle of an index.
+/// Item 5: damaged pages in an index.
 #[test]
 fn issue_17_a_damaged_index_falls_back() {
     let good = healthy();
@@ -117,7 +117,9 @@ fn issue_17_a_damaged_index_falls_back() {
     let mut bytes = std::fs::read(&file).unwrap();
     let len = bytes.len();
     assert!(len > 64 << 10, "index of {len} bytes");
-    for page in (len / 3..2 * len / 3).step_by(8192) {
+    // every page but the first (the schema): whatever a warm run reads is damaged (a page it
+    // does not read cannot be noticed without a full check, which a report does not pay for)
+    for page in (8192..len).step_by(8192) {
         for (i, b) in bytes[page + 100..page + 3000].iter_mut().enumerate() {
             *b = u8::try_from((i * 7 + 13) % 256).unwrap();
         }

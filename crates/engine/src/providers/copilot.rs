@@ -1,25 +1,39 @@
 //! GitHub Copilot CLI session state.
 //!
+//! Read from the CLI's own source: the npm package `@github/copilot` (0.0.366 to 1.0.6 were
+//! checked) ships the event schema as `schemas/session-events.schema.json` and the writer in
+//! its bundled `app.js` (`index.js` before 1.0): the session log skips every event marked
+//! ephemeral, and the usage tracker behind `session.shutdown` starts empty in each process.
+//!
 //! **Where:** `~/.copilot/session-state/<sessionId>/events.jsonl` (the same on every OS), with
-//! the session's working directory in the sibling `workspace.yaml` (`cwd: …`).
+//! the session's working directory in the sibling `workspace.yaml` (`cwd: …`), else in
+//! `session.start`'s `context.cwd`.
 //!
-//! **Record shape:** `{type, timestamp, data}` events. `session.model_change{newModel}` sets
-//! the model; `assistant.message{messageId, model?, outputTokens}` is one call carrying its
-//! output tokens; `session.shutdown{modelMetrics{<model>: {usage{inputTokens, outputTokens,
-//! cacheReadTokens, cacheWriteTokens, reasoningTokens}}}}` closes a leg of the session with
-//! per-model totals; `session.compaction_complete{success: true}` restarts them.
+//! **Record shape:** `{type, id, timestamp, parentId, data}` events. `session.start` and
+//! `session.resume` carry `selectedModel`; `session.model_change{newModel}` changes it;
+//! `assistant.message{messageId, outputTokens?}` is one model response, with the
+//! `completion_tokens` of the API call that produced it (the per-call `assistant.usage`
+//! events, which carry input and cache tokens, are ephemeral: never written);
+//! `session.shutdown{modelMetrics{<model>: {usage{inputTokens, outputTokens, cacheReadTokens,
+//! cacheWriteTokens}}}}` closes a process's run of the session with per-model totals.
 //!
-//! **Token fields:** per-turn records have output only; the input side comes from the shutdown
-//! rollups, which are *cumulative* across resumed legs: each leg contributes its delta against
-//! the previous leg (a leg smaller than its predecessor, or the first after a compaction,
-//! starts a new epoch and counts at face value). `inputTokens` includes the cache reads and
-//! writes (subtracted); output is already counted per turn and reasoning is inside it, so a
-//! rollup adds input and cache tokens only. Rollups are supplementary: their tokens and cost
-//! count, they are not calls.
+//! **Calls:** each `assistant.message` with a model is a call carrying its output tokens,
+//! except one whose `outputTokens` is 0: the API produced nothing (an empty or aborted
+//! response), so it is not counted. A sub-agent's message carries no `outputTokens` and is a
+//! call with its output in the rollup.
+//!
+//! **Rollups:** a shutdown's totals cover *its own process only*: the tracker starts empty
+//! and, on resume, replays only the events on disk, among which no `assistant.usage` is. So
+//! each `session.shutdown` is a separate leg, added whole, never a running total to take a
+//! difference of. `inputTokens` includes the cache reads and writes (subtracted); the output
+//! already counted by the leg's messages (per model) is subtracted from the leg's output, so
+//! what is left (sub-agents, responses whose usage arrived late) is counted once. Rollups are
+//! supplementary: their tokens and cost count, they are not calls. A shutdown without a time
+//! takes the time of the last dated event before it; with none, it is skipped and counted.
 //!
 //! **Dedup keys:** `copilot:<session>:<messageId>` per turn and
-//! `copilot:<session>:rollup:<model>:<leg timestamp>` per rollup (keyed by time, not index, so
-//! a re-read never shifts them). **Project:** `workspace.yaml`'s `cwd`, else the session id.
+//! `copilot:<session>:rollup:<model>:<shutdown event id, else its time>` per rollup. **Project:**
+//! `workspace.yaml`'s `cwd`, else `session.start`'s, else the session id.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use super::jsonl;
 use super::{Batch, Cursor, Provider, discover_under, owned_under};
-use crate::error::Result;
+use crate::error::{Result, WarningKind};
 use crate::lenient::{Count, Obj, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
@@ -38,15 +52,19 @@ use crate::time::parse_timestamp_ms;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Copilot;
 
-/// `[input (cache-inclusive), cache read, cache write]` of a rollup.
-type Rollup = [u64; 3];
-
 /// Decoder state carried in the cursor.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct State {
+    /// The model in force.
     model: Option<String>,
-    /// The previous leg's cumulative totals per model.
-    previous: BTreeMap<String, Rollup>,
+    /// `session.start`'s working directory.
+    cwd: Option<String>,
+    /// Output tokens of the calls counted since the last shutdown, per model.
+    #[serde(default)]
+    leg_output: BTreeMap<String, u64>,
+    /// The time of the latest dated event.
+    #[serde(default)]
+    last_ms: Option<i64>,
 }
 
 impl Provider for Copilot {
@@ -72,7 +90,7 @@ impl Provider for Copilot {
             .and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let project = file
+        let workspace = file
             .parent()
             .and_then(|dir| {
                 let yaml = dir.join("workspace.yaml");
@@ -85,8 +103,7 @@ impl Provider for Copilot {
                         .map(|v| v.trim().trim_matches('"').to_string())
                 })
             })
-            .filter(|c| !c.is_empty())
-            .unwrap_or_else(|| session.clone());
+            .filter(|c| !c.is_empty());
         let mut state = cursor
             .state
             .as_deref()
@@ -112,7 +129,13 @@ impl Provider for Copilot {
                 &mut scratch,
                 &mut batch.warnings,
             ) {
-                st.apply(&e, &session, &project, batch);
+                let at = Place {
+                    file,
+                    line: &line,
+                    session: &session,
+                    workspace: workspace.as_deref(),
+                };
+                st.apply(&e, &at, batch);
             }
         })?;
         let saved = before_tail.unwrap_or(st);
@@ -123,79 +146,132 @@ impl Provider for Copilot {
     }
 }
 
+/// Where an event was read.
+struct Place<'a> {
+    file: &'a Path,
+    line: &'a jsonl::RawLine<'a>,
+    session: &'a str,
+    /// `workspace.yaml`'s `cwd`.
+    workspace: Option<&'a str>,
+}
+
 impl State {
-    fn apply(&mut self, e: &Event<'_>, session: &str, project: &str, batch: &mut Batch) {
+    fn project(&self, at: &Place<'_>) -> String {
+        at.workspace
+            .or(self.cwd.as_deref())
+            .unwrap_or(at.session)
+            .to_string()
+    }
+
+    fn apply(&mut self, e: &Event<'_>, at: &Place<'_>, batch: &mut Batch) {
         let Some(data) = &e.data.0 else { return };
-        let ts = e.timestamp.get().and_then(parse_timestamp_ms);
+        let own_ts = e.timestamp.get().and_then(parse_timestamp_ms);
+        if let Some(t) = own_ts {
+            self.last_ms = Some(self.last_ms.map_or(t, |l| l.max(t)));
+        }
         match e.kind.get() {
+            Some("session.start" | "session.resume") => {
+                if let Some(m) = data.selected_model.non_empty() {
+                    self.model = Some(m.to_string());
+                }
+                if let Some(cwd) = data.context.0.as_ref().and_then(|c| c.cwd.non_empty()) {
+                    self.cwd = Some(cwd.to_string());
+                }
+            }
             Some("session.model_change") => {
                 if let Some(m) = data.new_model.non_empty() {
                     self.model = Some(m.to_string());
                 }
             }
-            Some("session.compaction_complete") if data.success == Some(true) => {
-                self.previous.clear();
-            }
-            Some("assistant.message") => {
-                let model = data
-                    .model
-                    .non_empty()
-                    .map(str::to_string)
-                    .or(self.model.clone());
-                let (Some(model), Some(ts), Some(id)) = (model, ts, data.message_id.non_empty())
-                else {
-                    return;
-                };
-                let tokens = Tokens {
-                    output: data.output_tokens.0,
-                    ..Tokens::default()
-                };
-                batch.events.push(call(
-                    format!("copilot:{session}:{id}"),
-                    ts,
-                    model,
-                    session,
-                    project,
-                    tokens,
-                    false,
-                ));
-            }
+            Some("assistant.message") => self.message(data, own_ts, at, batch),
             Some("session.shutdown") => {
-                let Some(ts) = ts else { return };
-                for (model, metrics) in &data.model_metrics.0 {
-                    let Some(u) = metrics.usage.0.as_ref() else {
-                        continue;
-                    };
-                    let now: Rollup = [
-                        u.input_tokens.0,
-                        u.cache_read_tokens.0,
-                        u.cache_write_tokens.0,
-                    ];
-                    let prev = self.previous.get(model).copied().unwrap_or_default();
-                    let new_epoch = now.iter().zip(prev).any(|(n, p)| *n < p);
-                    let delta: Rollup = if new_epoch {
-                        now
-                    } else {
-                        std::array::from_fn(|i| now[i] - prev[i])
-                    };
-                    self.previous.insert(model.clone(), now);
-                    let [input, read, write] = delta;
-                    if input + read + write == 0 {
-                        continue;
-                    }
-                    let tokens = Tokens {
-                        input: input.saturating_sub(read + write),
-                        cache_read: read,
-                        cache_write_5m: write,
-                        ..Tokens::default()
-                    };
-                    let key = format!("copilot:{session}:rollup:{model}:{ts}");
-                    batch
-                        .events
-                        .push(call(key, ts, model.clone(), session, project, tokens, true));
-                }
+                let id = e.id.non_empty();
+                self.shutdown(data, own_ts.or(self.last_ms), id, at, batch);
             }
             _ => {}
+        }
+    }
+}
+
+impl State {
+    /// One response: a call with its output tokens (none when the API produced nothing).
+    fn message(&mut self, data: &Data<'_>, ts: Option<i64>, at: &Place<'_>, batch: &mut Batch) {
+        let model = data
+            .model
+            .non_empty()
+            .map(str::to_string)
+            .or(self.model.clone());
+        let (Some(model), Some(ts), Some(id)) = (model, ts, data.message_id.non_empty()) else {
+            return;
+        };
+        let output = match data.output_tokens {
+            // the API call behind it produced nothing: not a call
+            Some(Count(0)) => return,
+            Some(Count(n)) => n,
+            None => 0,
+        };
+        *self.leg_output.entry(model.clone()).or_default() += output;
+        let tokens = Tokens {
+            output,
+            ..Tokens::default()
+        };
+        let key = format!("copilot:{}:{id}", at.session);
+        let project = self.project(at);
+        batch
+            .events
+            .push(call(key, ts, model, at.session, &project, tokens, false));
+    }
+
+    /// The end of a process's run: its per-model totals, as supplementary usage.
+    fn shutdown(
+        &mut self,
+        data: &Data<'_>,
+        ts: Option<i64>,
+        id: Option<&str>,
+        at: &Place<'_>,
+        batch: &mut Batch,
+    ) {
+        let Some(ts) = ts else {
+            batch.warnings.push(jsonl::line_warning(
+                ProviderId::Copilot,
+                at.file,
+                at.line,
+                WarningKind::InvalidRecord,
+                "a session.shutdown without a time, and no dated event before it",
+            ));
+            return;
+        };
+        let leg = id.map_or_else(|| ts.to_string(), str::to_string);
+        let counted = std::mem::take(&mut self.leg_output);
+        let project = self.project(at);
+        for (model, metrics) in &data.model_metrics.0 {
+            let Some(u) = metrics.usage.0.as_ref() else {
+                continue;
+            };
+            let (read, write) = (u.cache_read_tokens.0, u.cache_write_tokens.0);
+            let tokens = Tokens {
+                input: u.input_tokens.0.saturating_sub(read.saturating_add(write)),
+                output: u
+                    .output_tokens
+                    .0
+                    .saturating_sub(counted.get(model).copied().unwrap_or(0)),
+                cache_read: read,
+                cache_write_5m: write,
+                ..Tokens::default()
+            };
+            if tokens == Tokens::default() {
+                continue;
+            }
+            let key = format!("copilot:{}:rollup:{model}:{leg}", at.session);
+            batch.events.push(call(
+                key,
+                ts,
+                model.clone(),
+                at.session,
+                &project,
+                tokens,
+                true,
+            ));
         }
     }
 }
@@ -233,6 +309,8 @@ struct Event<'a> {
     #[serde(rename = "type", borrow)]
     kind: Str<'a>,
     #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
     timestamp: Str<'a>,
     #[serde(borrow)]
     data: Obj<Data<'a>>,
@@ -247,9 +325,19 @@ struct Data<'a> {
     model: Str<'a>,
     #[serde(borrow)]
     message_id: Str<'a>,
-    output_tokens: Count,
-    success: Option<bool>,
+    output_tokens: Option<Count>,
+    #[serde(borrow)]
+    selected_model: Str<'a>,
+    #[serde(borrow)]
+    context: Obj<Context<'a>>,
     model_metrics: ModelMetrics,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Context<'a> {
+    #[serde(borrow)]
+    cwd: Str<'a>,
 }
 
 /// `modelMetrics`: model name -> metrics; a non-object reads as empty.
@@ -282,6 +370,7 @@ struct Metrics {
 #[allow(clippy::struct_field_names)] // the tool's own field names
 struct CopilotUsage {
     input_tokens: Count,
+    output_tokens: Count,
     cache_read_tokens: Count,
     cache_write_tokens: Count,
 }

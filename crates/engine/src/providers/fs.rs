@@ -181,6 +181,19 @@ pub(crate) fn discover_under(
     out
 }
 
+/// The directories in `root` (links to directories included), sorted, in
+/// [`Listing::files`]; a `root` that cannot be listed is in [`Listing::skipped`].
+pub(crate) fn dirs_in(root: &Path) -> Listing {
+    let mut walk = Walk::default();
+    let mut dirs = walk.entries(root, &|_| false).unwrap_or_default();
+    dirs.extend(walk.links.into_iter().map(|(dir, _)| dir));
+    dirs.sort();
+    Listing {
+        files: dirs,
+        skipped: walk.skipped,
+    }
+}
+
 /// True when `path` lies under one of `roots` and its name satisfies `keep`.
 pub(crate) fn owned_under(roots: &[PathBuf], path: &Path, keep: impl Fn(&str) -> bool) -> bool {
     path.file_name().is_some_and(|n| keep(&n.to_string_lossy()))

@@ -1,24 +1,41 @@
 //! Gemini CLI chats.
 //!
-//! **Where:** `~/.gemini/tmp/<project>/chats/session-*.json` (one JSON document per session,
-//! CLI ≤ 0.38) or `session-*.jsonl` (newer). The same path on Linux, macOS and Windows;
-//! `GEMINI_DATA_DIR` replaces `~/.gemini`. `<project>` is the SHA-256 of the project directory.
+//! Read from the CLI's own source: `packages/core/src/services/chatRecordingService.ts` (what
+//! is written, where, and the token fields), `chatRecordingTypes.ts` (the record types) and
+//! `packages/core/src/config/storage.ts` + `projectRegistry.ts` (the project directory).
+//!
+//! **Where:** `~/.gemini/tmp/<project>/chats/session-<time>-<id>.json` (one JSON document per
+//! session, CLI ≤ 0.38) or `.jsonl` (newer), and a sub-agent's chat in
+//! `chats/<parent session id>/<session id>.jsonl`. The same path on Linux, macOS and Windows;
+//! `GEMINI_DATA_DIR` replaces `~/.gemini`. `<project>` is the SHA-256 of the project directory
+//! (older CLIs) or a short name from `~/.gemini/projects.json` whose directory holds the
+//! project's path in a `.project_root` file (newer ones).
 //!
 //! **Record shape:** the JSON document is `{sessionId, projectHash, startTime, lastUpdated,
-//! messages[]}`; the JSONL form has a header line carrying `sessionId`, then one message per
-//! line (lines with `$set` are metadata updates and ignored). A message has `id`, `timestamp`,
-//! `type` (`user` | `gemini` | `info`), `model` and `tokens{input, output, cached, thoughts,
-//! tool, total}`.
+//! messages[]}`; the JSONL form has a header line carrying `sessionId` (and `kind`: `main` or
+//! `subagent`), then one message per line (lines with `$set` are metadata updates and
+//! ignored; `$rewindTo` lines too). A message has `id`, `timestamp`, `type` (`user` | `gemini`
+//! | `info` | ...), `model` and `tokens{input, output, cached, thoughts, tool, total}`, filled
+//! from the API's `usageMetadata` (`promptTokenCount`, `candidatesTokenCount`,
+//! `cachedContentTokenCount`, `thoughtsTokenCount`, `toolUsePromptTokenCount`,
+//! `totalTokenCount`).
 //!
-//! **Token fields:** `input` *includes* `cached` (subtracted); `thoughts` are reasoning tokens
-//! billed at the output rate *on top of* `output`.
+//! **Token fields:** `input` *includes* `cached` (subtracted); `tool` is the prompt of tool
+//! use, counted *besides* `input` (`total = input + output + thoughts + tool`), so it is added
+//! to the input; `thoughts` are reasoning tokens billed at the output rate *on top of*
+//! `output`.
 //!
 //! **Dedup key:** `gemini:<sessionId>:<message id>`. A JSON document is rewritten whole as the
-//! chat grows, so it is always read from the start; keys make that harmless.
+//! chat grows, so it is always read from the start; keys make that harmless (as they do for a
+//! legacy `.json` chat the CLI copied to `.jsonl` on resume).
 //!
-//! **Project:** no working directory is recorded, only its hash: calls carry the hash, and the
-//! index resolves it to a project path when a path known from any tool hashes to it
-//! ([`resolve_project_hashes`]); until then the project shows as unresolved.
+//! **Sessions:** a sub-agent's calls belong to the session that started it (its directory's
+//! name), so they count in that session and its turns; their keys keep the sub-agent's own id.
+//!
+//! **Project:** the `.project_root` path when the project directory has one; otherwise the
+//! directory's name: a hash, which the index resolves to a project path when a path known from
+//! any tool hashes to it ([`resolve_project_hashes`]); until then the project shows as
+//! unresolved.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::jsonl;
-use super::{Batch, Cursor, Provider, discover_under, owned_under};
+use super::{Batch, Cursor, Listing, Provider, dirs_in, walk_files};
 use crate::error::{Error, Result, WarningKind};
 use crate::lenient::{Count, List, Obj, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -50,21 +67,42 @@ impl Provider for Gemini {
         vec![paths.gemini_dir.join("tmp")]
     }
 
-    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
-        discover_under(&self.roots(paths), 3, is_session_name)
+    fn discover(&self, paths: &Paths) -> Listing {
+        // only each project's `chats`: its other directories (tool outputs, plans, logs) can
+        // hold many files that are never chats
+        let mut out = Listing::default();
+        for root in self.roots(paths) {
+            let projects = dirs_in(&root);
+            out.skipped.extend(projects.skipped);
+            for project in projects.files {
+                let chats = project.join("chats");
+                let mut found = walk_files(&chats, 2, is_chat_name);
+                found.files.retain(|f| chat_kind(f).is_some());
+                out.extend(found);
+            }
+        }
+        out
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        owned_under(&self.roots(paths), path, is_session_name)
+        chat_kind(path).is_some() && self.roots(paths).iter().any(|r| path.starts_with(r))
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let project = project_hash_of(file);
+        let project = project_of(file);
+        let parent = match chat_kind(file) {
+            Some(Chat::SubAgent { parent }) => Some(parent),
+            _ => None,
+        };
+        let chat = ChatFile {
+            project: &project,
+            parent: parent.as_deref(),
+        };
         if file
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
         {
-            return read_jsonl(file, cursor, &project, batch);
+            return read_jsonl(file, cursor, &chat, batch);
         }
         let text = std::fs::read(file).map_err(|e| Error::io(file, e))?;
         match serde_json::from_slice::<Document>(&text) {
@@ -74,7 +112,7 @@ impl Provider for Gemini {
                     .non_empty()
                     .map_or_else(|| stem(file), str::to_string);
                 for m in &doc.messages.0 {
-                    push(m, &session, &project, batch);
+                    push(m, &session, &chat, batch);
                 }
             }
             // A document caught mid-rewrite: read it again when it changes.
@@ -102,8 +140,21 @@ impl Provider for Gemini {
     }
 }
 
+/// What a chat's place says about its calls.
+struct ChatFile<'a> {
+    /// The project (a path, or a hash to resolve).
+    project: &'a str,
+    /// For a sub-agent's chat, the session that started it.
+    parent: Option<&'a str>,
+}
+
 /// The JSONL form, read from the cursor; the session id travels in the cursor state.
-fn read_jsonl(file: &Path, cursor: &Cursor, project: &str, batch: &mut Batch) -> Result<Cursor> {
+fn read_jsonl(
+    file: &Path,
+    cursor: &Cursor,
+    chat: &ChatFile<'_>,
+    batch: &mut Batch,
+) -> Result<Cursor> {
     let mut session = cursor
         .state
         .as_deref()
@@ -128,7 +179,7 @@ fn read_jsonl(file: &Path, cursor: &Cursor, project: &str, batch: &mut Batch) ->
             session = m.session_id.non_empty().map(str::to_string);
         } else {
             let s = session.clone().unwrap_or_else(|| stem(file));
-            push(&m, &s, project, batch);
+            push(&m, &s, chat, batch);
         }
     })?;
     Ok(Cursor {
@@ -142,7 +193,7 @@ struct JsonlState {
     session: String,
 }
 
-fn push(m: &Message<'_>, session: &str, project: &str, batch: &mut Batch) {
+fn push(m: &Message<'_>, session: &str, chat: &ChatFile<'_>, batch: &mut Batch) {
     if m.kind.get() != Some("gemini") {
         return;
     }
@@ -168,10 +219,14 @@ fn push(m: &Message<'_>, session: &str, project: &str, batch: &mut Batch) {
             format!("gemini:{session}:{id}"),
             ts,
             model.to_string(),
-            session.to_string(),
-            project.to_string(),
+            chat.parent.unwrap_or(session).to_string(),
+            chat.project.to_string(),
             Tokens {
-                input: tokens.input.0.saturating_sub(tokens.cached.0),
+                input: tokens
+                    .input
+                    .0
+                    .saturating_sub(tokens.cached.0)
+                    .saturating_add(tokens.tool.0),
                 output: tokens.output.0,
                 cache_read: tokens.cached.0.min(tokens.input.0),
                 reasoning: tokens.thoughts.0,
@@ -179,6 +234,41 @@ fn push(m: &Message<'_>, session: &str, project: &str, batch: &mut Batch) {
             },
         )
     });
+}
+
+/// Where a chat file sits.
+#[derive(Debug, PartialEq, Eq)]
+enum Chat {
+    /// `chats/session-*.json[l]`: a session of its own.
+    Main,
+    /// `chats/<parent>/<id>.jsonl`: a sub-agent started by session `parent`.
+    SubAgent { parent: String },
+}
+
+/// What `file` is, by its place: `None` for anything that is not a chat.
+fn chat_kind(file: &Path) -> Option<Chat> {
+    let name = file.file_name()?.to_string_lossy();
+    let dir = file.parent()?;
+    if dir.file_name()? == "chats" {
+        return is_session_name(&name).then_some(Chat::Main);
+    }
+    let is_jsonl = Path::new(name.as_ref())
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"));
+    (is_jsonl && dir.parent()?.file_name()? == "chats").then(|| Chat::SubAgent {
+        parent: dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    })
+}
+
+/// A name a chat may have (where it sits decides: [`chat_kind`]).
+fn is_chat_name(name: &str) -> bool {
+    is_session_name(name)
+        || Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
 }
 
 fn is_session_name(name: &str) -> bool {
@@ -195,16 +285,32 @@ fn stem(file: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The `<project>` directory of `tmp/<project>/chats/<file>`.
-fn project_hash_of(file: &Path) -> String {
-    file.parent()
-        .filter(|p| p.file_name().is_some_and(|n| n == "chats"))
+/// The project of a chat in `tmp/<project>/chats/[<parent>/]<file>`: the path in the
+/// project directory's `.project_root` when there is one (a newer CLI names the directory
+/// after the project and keeps its path there), else the directory's name (a hash).
+fn project_of(file: &Path) -> String {
+    let Some(dir) = file
+        .ancestors()
+        .skip(1)
+        .take(2)
+        .find(|d| d.file_name().is_some_and(|n| n == "chats"))
         .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .map_or_else(
+    else {
+        return "unknown".to_string();
+    };
+    let marked = crate::untrusted::read_capped_string(
+        &dir.join(".project_root"),
+        crate::untrusted::SIDECAR_CAP,
+    )
+    .ok()
+    .map(|text| text.trim().to_string())
+    .filter(|path| !path.is_empty());
+    marked.unwrap_or_else(|| {
+        dir.file_name().map_or_else(
             || "unknown".to_string(),
             |n| n.to_string_lossy().into_owned(),
         )
+    })
 }
 
 /// The hex SHA-256 of a project path, as the Gemini CLI names its project directories.
@@ -271,6 +377,7 @@ struct GeminiTokens {
     output: Count,
     cached: Count,
     thoughts: Count,
+    tool: Count,
 }
 
 #[cfg(test)]

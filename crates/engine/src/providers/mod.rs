@@ -30,7 +30,7 @@ mod sqlite;
 
 pub use fs::{Listing, Skipped};
 pub(crate) use fs::{
-    WholeFile, begin_scan, discover_under, is_jsonl, open_under, owned_under, walk_files,
+    WholeFile, begin_scan, dirs_in, discover_under, is_jsonl, open_under, owned_under, walk_files,
 };
 
 /// Where reading a file stopped, opaque to everything but the provider that wrote it.

@@ -17,7 +17,17 @@
 //! (messages are rewritten while they stream). Keys are `opencode:<session>:<message>`, the
 //! same as the file layout, so a message seen in both counts once.
 //!
-//! **Sessions:** archived sessions are skipped; child sessions roll into their root.
+//! **Newer schema:** current OpenCode (`packages/opencode/src/session/session.sql.ts`) adds a
+//! `session_message(id, session_id, type, time_created, time_updated, data)` table, whose
+//! assistant rows hold `model{id, providerID}`, `tokens`, `cost` and `time` (see
+//! [`super::opencode`]'s `SessionMessageData`), and copies older `message` rows into it under
+//! the same ids. Both tables are read; a message in both has one key and counts once. Columns
+//! are looked up before they are read (`pragma_table_info`), so an older database without, say,
+//! `session.time_archived` reads like any other. A message without `time.created` in its JSON
+//! takes its row's `time_created`.
+//!
+//! **Sessions:** child sessions roll into their root. Archived sessions count: archiving hides
+//! a session in OpenCode's list; the spend in it happened.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -26,7 +36,10 @@ use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 
 use super::PromptMark;
-use super::opencode::{MessageFile, Part, Parts, message_event, message_ms, root_session};
+use super::opencode::{
+    MessageFile, Part, Parts, SessionMessageData, message_event, message_ms, root_session,
+    session_message_event,
+};
 use super::{Batch, Cursor, Provider};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::ProviderId;
@@ -122,26 +135,178 @@ fn db_parts(stmt: Option<&mut rusqlite::Statement<'_>>, message: &str) -> Parts 
 struct Session {
     parent: Option<String>,
     directory: Option<String>,
-    archived: bool,
 }
 
-/// Appends the calls of messages updated at or after `since`; returns the newest
-/// `time_updated` seen.
+/// A table's columns, or `None` when the database has no such table. OpenCode's schema moved
+/// over its versions (no `part` table in the oldest, no `session.time_archived` before some,
+/// `session_message` only in the newest), so each read names only columns it found.
+fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Option<Vec<String>>> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    let names: Vec<String> = stmt
+        .query_map([table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((!names.is_empty()).then_some(names))
+}
+
+/// `column` if `table_columns` has it, else `fallback` (an SQL expression).
+fn or<'a>(table_columns: &[String], column: &'a str, fallback: &'a str) -> &'a str {
+    if table_columns.iter().any(|c| c == column) {
+        column
+    } else {
+        fallback
+    }
+}
+
+/// Appends the calls of messages updated at or after `since`, from the `message` table and
+/// the newer `session_message` table (a message in both has the same id, hence the same key,
+/// and counts once); returns the newest update time seen.
 fn read_messages(
     conn: &Connection,
     since: i64,
     file: &Path,
     batch: &mut Batch,
 ) -> rusqlite::Result<i64> {
-    let mut sessions: HashMap<String, Session> = HashMap::new();
-    let mut stmt = conn.prepare("SELECT id, parent_id, directory, time_archived FROM session")?;
+    let sessions = read_sessions(conn)?;
+    let mut newest = since;
+    if let Some(cols) = columns(conn, "message")? {
+        read_message_table(conn, &cols, &sessions, since, &mut newest, file, batch)?;
+    }
+    if let Some(cols) = columns(conn, "session_message")? {
+        read_session_message_table(conn, &cols, &sessions, since, &mut newest, file, batch)?;
+    }
+    Ok(newest)
+}
+
+/// The session a session's calls count in: its root (a child session rolls up into it).
+fn root_of(sessions: &HashMap<String, Session>, start: &str) -> String {
+    root_session(start, |id| {
+        sessions
+            .get(id)
+            .and_then(|s| s.parent.clone())
+            .filter(|p| sessions.contains_key(p))
+    })
+}
+
+fn directory_of<'a>(sessions: &'a HashMap<String, Session>, session: &str) -> Option<&'a str> {
+    sessions.get(session).and_then(|s| s.directory.as_deref())
+}
+
+/// The `message` table: `data` is the message as the file layout stores it.
+fn read_message_table(
+    conn: &Connection,
+    cols: &[String],
+    sessions: &HashMap<String, Session>,
+    since: i64,
+    newest: &mut i64,
+    file: &Path,
+    batch: &mut Batch,
+) -> rusqlite::Result<()> {
+    // older databases have no part table: their messages simply have no tool uses or prompts
+    let mut parts_of = conn
+        .prepare("SELECT data FROM part WHERE message_id = ?1 ORDER BY id")
+        .ok();
+    let mut parts = |message: &str| db_parts(parts_of.as_mut(), message);
+    let (created, updated) = times(cols);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, session_id, {created}, {updated}, data FROM message WHERE {updated} >= ?1"
+    ))?;
+    let mut rows = stmt.query([since])?;
+    while let Some(r) = rows.next()? {
+        let Some(row) = Row::of(r, newest)? else {
+            continue;
+        };
+        let root_id = root_of(sessions, &row.session);
+        let m = match serde_json::from_str::<MessageFile>(&row.data) {
+            Ok(m) => m,
+            Err(e) => {
+                batch.warnings.push(row.malformed(file, &e));
+                continue;
+            }
+        };
+        let directory = directory_of(sessions, &row.session);
+        if let Some(mut e) = message_event(&m, root_id.clone(), &row.id, directory, row.created) {
+            // the key names the message's own session, as the file layout does
+            e.key = format!("opencode:{}:{}", row.session, row.id);
+            e.tools = parts(&row.id).tools;
+            batch.events.push(e);
+        } else if m.is_user()
+            && let (Some(ts), Some(text)) = (message_ms(&m).or(row.created), parts(&row.id).text)
+        {
+            batch
+                .prompts
+                .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, &text));
+        }
+    }
+    Ok(())
+}
+
+/// The `session_message` table: assistant rows are calls, user rows prompts.
+fn read_session_message_table(
+    conn: &Connection,
+    cols: &[String],
+    sessions: &HashMap<String, Session>,
+    since: i64,
+    newest: &mut i64,
+    file: &Path,
+    batch: &mut Batch,
+) -> rusqlite::Result<()> {
+    let (created, updated) = times(cols);
+    let kind = or(cols, "type", "'assistant'");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT id, session_id, {created}, {updated}, data, {kind} FROM session_message
+         WHERE {updated} >= ?1 AND {kind} IN ('assistant', 'user')"
+    ))?;
+    let mut rows = stmt.query([since])?;
+    while let Some(r) = rows.next()? {
+        let Some(row) = Row::of(r, newest)? else {
+            continue;
+        };
+        let is_user = r.get::<_, Option<String>>(5)?.as_deref() == Some("user");
+        let root_id = root_of(sessions, &row.session);
+        let d = match serde_json::from_str::<SessionMessageData>(&row.data) {
+            Ok(d) => d,
+            Err(e) => {
+                batch.warnings.push(row.malformed(file, &e));
+                continue;
+            }
+        };
+        if is_user {
+            if let Some((ts, text)) = d.prompt(row.created) {
+                batch
+                    .prompts
+                    .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, text));
+            }
+        } else if let Some(mut e) = session_message_event(
+            &d,
+            root_id,
+            &row.id,
+            directory_of(sessions, &row.session),
+            row.created,
+        ) {
+            e.key = format!("opencode:{}:{}", row.session, row.id);
+            e.tools = d.tools();
+            batch.events.push(e);
+        }
+    }
+    Ok(())
+}
+
+/// Every session's parent and directory. Archived sessions are read like any other: archiving
+/// hides a session in OpenCode's list, and the spend in it happened.
+fn read_sessions(conn: &Connection) -> rusqlite::Result<HashMap<String, Session>> {
+    let mut sessions = HashMap::new();
+    let Some(cols) = columns(conn, "session")? else {
+        return Ok(sessions);
+    };
+    let parent = or(&cols, "parent_id", "NULL");
+    let directory = or(&cols, "directory", "NULL");
+    let mut stmt = conn.prepare(&format!("SELECT id, {parent}, {directory} FROM session"))?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, String>(0)?,
             Session {
-                parent: r.get::<_, Option<String>>(1)?.filter(|p| !p.is_empty()),
-                directory: r.get::<_, Option<String>>(2)?,
-                archived: r.get::<_, Option<i64>>(3)?.is_some_and(|t| t > 0),
+                parent: text(r.get_ref(1)?).filter(|p| !p.is_empty()),
+                directory: text(r.get_ref(2)?),
             },
         ))
     })?;
@@ -149,59 +314,77 @@ fn read_messages(
         let (id, s) = row?;
         sessions.insert(id, s);
     }
-    let root = |start: &str| {
-        root_session(start, |id| {
-            sessions
-                .get(id)
-                .and_then(|s| s.parent.clone())
-                .filter(|p| sessions.contains_key(p))
-        })
+    Ok(sessions)
+}
+
+/// The creation and update time columns of a message table (an update time is what the
+/// cursor follows; without one every row is read each time, and keys keep that harmless).
+fn times(cols: &[String]) -> (&'static str, &'static str) {
+    let created = if cols.iter().any(|c| c == "time_created") {
+        "time_created"
+    } else {
+        "NULL"
     };
-    let mut newest = since;
-    // older databases have no part table: their messages simply have no tool uses or prompts
-    let mut parts_of = conn
-        .prepare("SELECT data FROM part WHERE message_id = ?1 ORDER BY id")
-        .ok();
-    let mut parts = |message: &str| db_parts(parts_of.as_mut(), message);
-    let mut stmt = conn.prepare(
-        "SELECT id, session_id, time_updated, data FROM message WHERE time_updated >= ?1",
-    )?;
-    let mut rows = stmt.query([since])?;
-    while let Some(r) = rows.next()? {
-        let id: String = r.get(0)?;
-        let session: String = r.get(1)?;
-        newest = newest.max(r.get::<_, Option<i64>>(2)?.unwrap_or(0));
-        let data: String = r.get(3)?;
-        let root_id = root(&session);
-        let Some(root_session) = sessions.get(&root_id) else {
-            continue;
-        };
-        if root_session.archived {
-            continue;
-        }
-        match serde_json::from_str::<MessageFile>(&data) {
-            Ok(m) => {
-                let directory = sessions.get(&session).and_then(|s| s.directory.as_deref());
-                if let Some(mut e) = message_event(&m, root_id.clone(), &id, directory) {
-                    // the key names the message's own session, as the file layout does
-                    e.key = format!("opencode:{session}:{id}");
-                    e.tools = parts(&id).tools;
-                    batch.events.push(e);
-                } else if m.is_user()
-                    && let (Some(ts), Some(text)) = (message_ms(&m), parts(&id).text)
-                {
-                    batch
-                        .prompts
-                        .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, &text));
-                }
-            }
-            Err(e) => batch.warnings.push(Warning::whole_file(
-                ProviderId::OpenCode,
-                file,
-                WarningKind::MalformedLine,
-                format!("message {id}: {e}"),
-            )),
-        }
+    let updated = if cols.iter().any(|c| c == "time_updated") {
+        "time_updated"
+    } else if created == "NULL" {
+        "0"
+    } else {
+        "time_created"
+    };
+    (created, updated)
+}
+
+/// A text value, whatever SQLite stored it as.
+fn text(v: ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Text(b) | ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
     }
-    Ok(newest)
+}
+
+/// The columns every message table shares: `id, session_id, created, updated, data`.
+struct Row {
+    id: String,
+    session: String,
+    created: Option<i64>,
+    data: String,
+}
+
+impl Row {
+    /// The row, raising `newest` to its update time; `None` for a row without an id, a
+    /// session or data.
+    fn of(r: &rusqlite::Row<'_>, newest: &mut i64) -> rusqlite::Result<Option<Row>> {
+        let updated = match r.get_ref(3)? {
+            ValueRef::Integer(t) => t,
+            _ => 0,
+        };
+        *newest = (*newest).max(updated);
+        let created = match r.get_ref(2)? {
+            ValueRef::Integer(t) if t > 0 => Some(t),
+            _ => None,
+        };
+        let (Some(id), Some(session), Some(data)) = (
+            text(r.get_ref(0)?),
+            text(r.get_ref(1)?),
+            text(r.get_ref(4)?),
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Row {
+            id,
+            session,
+            created,
+            data,
+        }))
+    }
+
+    fn malformed(&self, file: &Path, e: &serde_json::Error) -> Warning {
+        Warning::whole_file(
+            ProviderId::OpenCode,
+            file,
+            WarningKind::MalformedLine,
+            format!("message {}: {e}", self.id),
+        )
+    }
 }

@@ -12,6 +12,13 @@
 //! reported. The embedded `cost` is not used: calls are priced from the tables. A message
 //! without a model is priced as `gpt-5` and marked estimated.
 //!
+//! **Aborted and failed requests:** an assistant message whose `stopReason` is `aborted`
+//! (Esc, "Request was aborted") or `error` is what the agent keeps of a request that did not
+//! complete (`packages/ai/src/providers/*.ts` in pi-mono: the stream's catch sets
+//! `stopReason` and `errorMessage` on the partial message, usage as far as it got). It is
+//! not a call; tokens it reports (an aborted stream may have billed its input) still count,
+//! as supplementary usage. One with no tokens at all adds nothing.
+//!
 //! **Dedup key:** `pi:<session id>:<responseId, else entry id, else timestamp>`; the session id
 //! and `cwd` (the project) travel in the cursor state so appends resume mid-file.
 
@@ -110,6 +117,17 @@ fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
         return None;
     }
     let u = m.usage.0.as_ref()?;
+    let incomplete = matches!(m.stop_reason.get(), Some("aborted" | "error"));
+    let tokens = Tokens {
+        input: u.input.0,
+        output: u.output.0,
+        cache_read: u.cache_read.0,
+        cache_write_5m: u.cache_write.0,
+        ..Tokens::default()
+    };
+    if incomplete && tokens == Tokens::default() {
+        return None; // nothing was billed: nothing to count
+    }
     let ts = r.timestamp.get().and_then(parse_timestamp_ms)?;
     let id = m
         .response_id
@@ -120,6 +138,7 @@ fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
     Some(UsageEvent {
         openai_cache_semantics: m.provider.get().is_some_and(|p| p.contains("openai")),
         estimated: model.is_none(),
+        supplementary: incomplete,
         ..UsageEvent::new(
             ProviderId::Pi,
             format!("pi:{}:{id}", st.session),
@@ -127,13 +146,7 @@ fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
             model.unwrap_or("gpt-5").to_string(),
             st.session.clone(),
             st.cwd.clone(),
-            Tokens {
-                input: u.input.0,
-                output: u.output.0,
-                cache_read: u.cache_read.0,
-                cache_write_5m: u.cache_write.0,
-                ..Tokens::default()
-            },
+            tokens,
         )
     })
 }
@@ -164,6 +177,8 @@ struct Message<'a> {
     model: Str<'a>,
     #[serde(rename = "responseId", borrow)]
     response_id: Str<'a>,
+    #[serde(rename = "stopReason", borrow)]
+    stop_reason: Str<'a>,
     usage: Obj<PiUsage>,
 }
 

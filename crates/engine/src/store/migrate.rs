@@ -207,6 +207,20 @@ const STEPS: &[&str] = &[
     r"
     ALTER TABLE files ADD COLUMN tail INTEGER;
     ",
+    // v6: the readers of Gemini CLI (2), OpenCode (3), Pi (5) and Copilot CLI (6) now count
+    // what those tools' own sources say they write (tool-use prompt tokens, sub-agent chats,
+    // the session_message table, archived sessions, aborted requests, per-process shutdown
+    // legs). Their logs still on disk are read again: the calls they gave are dropped first
+    // (a message is no longer a call, a rollup changed its key), and the rollups rebuilt.
+    // Calls whose logs are gone stay as they were: history is never lost.
+    r"
+    DELETE FROM calls WHERE provider IN (2, 3, 5, 6)
+        AND owner_file IN (SELECT id FROM files WHERE present = 1);
+    UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0, tail = NULL,
+        malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0
+        WHERE provider IN (2, 3, 5, 6);
+    DELETE FROM meta WHERE key = 'price_version';
+    ",
 ];
 
 /// The schema version this build writes.
@@ -361,6 +375,60 @@ mod tests {
                 "calls_by_session"
             ]
         );
+    }
+
+    #[test]
+    fn v6_reads_the_changed_tools_again_and_keeps_history_whose_logs_are_gone() {
+        let mut conn = at(5);
+        conn.execute_batch(
+            "INSERT INTO models VALUES (1, 'm'); INSERT INTO projects VALUES (1, '/p');
+             INSERT INTO sessions VALUES (1, 1, 's');
+             INSERT INTO files (id, provider, path, dev, ino, size, mtime_ms, cursor, latest_ms,
+                 present, malformed) VALUES
+                 (1, 6, '/copilot/events.jsonl', 1, 2, 300, 4, 300, 5, 1, 2),
+                 (2, 6, '/copilot/gone.jsonl', 1, 3, 300, 4, 300, 5, 0, 0),
+                 (3, 0, '/claude/s.jsonl', 1, 4, 300, 4, 300, 5, 1, 0);
+             INSERT INTO meta VALUES ('price_version', 'x');",
+        )
+        .unwrap();
+        let call = "INSERT INTO calls (id, provider, key, ts_ms, day, model_id, session_id,
+            project_id, input, output, cache_read, cache_write_5m, cache_write_1h, reasoning,
+            web_search, flags, reported_cost, cost, cost_source, owner_latest, owner_mtime,
+            owner_file) VALUES (?1, ?2, ?3, 1, 739000, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, NULL, 1,
+            0, 5, 6, ?4)";
+        for (id, provider, key, file) in [
+            (1, 6, "copilot:a", 1),
+            (2, 6, "copilot:gone", 2),
+            (3, 0, "claude:a", 3),
+        ] {
+            conn.execute(call, rusqlite::params![id, provider, key, file])
+                .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let keys: Vec<String> = conn
+            .prepare("SELECT key FROM calls ORDER BY key")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(keys, ["claude:a", "copilot:gone"]);
+        let cursors: Vec<(i64, i64, i64)> = conn
+            .prepare("SELECT id, cursor, malformed FROM files ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(cursors, [(1, 0, 0), (2, 0, 0), (3, 300, 0)]);
+        let price: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'price_version'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        assert_eq!(price, None, "the rollups are rebuilt whole");
     }
 
     #[test]

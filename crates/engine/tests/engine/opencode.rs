@@ -223,12 +223,17 @@ fn the_sqlite_store_is_read_read_only_incrementally_with_children_rolled_up() {
                 "/home/dev/db-app".into()
             ),
             (
+                "opencode:s_old:m3".into(),
+                "s_old".into(),
+                "/home/dev/old".into()
+            ),
+            (
                 "opencode:s_root:m1".into(),
                 "s_root".into(),
                 "/home/dev/db-app".into()
             ),
         ],
-        "the archived session is skipped, the child rolls into its root"
+        "the child rolls into its root; an archived session's spend happened and counts"
     );
     // the writer keeps its connection open (WAL) and adds a message: only it is read
     insert(
@@ -240,12 +245,138 @@ fn the_sqlite_store_is_read_read_only_incrementally_with_children_rolled_up() {
     );
     let second = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!((second.files_read, second.inserted), (1, 1));
-    assert_eq!(crate::support::calls(&engine).len(), 3);
+    assert_eq!(crate::support::calls(&engine).len(), 4);
     // our reads never wrote to OpenCode's database
     let count: i64 = writer
         .query_row("SELECT count(*) FROM message", [], |r| r.get(0))
         .unwrap();
     assert_eq!(count, 4);
+}
+
+/// Issue 23, item 4: current OpenCode keeps messages in `session_message` (its
+/// `session.sql.ts`: `id, session_id, type, time_created, time_updated, data`, `data` being the
+/// message without `id` and `type`), and copies older `message` rows into it under the same
+/// id. Both are read; a message in both counts once; a user row is a prompt, not a call.
+#[test]
+fn issue_23_the_session_message_table_is_read_without_double_counting() {
+    let home = Home::new();
+    let writer = opencode_db(&home);
+    writer
+        .execute_batch(
+            "CREATE TABLE session_message (id TEXT PRIMARY KEY, session_id TEXT NOT NULL,
+                 type TEXT NOT NULL, time_created INTEGER NOT NULL, time_updated INTEGER NOT NULL,
+                 data TEXT NOT NULL);",
+        )
+        .unwrap();
+    let t = 1_777_629_600_000_i64;
+    // a legacy row, and its copy in the new table
+    insert(
+        &writer,
+        "msg_1",
+        "s_root",
+        t,
+        message("msg_1", "s_root", "claude-sonnet-4-5", "anthropic", t),
+    );
+    let v2 = |model: &str, at: i64, tokens: serde_json::Value| {
+        json!({"agent": "build", "model": {"id": model, "providerID": "anthropic", "variant": "default"},
+            "content": [{"type": "tool", "id": "call_1", "name": "bash",
+                "state": {"status": "completed", "input": {"command": "cargo test"}, "content": [],
+                          "structured": {}},
+                "time": {"created": at}}],
+            "finish": "stop", "cost": 0.01, "tokens": tokens,
+            "time": {"created": at, "completed": at + 900}})
+        .to_string()
+    };
+    let tokens =
+        json!({"input": 1200, "output": 300, "reasoning": 0, "cache": {"read": 5000, "write": 0}});
+    let add = |id: &str, kind: &str, at: i64, data: String| {
+        writer
+            .execute(
+                "INSERT INTO session_message (id, session_id, type, time_created, time_updated, data)
+                 VALUES (?1, 's_root', ?2, ?3, ?3, ?4)",
+                rusqlite::params![id, kind, at, data],
+            )
+            .unwrap();
+    };
+    add(
+        "msg_1",
+        "assistant",
+        t,
+        v2("claude-sonnet-4-5", t, tokens.clone()),
+    );
+    add(
+        "msg_2",
+        "user",
+        t + 5,
+        json!({"text": "now fix the flaky test", "time": {"created": t + 5}}).to_string(),
+    );
+    add(
+        "msg_3",
+        "assistant",
+        t + 10,
+        v2("claude-sonnet-4-5", t + 10, tokens),
+    );
+    let data = home.load();
+    let mut calls: Vec<(String, u64, u64)> = calls_of(&data, ProviderId::OpenCode)
+        .iter()
+        .map(|c| {
+            (
+                c.event.key.clone(),
+                c.event.tokens.input,
+                c.event.tokens.cache_read,
+            )
+        })
+        .collect();
+    calls.sort();
+    assert_eq!(
+        calls.len(),
+        2,
+        "msg_1 once, msg_3; the user row is no call: {calls:?}"
+    );
+    assert_eq!(calls[0].0, "opencode:s_root:msg_1");
+    assert_eq!(
+        calls[1],
+        ("opencode:s_root:msg_3".to_string(), 1200, 5000),
+        "tokens from the new row's data"
+    );
+    let tools: Vec<String> = calls_of(&data, ProviderId::OpenCode)
+        .iter()
+        .find(|c| c.event.key.ends_with("msg_3"))
+        .unwrap()
+        .event
+        .tools
+        .iter()
+        .map(|t| t.tool.clone())
+        .collect();
+    assert_eq!(tools, ["Bash"]);
+}
+
+/// Issue 23, item 5: an older database without `session.time_archived` (or `directory`) is
+/// read, not failed as a whole; a message whose JSON has no `time.created` takes its row's
+/// `time_created`.
+#[test]
+fn issue_23_an_older_opencode_schema_and_a_message_without_its_time_are_read() {
+    let home = Home::new();
+    let dir = home.path().join(".local/share/opencode");
+    std::fs::create_dir_all(&dir).unwrap();
+    let conn = rusqlite::Connection::open(dir.join("opencode.db")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE session (id TEXT PRIMARY KEY, parent_id TEXT, title TEXT);
+         CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT, time_created INTEGER,
+             time_updated INTEGER, data TEXT);
+         INSERT INTO session (id, parent_id) VALUES ('s1', NULL);",
+    )
+    .unwrap();
+    let t = 1_777_629_600_000_i64;
+    let mut m = message("m1", "s1", "claude-sonnet-4-5", "anthropic", t);
+    m.as_object_mut().unwrap().remove("time");
+    insert(&conn, "m1", "s1", t, m);
+    drop(conn);
+    let data = home.load();
+    assert!(data.errors.is_empty(), "{:?}", data.errors);
+    let calls = calls_of(&data, ProviderId::OpenCode);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].event.timestamp_ms, t, "the row's time");
 }
 
 const P: &str = ".local/share/opencode/storage/part";

@@ -122,3 +122,77 @@ fn pi_sessions_carry_their_header_and_resume_mid_file() {
         .unwrap();
     assert_eq!(priced.cost.unwrap().micros(), 3000 + 3000 + 150 + 375);
 }
+
+/// Issue 23, item 3: Pi keeps an aborted or failed request as an assistant message with
+/// `stopReason` `aborted` / `error` and an `errorMessage` (pi-mono's provider streams set them
+/// on the partial message). With no usage it adds nothing; with usage (an aborted stream may
+/// have billed its input) its tokens count but it is not a call.
+#[test]
+fn issue_23_aborted_and_failed_pi_requests_are_not_calls() {
+    let home = Home::new();
+    let assistant = |id: &str, stop: &str, input: u64, output: u64, extra: serde_json::Value| {
+        let mut m = json!({"role": "assistant", "api": "anthropic-messages",
+            "provider": "anthropic", "model": "claude-sonnet-4-5", "content": [],
+            "usage": {"input": input, "output": output, "cacheRead": 0, "cacheWrite": 0,
+                      "totalTokens": input + output,
+                      "cost": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0, "total": 0}},
+            "stopReason": stop, "timestamp": 1_776_160_830_000_u64});
+        m.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"type": "message", "id": id, "parentId": null,
+               "timestamp": "2026-04-14T10:00:30.000Z", "message": m})
+        .to_string()
+    };
+    home.write(
+        ".pi/agent/sessions/--home-dev-app--/s.jsonl",
+        &[
+            json!({"type": "session", "version": 3, "id": "sess-002",
+                   "timestamp": "2026-04-14T10:00:00.000Z", "cwd": "/home/dev/app"})
+            .to_string(),
+            assistant("a1", "stop", 1000, 200, json!({"responseId": "r1"})),
+            assistant(
+                "a2",
+                "aborted",
+                0,
+                0,
+                json!({"errorMessage": "Request was aborted"}),
+            ),
+            assistant(
+                "a3",
+                "error",
+                0,
+                0,
+                json!({"errorMessage": "An unknown error occurred"}),
+            ),
+            assistant(
+                "a4",
+                "aborted",
+                3000,
+                0,
+                json!({"errorMessage": "Request was aborted"}),
+            ),
+        ],
+    );
+    let data = home.load();
+    let calls = crate::support::calls_of(&data, ProviderId::Pi);
+    let got: Vec<(&str, bool, u64)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.event.key.as_str(),
+                c.event.supplementary,
+                c.event.tokens.input,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("pi:sess-002:a4", true, 3000),
+            ("pi:sess-002:r1", false, 1000)
+        ],
+        "the empty aborted and failed requests add nothing; the one that billed input is \
+         tokens, not a call"
+    );
+}

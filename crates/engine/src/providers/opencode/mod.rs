@@ -43,7 +43,9 @@ use crate::model::{ProviderId, ToolUse, UsageEvent};
 use crate::paths::Paths;
 mod parse;
 
-pub(crate) use parse::{MessageFile, Part, message_event, message_ms};
+pub(crate) use parse::{
+    MessageFile, Part, SessionMessageData, message_event, message_ms, session_message_event,
+};
 
 /// The OpenCode provider.
 #[derive(Debug, Default)]
@@ -227,7 +229,7 @@ fn event(m: &MessageFile<'_>, file: &Path) -> Option<UsageEvent> {
         m.id.non_empty()
             .map(str::to_string)
             .or_else(|| file.file_stem().map(|n| n.to_string_lossy().into_owned()))?;
-    message_event(m, session, &id, None)
+    message_event(m, session, &id, None, None)
 }
 
 /// What a message's parts add: its tool uses, and (for a user message) its prompt text.
