@@ -34,11 +34,13 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     opts.progress = Some(progress_reporter(app.clone()));
     let handle = app.clone();
     let mut before = BudgetSpend::new();
+    let mut tips = TipsCache::default();
     let started = watch::spawn(engine, opts, move |engine, event| {
         let state = handle.state::<AppState>();
         match event {
             WatchEvent::Synced(report) => match engine.snapshot_data(tz, report) {
-                Ok(data) => {
+                Ok(mut data) => {
+                    data.tips = tips.get(engine, tz, &state.settings().providers, state.now());
                     state.set_data(data);
                     publish(&handle);
                     check_alerts(&handle, engine, tz, &mut before);
@@ -56,6 +58,35 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             app.state::<AppState>().set_failed(e.to_string());
             publish(app);
         }
+    }
+}
+
+/// The Tips card, recomputed at most every [`TipsCache::EVERY`]: `optimize` reads a month of
+/// calls and the tools' configuration, too much to repeat after every burst of writes.
+#[derive(Default)]
+struct TipsCache {
+    at: Option<Instant>,
+    tips: Option<burnbar_engine::optimize::Tips>,
+}
+
+impl TipsCache {
+    const EVERY: Duration = Duration::from_secs(15 * 60);
+
+    fn get(
+        &mut self,
+        engine: &Engine,
+        tz: Tz,
+        providers: &[burnbar_engine::ProviderId],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<burnbar_engine::optimize::Tips> {
+        if self.at.is_none_or(|t| t.elapsed() >= Self::EVERY) {
+            match engine.tips(tz, providers, now) {
+                Ok(t) => self.tips = Some(t),
+                Err(e) => tracing::warn!("tips: {e}"),
+            }
+            self.at = Some(Instant::now());
+        }
+        self.tips.clone()
     }
 }
 

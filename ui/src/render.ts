@@ -169,6 +169,8 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
   if (r.projects.length > 0) root.append(projects(s));
   if (r.models.length > 0) root.append(models(s));
   if (r.activities.length > 0) root.append(activities(s));
+  const card = tips(s);
+  if (card) root.append(card);
   root.append(footer(s, model));
   return root;
 }
@@ -298,6 +300,30 @@ function activities(s: Snapshot): HTMLElement {
     ));
   }
   return h("section", { "aria-label": "By activity" }, h("h2", {}, "Activities"), list);
+}
+
+/** The Tips card: the grade and the three most urgent findings of `burnbar optimize`. */
+function tips(s: Snapshot): HTMLElement | null {
+  const t = s.tips;
+  if (!t || t.findingCount === 0) return null;
+  const list = h("ol", { class: "rows tips", "aria-label": "Top findings" });
+  for (const f of t.top) {
+    list.append(h("li", { "data-severity": f.severity },
+      h("div", { class: "row" },
+        h("span", { class: "name" }, f.title),
+        f.estimatedSavingsUSD > 0 ? h("span", { class: "value" }, `~${money(f.estimatedSavingsUSD, s.display)}`) : null,
+      ),
+    ));
+  }
+  const more = t.findingCount - t.top.length;
+  return h("section", { "aria-label": "Tips", "data-testid": "tips" },
+    h("h2", {}, `Tips · grade ${t.grade}`),
+    list,
+    h("p", { class: "muted" },
+      more > 0 ? `${plural(more, "more finding")} and every fix: ` : "Every fix: ",
+      h("code", {}, "burnbar optimize"),
+    ),
+  );
 }
 
 function emptyState(s: Snapshot): HTMLElement {

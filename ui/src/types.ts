@@ -90,6 +90,18 @@ export interface Snapshot {
   display: Display;
   budgets: BudgetStatus[];
   report: Report;
+  /** The Tips card: `burnbar optimize` over the last 30 days (absent while not computed). */
+  tips?: Tips | null;
+}
+
+export type Severity = "high" | "medium" | "low";
+
+export interface Tips {
+  grade: string;
+  score: number;
+  potentialSavingsUSD: number;
+  findingCount: number;
+  top: { id: string; title: string; severity: Severity; estimatedSavingsUSD: number }[];
 }
 
 export type Status =

@@ -107,6 +107,28 @@ test("unpriced model: a warning names it and the total is marked as a lower boun
   assert.match(await page.locator("footer").innerText(), /2 lines skipped/);
 });
 
+test("tips: the grade and the three most urgent findings with their savings", async () => {
+  const page = await open(browser, { snapshots: { today: typical }, settings });
+  const card = page.getByTestId("tips");
+  await card.waitFor();
+  const t = typical.tips;
+  assert.ok(t && t.findingCount > 3, "the fixture has more findings than the card shows");
+  assert.equal(await card.getByRole("heading").textContent(), `Tips · grade ${t.grade}`);
+  const items = card.getByRole("listitem");
+  assert.equal(await items.count(), 3);
+  assert.match(await items.first().innerText(), new RegExp(t.top[0].title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  assert.match(await card.innerText(), new RegExp(`${t.findingCount - 3} more finding`));
+  assert.match(await card.innerText(), /burnbar optimize/);
+});
+
+test("tips: no card without findings", async () => {
+  const snap = structuredClone(typical);
+  snap.tips = { grade: "A", score: 100, potentialSavingsUSD: 0, findingCount: 0, top: [] };
+  const page = await open(browser, { snapshots: { today: snap }, settings });
+  await page.getByTestId("spend").waitFor();
+  assert.equal(await page.getByTestId("tips").count(), 0);
+});
+
 test("index fallback: the popover says the index is unavailable and why", async () => {
   const snap = structuredClone(typical);
   snap.report.diagnostics.indexFallback = { path: "/home/you/.local/share/burnbar/usage.sqlite", reason: "the disk is full" };

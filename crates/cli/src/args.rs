@@ -37,6 +37,7 @@ impl Cli {
         Some(match &self.command {
             Some(Command::Report(a)) => &a.common,
             Some(Command::Compare(a)) => &a.common,
+            Some(Command::Optimize(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
             Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
             Some(Command::Budget(b)) => return b.common(),
@@ -54,6 +55,10 @@ pub enum Command {
     /// Models side by side: one-shot rate, retries, self-correction, cost per call and per
     /// edit turn, output per call, cache hit, one-shot per activity (default period: all).
     Compare(CompareArgs),
+    /// What to change: ranked findings (re-reads, idle MCP servers, long instructions, cache
+    /// expiry, model choice, ...) with their savings, an A-F grade and a fix for each
+    /// (default period: 30days).
+    Optimize(OptimizeArgs),
     /// Keep the index current as the tools write, printing one JSON line with today's
     /// figures each time they change (for status bars; Ctrl-C stops).
     Watch(Common),
@@ -143,6 +148,20 @@ pub struct CompareArgs {
     /// How many models to compare when none are named.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub top: usize,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  burnbar optimize                       the last 30 days, all tools\n  \
+burnbar optimize --provider claude-code --period week\n  \
+burnbar optimize --format json | jq '.findings[] | {id, estimatedSavingsUSD}'"
+)]
+pub struct OptimizeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

@@ -267,6 +267,7 @@ impl Engine {
             tz,
             display: crate::snapshot::Display::default(),
             budgets: Vec::new(),
+            tips: None,
         })
     }
 
@@ -335,6 +336,49 @@ impl Engine {
     ) -> Result<crate::compare::Comparison> {
         let slices = self.slices(filter.range, filter.tz)?;
         crate::compare::compare(&slices, filter, span, asked, top)
+    }
+
+    /// What to change, from the calls and slices `filter` keeps and the tools'
+    /// configuration (read-only; sync with `filter.tz` first).
+    pub fn optimize(
+        &self,
+        filter: &Filter,
+        span: Span,
+        now: DateTime<Utc>,
+    ) -> Result<crate::optimize::Optimization> {
+        let slices = self.slices(filter.range, filter.tz)?;
+        let (from, to) = filter.range.day_numbers();
+        let calls = store::calls_in_days(self.store.conn(), from, to)?;
+        let input = crate::optimize::input(
+            calls,
+            slices,
+            filter,
+            &self.pricer,
+            &self.paths,
+            now.timestamp_millis(),
+        );
+        Ok(crate::optimize::optimize(&input, span))
+    }
+
+    /// The Tips card as of `now`: [`Engine::optimize`] over the last 30 days (days in `tz`,
+    /// sync with it first) for `providers` (empty: all).
+    pub fn tips(
+        &self,
+        tz: Tz,
+        providers: &[ProviderId],
+        now: DateTime<Utc>,
+    ) -> Result<crate::optimize::Tips> {
+        let today = now.with_timezone(&tz).date_naive();
+        let span = Span::of_period(crate::time::Period::ThirtyDays, today);
+        let filter = Filter {
+            range: span.range,
+            tz,
+            providers: providers.to_vec(),
+            projects: Vec::new(),
+        };
+        Ok(crate::optimize::Tips::of(
+            &self.optimize(&filter, span, now)?,
+        ))
     }
 
     /// The index's tool rollup for `range` (days in the zone of the last sync).

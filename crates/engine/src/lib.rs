@@ -51,6 +51,7 @@ pub mod ingest;
 pub mod lenient;
 pub mod merge;
 pub mod model;
+pub mod optimize;
 pub mod paths;
 pub mod pricing;
 pub mod project;

@@ -63,6 +63,13 @@ impl Add for Usd {
     }
 }
 
+impl std::ops::Sub for Usd {
+    type Output = Usd;
+    fn sub(self, rhs: Usd) -> Usd {
+        Usd(self.0.saturating_sub(rhs.0))
+    }
+}
+
 impl AddAssign for Usd {
     fn add_assign(&mut self, rhs: Usd) {
         self.0 = self.0.saturating_add(rhs.0);

@@ -58,6 +58,8 @@ pub struct SnapshotData {
     pub display: Display,
     /// The budgets to report on.
     pub budgets: Vec<Budget>,
+    /// The Tips card (`optimize` over the last 30 days), when it was computed.
+    pub tips: Option<crate::optimize::Tips>,
 }
 
 /// Today's headline over every provider: the tray title and tooltip.
@@ -138,6 +140,8 @@ pub struct Snapshot {
     pub budgets: Vec<BudgetStatus>,
     /// The report for the view.
     pub report: Report,
+    /// The Tips card: the grade and the most urgent findings of the last 30 days (all tools).
+    pub tips: Option<crate::optimize::Tips>,
 }
 
 impl SnapshotData {
@@ -210,6 +214,7 @@ impl SnapshotData {
                 .map(|b| budget::status(b, &self.slices, now, self.tz))
                 .collect(),
             report,
+            tips: self.tips.clone(),
         }
     }
 }

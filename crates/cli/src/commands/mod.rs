@@ -3,6 +3,7 @@
 mod budget;
 mod compare;
 mod export;
+mod optimize;
 mod report;
 mod reprice;
 mod snapshot;
@@ -31,6 +32,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Compare(args)) => {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::All)?;
             let r = indexed(&mut ctx, verbose, |ctx, _| compare::run(&args, ctx));
+            (ctx, r)
+        }
+        Some(Command::Optimize(args)) => {
+            let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
+            let r = indexed(&mut ctx, verbose, |ctx, _| optimize::run(&args, ctx));
             (ctx, r)
         }
         Some(Command::Watch(common)) => {

@@ -30,6 +30,11 @@ pub fn run(common: &Common, ctx: &Setup, sync: &SyncReport) -> Result<()> {
         currency: settings.currency.clone(),
         usd_rate: settings.usd_rate,
     };
+    // the Tips card, as the tray computes it: the settings' tools, the last 30 days
+    data.tips = Some(
+        ctx.engine
+            .tips(ctx.filter.tz, &settings.providers, ctx.clock.now())?,
+    );
     let snapshot = data.snapshot(View { period, provider }, ctx.clock.now());
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &snapshot)?;

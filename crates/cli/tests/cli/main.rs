@@ -8,6 +8,7 @@ mod budget;
 mod compare;
 mod hostile;
 mod index;
+mod optimize;
 mod ui_fixtures;
 
 use std::path::Path;

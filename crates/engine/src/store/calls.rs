@@ -309,6 +309,24 @@ pub fn all_calls(conn: &Connection) -> rusqlite::Result<Vec<CallRow>> {
         .collect()
 }
 
+/// The stored calls on days `from..=to` (day numbers in the index's zone), by session and
+/// time: what the detectors of `optimize` read.
+pub fn calls_in_days(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<CallRow>> {
+    let mut names = Interner::default();
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT_CALL} WHERE day BETWEEN ?1 AND ?2 ORDER BY session_id, ts_ms, id"
+    ))?;
+    let rows: Vec<(CallRow, [i64; 3])> = stmt
+        .query_map([from, to], call_row)?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(mut row, ids)| {
+            names.resolve(conn, &mut row.event, ids)?;
+            Ok(row)
+        })
+        .collect()
+}
+
 impl<'a> Writer<'a> {
     /// A writer on `conn` (inside the caller's transaction).
     pub fn new(

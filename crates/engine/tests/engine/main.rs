@@ -23,6 +23,7 @@ mod cursor;
 mod gemini;
 mod hostile;
 mod opencode;
+mod optimize;
 mod pricing;
 mod properties;
 mod qwen_pi;

@@ -1,0 +1,97 @@
+//! `burnbar optimize` (issue 18): the JSON contract scripts rely on, and the text report.
+
+use burnbar_test_support::repo;
+
+use crate::isolated;
+
+fn optimize(format: &str) -> std::process::Output {
+    let home = repo().join("tests/fixtures/corpus/seed8-kolkata");
+    let data = tempfile::tempdir().unwrap();
+    isolated(&home, data.path())
+        .args([
+            "optimize",
+            "--format",
+            format,
+            "--period",
+            "all",
+            "--offline",
+        ])
+        .arg("--prices")
+        .arg(home.join("litellm-prices.json"))
+        .args(["--now", "2026-11-20T12:00:00Z"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn optimize_json_has_the_documented_keys() {
+    let out = optimize("json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["summary"];
+    for key in [
+        "healthScore",
+        "healthGrade",
+        "findingCount",
+        "periodCostUSD",
+        "potentialSavingsUSD",
+        "potentialSavingsPercent",
+    ] {
+        assert!(!s[key].is_null(), "summary.{key} in {s}");
+    }
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(s["findingCount"].as_u64(), Some(findings.len() as u64));
+    assert!(!findings.is_empty(), "the corpus has something to fix");
+    for f in findings {
+        for key in [
+            "id",
+            "title",
+            "explanation",
+            "severity",
+            "basis",
+            "tokensSaved",
+            "estimatedSavingsUSD",
+            "evidence",
+        ] {
+            assert!(!f[key].is_null(), "{key} in {f}");
+        }
+        assert!(["measured", "modelled"].contains(&f["basis"].as_str().unwrap()));
+        assert!(["high", "medium", "low"].contains(&f["severity"].as_str().unwrap()));
+        let fix = &f["fix"];
+        assert!(["paste", "command", "file-content"].contains(&fix["type"].as_str().unwrap()));
+        assert!(!fix["label"].as_str().unwrap().is_empty());
+        assert!(!fix["text"].as_str().unwrap().is_empty());
+    }
+    let savings = s["potentialSavingsUSD"].as_f64().unwrap();
+    let spent = s["periodCostUSD"].as_f64().unwrap();
+    assert!(
+        savings <= spent,
+        "savings {savings} never exceed the spend {spent}"
+    );
+    let grade = s["healthGrade"].as_str().unwrap();
+    assert!(["A", "B", "C", "D", "F"].contains(&grade));
+}
+
+#[test]
+fn optimize_text_leads_with_the_grade_and_gives_every_fix() {
+    let out = optimize("text");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Burnbar optimize: All time\n"), "{text}");
+    assert!(text.contains("Grade "), "{text}");
+    let json = optimize("json");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    for f in v["findings"].as_array().unwrap() {
+        let id = f["id"].as_str().unwrap();
+        assert!(text.contains(id), "{id} in the text");
+        assert!(text.contains(f["fix"]["text"].as_str().unwrap().lines().next().unwrap()));
+    }
+}
