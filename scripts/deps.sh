@@ -16,7 +16,7 @@ headless=(xvfb xauth dbus-daemon dbus-bin imagemagick)
 case "$what" in
   build|run) ;;
   headless) packages+=("${headless[@]}") ;;
-  test) packages+=("${headless[@]}" python3 python3-dbus-next x11-utils xdotool chromium) ;;
+  test) packages+=("${headless[@]}" python3 python3-dbus-next x11-utils xdotool chromium git) ;;
   *) echo "usage: scripts/deps.sh build|run|headless|test" >&2; exit 2 ;;
 esac
 

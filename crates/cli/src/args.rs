@@ -38,6 +38,7 @@ impl Cli {
             Some(Command::Report(a)) => &a.common,
             Some(Command::Compare(a)) => &a.common,
             Some(Command::Optimize(a)) => &a.common,
+            Some(Command::Yield(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
             Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
             Some(Command::Budget(b)) => return b.common(),
@@ -59,6 +60,10 @@ pub enum Command {
     /// expiry, model choice, ...) with their savings, an A-F grade and a fix for each
     /// (default period: 30days).
     Optimize(OptimizeArgs),
+    /// How much of the spend shipped: each session's commits (read from its git repository),
+    /// its cost labelled productive, reverted, abandoned, ambiguous or no repository
+    /// (default period: week).
+    Yield(YieldArgs),
     /// Keep the index current as the tools write, printing one JSON line with today's
     /// figures each time they change (for status bars; Ctrl-C stops).
     Watch(Common),
@@ -162,6 +167,22 @@ burnbar optimize --provider claude-code --period week\n  \
 burnbar optimize --format json | jq '.findings[] | {id, estimatedSavingsUSD}'"
 )]
 pub struct OptimizeArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "A commit counts for a session when it was authored during the session (from its \
+first call to an hour after its last) and touches a file the session edited; the main branch is \
+origin/HEAD, else main, else master. Repositories are only read.\n\nExamples:\n  \
+burnbar yield                          this week\n  \
+burnbar yield --period 30days --project api --format json"
+)]
+pub struct YieldArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

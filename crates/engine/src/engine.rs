@@ -360,6 +360,15 @@ impl Engine {
         Ok(crate::optimize::optimize(&input, span))
     }
 
+    /// How much of the spend `filter` keeps shipped: each session's commits, read from its
+    /// repository (read-only; sync with `filter.tz` first).
+    pub fn yields(&self, filter: &Filter, span: Span) -> Result<crate::yields::Yield> {
+        let (from, to) = filter.range.day_numbers();
+        let calls =
+            crate::optimize::keep_calls(store::calls_in_days(self.store.conn(), from, to)?, filter);
+        Ok(crate::yields::build(&calls, span))
+    }
+
     /// The Tips card as of `now`: [`Engine::optimize`] over the last 30 days (days in `tz`,
     /// sync with it first) for `providers` (empty: all).
     pub fn tips(

@@ -64,6 +64,7 @@ pub mod store;
 pub mod time;
 pub mod untrusted;
 pub mod watch;
+pub mod yields;
 
 pub use aggregate::{Call, Filter, Totals};
 pub use budget::{Budget, BudgetPeriod, BudgetStatus, Crossing, Runaway};

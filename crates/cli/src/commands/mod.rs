@@ -8,6 +8,7 @@ mod report;
 mod reprice;
 mod snapshot;
 mod watch;
+mod yields;
 
 use std::time::Instant;
 
@@ -37,6 +38,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Optimize(args)) => {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
             let r = indexed(&mut ctx, verbose, |ctx, _| optimize::run(&args, ctx));
+            (ctx, r)
+        }
+        Some(Command::Yield(args)) => {
+            let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::Week)?;
+            let r = indexed(&mut ctx, verbose, |ctx, _| yields::run(&args, ctx));
             (ctx, r)
         }
         Some(Command::Watch(common)) => {

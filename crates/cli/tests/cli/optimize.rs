@@ -95,3 +95,29 @@ fn optimize_text_leads_with_the_grade_and_gives_every_fix() {
         assert!(text.contains(f["fix"]["text"].as_str().unwrap().lines().next().unwrap()));
     }
 }
+
+/// `burnbar yield --format json`: the documented keys, on a home whose projects are not
+/// repositories (every session `noRepository`, none lost).
+#[test]
+fn yield_json_has_the_documented_keys() {
+    let home = repo().join("tests/fixtures/corpus/seed8-kolkata");
+    let data = tempfile::tempdir().unwrap();
+    let out = isolated(&home, data.path())
+        .args(["yield", "--format", "json", "--period", "all", "--offline"])
+        .arg("--prices")
+        .arg(home.join("litellm-prices.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["methodology"], "file-overlap-then-timestamp-window");
+    let o = &v["overall"];
+    let mut sessions = 0;
+    for key in ["productive", "reverted", "abandoned", "ambiguous", "noRepository"] {
+        assert!(o[key]["cost"].is_number(), "overall.{key}.cost in {o}");
+        sessions += o[key]["sessions"].as_u64().unwrap();
+    }
+    assert!(sessions > 0);
+    assert_eq!(o["noRepository"]["sessions"].as_u64(), Some(sessions));
+    assert!(v["projects"].as_array().is_some_and(|p| !p.is_empty()));
+}

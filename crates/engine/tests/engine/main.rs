@@ -32,3 +32,4 @@ mod store;
 mod support;
 mod turns;
 mod watch;
+mod yields;
