@@ -271,11 +271,6 @@ fn commits_for(
         .map(|(i, _)| sessions[*i].window().0)
         .min()
         .unwrap_or(0);
-    let end = members
-        .iter()
-        .map(|(i, _)| sessions[*i].window().1)
-        .max()
-        .unwrap_or(0);
     let repo = gix::open(common).map_err(|e| err(&e))?;
     let cutoff = start.div_euclid(1000) - 1;
     let tips = tips(&repo);
@@ -317,7 +312,11 @@ fn commits_for(
             continue;
         };
         let parents: Vec<gix::ObjectId> = commit.parent_ids().map(gix::Id::detach).collect();
-        if author_ms < start || author_ms > end || parents.len() > 1 {
+        let in_a_window = members.iter().any(|(i, _)| {
+            let (from, to) = sessions[*i].window();
+            (from..=to).contains(&author_ms)
+        });
+        if !in_a_window || parents.len() > 1 {
             continue; // outside every window, or a merge (its work is its parents')
         }
         let (files, lines) = changes(&repo, &commit, parents.first(), &mut cache);

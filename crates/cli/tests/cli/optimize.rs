@@ -108,12 +108,22 @@ fn yield_json_has_the_documented_keys() {
         .arg(home.join("litellm-prices.json"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["methodology"], "file-overlap-then-timestamp-window");
     let o = &v["overall"];
     let mut sessions = 0;
-    for key in ["productive", "reverted", "abandoned", "ambiguous", "noRepository"] {
+    for key in [
+        "productive",
+        "reverted",
+        "abandoned",
+        "ambiguous",
+        "noRepository",
+    ] {
         assert!(o[key]["cost"].is_number(), "overall.{key}.cost in {o}");
         sessions += o[key]["sessions"].as_u64().unwrap();
     }
