@@ -456,11 +456,50 @@ pub struct ToolUse {
     /// A skill's name or a sub-agent's type.
     #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For shell tools: the command delivers work (`git commit`, `git push`, `gh pr
+    /// create|merge`).
+    #[serde(rename = "v", default, skip_serializing_if = "std::ops::Not::not")]
+    pub delivers: bool,
+    /// For file tools: the path is generated or vendored (`node_modules`, `dist`, `build`,
+    /// `.git`, caches, virtualenvs), never worth reading.
+    #[serde(rename = "g", default, skip_serializing_if = "std::ops::Not::not")]
+    pub generated: bool,
+}
+
+/// Path parts of generated and vendored files (`build-folder-reads`).
+const GENERATED_PARTS: &[&str] = &[
+    "/node_modules/",
+    "/.git/",
+    "/dist/",
+    "/build/",
+    "/__pycache__/",
+    "/.next/",
+    "/.nuxt/",
+    "/.output/",
+    "/coverage/",
+    "/.cache/",
+    "/.venv/",
+    "/venv/",
+    "/.svn/",
+    "/.hg/",
+    "/target/debug/",
+    "/target/release/",
+];
+
+/// True for a path in a generated or vendored directory.
+pub fn is_generated_path(path: &str) -> bool {
+    let p = path.replace('\\', "/");
+    let p = if p.starts_with('/') {
+        p
+    } else {
+        format!("/{p}")
+    };
+    GENERATED_PARTS.iter().any(|part| p.contains(part)) || p.ends_with(".tsbuildinfo")
 }
 
 /// The characters the index's tool-use codec (`store::codec`) uses as separators: replaced
 /// in every name a [`ToolUse`] is made with, so a stored list always reads back the same.
-const TOOL_MARKS: &[char] = &['#', '@', '$', '!', '=', '\n', ','];
+const TOOL_MARKS: &[char] = &['#', '@', '$', '!', '^', '%', '=', '\n', ','];
 
 fn clean(s: &str) -> String {
     s.chars()
@@ -492,6 +531,7 @@ impl ToolUse {
     pub fn on_file(id: &str, tool: &str, path: &str) -> ToolUse {
         ToolUse {
             file: Some(fnv32(path)),
+            generated: is_generated_path(path),
             ..ToolUse::named(id, tool)
         }
     }
@@ -504,6 +544,7 @@ impl ToolUse {
                 .map(|p| clean(p))
                 .collect(),
             read_only: crate::classify::shell::is_read_shaped(command),
+            delivers: crate::classify::shell::delivers(command),
             ..ToolUse::named(id, tool)
         }
     }

@@ -31,6 +31,30 @@ const PREFIXES: &[&str] = &[
     "sudo", "doas", "npx", "bunx", "time", "nice", "nohup", "stdbuf", "rtk",
 ];
 
+/// True when a command line delivers work: `git commit`, `git push`, `gh pr create`, `gh pr
+/// merge`, in any segment, and not as a dry run. (The raw command is tested here, at read
+/// time; only this yes/no is kept.)
+pub fn delivers(command: &str) -> bool {
+    segments(command).iter().any(|s| {
+        let Some((p, rest)) = program(s) else {
+            return false;
+        };
+        let args: Vec<&str> = rest
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !a.starts_with('-') || *a == "--dry-run" || *a == "-n")
+            .collect();
+        let dry = rest.iter().any(|a| {
+            a == "--dry-run" || (p == "git" && a == "-n" && args.first() == Some(&"push"))
+        });
+        !dry && match (p.as_str(), args.as_slice()) {
+            ("git", [sub, ..]) => matches!(*sub, "commit" | "push"),
+            ("gh", ["pr", action, ..]) => matches!(*action, "create" | "merge"),
+            _ => false,
+        }
+    })
+}
+
 /// The programs a command line runs, in order (`cd`, `true` and `false` left out).
 /// `ls -la | grep x && cd a && npm test` -> `[ls, grep, npm]`.
 pub fn programs(command: &str) -> Vec<String> {
@@ -163,6 +187,36 @@ fn blank_quotes(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod delivery_tests {
+    use super::delivers;
+
+    #[test]
+    fn delivery_is_the_raw_command_not_the_program_name() {
+        for cmd in [
+            "git commit -m 'fix'",
+            "cargo test && git commit -am wip",
+            "git push origin main",
+            "gh pr create --fill",
+            "gh pr merge 12 --squash",
+            "GIT_AUTHOR_NAME=x git commit -m y",
+        ] {
+            assert!(delivers(cmd), "{cmd}");
+        }
+        for cmd in [
+            "git status",
+            "git log --oneline",
+            "git push --dry-run",
+            "git commit --dry-run",
+            "gh pr view 12",
+            "echo 'git commit'",
+            "ls",
+        ] {
+            assert!(!delivers(cmd), "{cmd}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -17,17 +17,18 @@ const CACHE_TTL_MS: i64 = 5 * 60 * 1000;
 const LONG_CACHE_TTL_MS: i64 = 60 * 60 * 1000;
 
 pub(super) fn all(input: &Input<'_>) -> Vec<Finding> {
-    // the session-level detectors do not count a session twice: outliers leave out the
-    // sessions already named as context-heavy
-    let context_heavy = context_heavy_sessions(input);
-    let heavy_sessions: Vec<String> = context_heavy
-        .as_ref()
-        .map(|f| f.evidence.sessions.clone())
-        .unwrap_or_default();
+    let low_worth = low_worth_sessions(input);
+    // the session-level detectors do not count a session twice: in the order low-worth,
+    // context-heavy, outliers, each leaves out the sessions named before
+    let context_heavy = context_heavy_sessions(input, &named_before(low_worth.as_ref()));
+    let mut heavy_sessions = named_before(low_worth.as_ref());
+    heavy_sessions.extend(named_before(context_heavy.as_ref()));
     [
+        build_folder_reads(input),
         redundant_rereads(input),
         read_edit_ratio(input),
         warmup_heavy(input),
+        low_worth,
         context_heavy,
         cost_outliers(input, &heavy_sessions),
         model_overkill(input),
@@ -36,6 +37,11 @@ pub(super) fn all(input: &Input<'_>) -> Vec<Finding> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// The sessions a finding named.
+fn named_before(f: Option<&Finding>) -> Vec<String> {
+    f.map(|f| f.evidence.sessions.clone()).unwrap_or_default()
 }
 
 fn is(set: &[&str], t: &ToolUse) -> bool {
@@ -90,6 +96,142 @@ fn severity_by(n: u64, high: u64, medium: u64) -> Severity {
     } else {
         Severity::Low
     }
+}
+
+/// `build-folder-reads`: files read from generated or vendored directories (`node_modules`,
+/// `dist`, `build`, `.git`, caches, virtualenvs), 3 or more in the period: never the source
+/// of truth, often large.
+fn build_folder_reads(input: &Input<'_>) -> Option<Finding> {
+    let reads: Vec<(&CallRow, u64)> = input
+        .calls
+        .iter()
+        .flat_map(|c| {
+            c.event
+                .tools
+                .iter()
+                .filter(|t| t.generated && is_file_read(t))
+                .map(move |_| (c, TOKENS_PER_READ))
+        })
+        .collect();
+    let n = reads.len() as u64;
+    if n < 3 {
+        return None;
+    }
+    let savings = as_cache_writes(input, reads.iter().copied());
+    let sessions: std::collections::BTreeSet<&str> = reads
+        .iter()
+        .map(|(c, _)| c.event.session_id.as_str())
+        .collect();
+    Some(Finding {
+        id: "build-folder-reads",
+        title: format!("{n} reads of generated or vendored files"),
+        explanation: "Files under node_modules, dist, build, .git, caches or virtualenvs were \
+                      read into the context. They are output or third-party code: the source \
+                      says the same in fewer tokens."
+            .into(),
+        severity: severity_by(n, 20, 5),
+        basis: Basis::Modelled,
+        class: Class::Fix,
+        tokens_saved: n * TOKENS_PER_READ,
+        estimated_savings_usd: usd(savings),
+        evidence: Evidence {
+            counts: [("reads", n), ("sessions", sessions.len() as u64)].into(),
+            sessions: sessions.into_iter().take(10).map(str::to_string).collect(),
+            items: Vec::new(),
+        },
+        fix: Fix {
+            kind: "paste",
+            label: "A rule for CLAUDE.md / AGENTS.md".into(),
+            text: "Never read files under node_modules, dist, build, target, .git, coverage, \
+                   caches or virtualenvs; read the source instead."
+                .into(),
+            destination: Some("CLAUDE.md".into()),
+        },
+    })
+}
+
+/// `low-worth-sessions`: sessions that cost $2 or more, delivered nothing (no `git commit`,
+/// `git push`, `gh pr create|merge` among their commands) and either edited nothing (at $3 or
+/// more) or kept retrying (3 retries, or 2 with no edit landing first time).
+fn low_worth_sessions(input: &Input<'_>) -> Option<Finding> {
+    // turn outcomes per session, from the slices
+    let mut turns: BTreeMap<(crate::model::ProviderId, &str), crate::aggregate::TurnStats> =
+        BTreeMap::new();
+    for s in &input.slices {
+        turns
+            .entry((s.provider, s.session.as_str()))
+            .or_default()
+            .merge(&s.totals.turns);
+    }
+    let mut found: Vec<(String, u64, Usd)> = Vec::new();
+    for ((provider, id), calls) in input.sessions() {
+        let s = session_sums(input, &calls);
+        let cost = s.cost.as_f64();
+        let delivered = calls
+            .iter()
+            .any(|c| c.event.tools.iter().any(|t| t.delivers));
+        if cost < 2.0 || delivered {
+            continue;
+        }
+        let t = turns.get(&(provider, id)).copied().unwrap_or_default();
+        let idle = t.edit_turns == 0 && cost >= 3.0;
+        let churn = t.retries >= 3 || (t.edit_turns > 0 && t.one_shot_turns == 0 && t.retries >= 2);
+        if !(idle || churn) {
+            continue;
+        }
+        let tokens = s.tokens.prompt() + s.tokens.output;
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
+        let (saved, share) = if t.edit_turns == 0 {
+            (tokens / 2, 0.5)
+        } else {
+            let share = (t.retries as f64 / t.turns.max(1) as f64).min(1.0);
+            ((tokens as f64 * share) as u64, share)
+        };
+        found.push((id.to_string(), saved, Usd::from_dollars(cost * share)));
+    }
+    if found.is_empty() {
+        return None;
+    }
+    found.sort_by_key(|f| std::cmp::Reverse(f.2));
+    let n = found.len() as u64;
+    let tokens: u64 = found.iter().map(|f| f.1).sum();
+    let savings: Usd = found.iter().map(|f| f.2).sum();
+    Some(Finding {
+        id: "low-worth-sessions",
+        title: format!("{n} costly sessions that delivered nothing"),
+        explanation: "These sessions cost $2 or more without a commit, push or pull request, \
+                      and either changed nothing or kept retrying the same edits. Stopping to \
+                      rethink (or asking for a plan) sooner saves most of such a session."
+            .into(),
+        severity: if n >= 10 || savings.as_f64() >= 50.0 {
+            Severity::High
+        } else if n <= 2 && savings.as_f64() < 10.0 {
+            Severity::Low
+        } else {
+            Severity::Medium
+        },
+        basis: Basis::Measured,
+        class: Class::Nudge,
+        tokens_saved: tokens,
+        estimated_savings_usd: usd(savings),
+        evidence: Evidence {
+            counts: [("sessions", n)].into(),
+            sessions: found.into_iter().map(|f| f.0).collect(),
+            items: Vec::new(),
+        },
+        fix: Fix {
+            kind: "paste",
+            label: "A rule for CLAUDE.md / AGENTS.md".into(),
+            text: "If an edit fails twice, stop and explain what you tried and why it failed \
+                   before trying again."
+                .into(),
+            destination: Some("CLAUDE.md".into()),
+        },
+    })
 }
 
 /// `redundant-rereads`: a session reads the same file more than once (5 or more extra reads
@@ -359,10 +501,13 @@ fn session_sums<'c>(input: &Input<'_>, calls: &[&'c CallRow]) -> SessionSums<'c>
 
 /// `context-heavy-sessions`: sessions that carried far more context than they produced (an
 /// effective input of 75,000 tokens or more, at least 25 times their output).
-fn context_heavy_sessions(input: &Input<'_>) -> Option<Finding> {
+fn context_heavy_sessions(input: &Input<'_>, exclude: &[String]) -> Option<Finding> {
     let mut found: Vec<(String, u64, Usd)> = Vec::new();
     for calls in input.sessions().values() {
         let s = session_sums(input, calls);
+        if exclude.iter().any(|e| e == s.id) {
+            continue;
+        }
         let t = &s.tokens;
         let effective = t.input + t.cache_read / 10 + t.cache_write() * 5 / 4;
         let produced = t.output + t.reasoning;

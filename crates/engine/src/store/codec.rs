@@ -1,5 +1,6 @@
 //! The index's compact form of a call's tool uses (the `tools` column): one line per use,
-//! `name[#id][@file][$prog,prog][!][=detail]`, e.g. `Bash#1a2b3c4d$cargo!`. Names never hold
+//! `name[#id][@file][$prog,prog][!][^][%][=detail]`, e.g. `Bash#1a2b3c4d$cargo!` (`!` read-only,
+//! `^` delivers, `%` a generated path). Names never hold
 //! the separators (a [`ToolUse`] replaces them when it is made), so every list reads back
 //! exactly as it was written; the tests check it.
 
@@ -39,6 +40,12 @@ fn encode_list(tools: &[ToolUse]) -> String {
         if t.read_only {
             s.push('!');
         }
+        if t.delivers {
+            s.push('^');
+        }
+        if t.generated {
+            s.push('%');
+        }
         if let Some(d) = &t.detail {
             s.push('=');
             s.push_str(d);
@@ -55,6 +62,14 @@ fn decode_list(s: &str) -> Vec<ToolUse> {
             let (line, detail) = match line.split_once('=') {
                 Some((l, d)) => (l, Some(d.to_string())),
                 None => (line, None),
+            };
+            let (line, generated) = match line.strip_suffix('%') {
+                Some(l) => (l, true),
+                None => (line, false),
+            };
+            let (line, delivers) = match line.strip_suffix('^') {
+                Some(l) => (l, true),
+                None => (line, false),
             };
             let (line, read_only) = match line.strip_suffix('!') {
                 Some(l) => (l, true),
@@ -79,6 +94,8 @@ fn decode_list(s: &str) -> Vec<ToolUse> {
                 programs,
                 read_only,
                 detail,
+                delivers,
+                generated,
             }
         })
         .collect()
@@ -93,6 +110,8 @@ mod tests {
         let uses = [
             ToolUse::on_file("", "Edit", "/a.rs"),
             ToolUse::shell("", "Bash", "cat a.rs | grep x"),
+            ToolUse::shell("toolu_2", "Bash", "cargo test && git commit -am wip"),
+            ToolUse::on_file("", "Read", "/w/node_modules/x/index.js"),
             ToolUse::on_file("toolu_9", "MultiEdit", "/a.rs"),
             ToolUse::named("", "Skill").with_detail(Some("pdf")),
         ];

@@ -221,6 +221,18 @@ const STEPS: &[&str] = &[
         WHERE provider IN (2, 3, 5, 6);
     DELETE FROM meta WHERE key = 'price_version';
     ",
+    // v7: tool uses carry two more facts, taken from what the logs say at read time: a shell
+    // command delivered work (`git commit`, `git push`, `gh pr create|merge`), a file lay in a
+    // generated directory. Every log still on disk is read again to fill them: the stored
+    // tool uses of its calls are dropped first (re-reading adds the uses of each copy to the
+    // stored ones), nothing else.
+    r"
+    UPDATE calls SET tools = NULL
+        WHERE tools IS NOT NULL AND owner_file IN (SELECT id FROM files WHERE present = 1);
+    UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0, tail = NULL,
+        malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0;
+    DELETE FROM meta WHERE key = 'price_version';
+    ",
 ];
 
 /// The schema version this build writes.
@@ -280,6 +292,15 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
 mod tests {
     use super::*;
 
+    /// Applies the steps from `from` up to `to` (a published step's own effect, whatever
+    /// later steps do).
+    fn step(conn: &Connection, from: usize, to: usize) {
+        for (v, step) in (1i64..).zip(STEPS).skip(from).take(to - from) {
+            conn.execute_batch(step).unwrap();
+            conn.pragma_update(None, "user_version", v).unwrap();
+        }
+    }
+
     /// A database at schema `version` (the steps up to it).
     fn at(version: usize) -> Connection {
         let conn = Connection::open_in_memory().unwrap();
@@ -319,7 +340,7 @@ mod tests {
 
     #[test]
     fn v4_keeps_every_call_and_its_id_stays_the_dedup_key() {
-        let mut conn = at(3);
+        let conn = at(3);
         conn.execute_batch(
             "INSERT INTO models VALUES (1, 'm'); INSERT INTO projects VALUES (1, '/p');
              INSERT INTO sessions VALUES (1, 1, 's');
@@ -337,7 +358,7 @@ mod tests {
         }
         let before = calls(&conn);
 
-        assert_eq!(migrate(&mut conn).unwrap(), 3);
+        step(&conn, 3, 4);
         assert_eq!(calls(&conn), before, "every column of every call is kept");
         let cursor: i64 = conn
             .query_row("SELECT cursor FROM files", [], |r| r.get(0))
@@ -379,7 +400,7 @@ mod tests {
 
     #[test]
     fn v6_reads_the_changed_tools_again_and_keeps_history_whose_logs_are_gone() {
-        let mut conn = at(5);
+        let conn = at(5);
         conn.execute_batch(
             "INSERT INTO models VALUES (1, 'm'); INSERT INTO projects VALUES (1, '/p');
              INSERT INTO sessions VALUES (1, 1, 's');
@@ -404,7 +425,7 @@ mod tests {
             conn.execute(call, rusqlite::params![id, provider, key, file])
                 .unwrap();
         }
-        migrate(&mut conn).unwrap();
+        step(&conn, 5, 6);
         let keys: Vec<String> = conn
             .prepare("SELECT key FROM calls ORDER BY key")
             .unwrap()
@@ -429,6 +450,41 @@ mod tests {
             )
             .ok();
         assert_eq!(price, None, "the rollups are rebuilt whole");
+    }
+
+    #[test]
+    fn v7_reads_every_present_log_again_for_its_tool_uses() {
+        let conn = at(6);
+        conn.execute_batch(
+            "INSERT INTO models VALUES (1, 'm'); INSERT INTO projects VALUES (1, '/p');
+             INSERT INTO sessions VALUES (1, 0, 's');
+             INSERT INTO files (id, provider, path, dev, ino, size, mtime_ms, cursor, latest_ms,
+                 present) VALUES (1, 0, '/a.jsonl', 1, 2, 300, 4, 300, 5, 1),
+                 (2, 0, '/gone.jsonl', 1, 3, 300, 4, 300, 5, 0);",
+        )
+        .unwrap();
+        for (id, file) in [(1, 1), (2, 2)] {
+            conn.execute(
+                CALL,
+                rusqlite::params![id, format!("k{id}"), 100, "Bash$git"],
+            )
+            .unwrap();
+            conn.execute("UPDATE calls SET owner_file = ?1 WHERE id = ?2", [file, id])
+                .unwrap();
+        }
+        step(&conn, 6, 7);
+        let tools: Vec<(i64, Option<String>)> = conn
+            .prepare("SELECT id, tools FROM calls ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(tools, [(1, None), (2, Some("Bash$git".into()))]);
+        let cursors: i64 = conn
+            .query_row("SELECT sum(cursor) FROM files", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(cursors, 0, "every log is read again");
     }
 
     #[test]

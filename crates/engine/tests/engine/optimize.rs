@@ -458,3 +458,87 @@ fn warmup_heavy_compares_first_cache_writes_with_the_leanest_quarter() {
         }
     }
 }
+
+#[test]
+fn build_folder_reads_fire_from_three_reads_of_generated_files() {
+    for (reads, fires) in [(3, true), (2, false)] {
+        let home = Home::new();
+        let u = usage(10, 10, 0, 0, 0);
+        let mut lines: Vec<String> = (0..reads)
+            .map(|i| {
+                call(
+                    "s1",
+                    "/w",
+                    &at(i),
+                    SONNET,
+                    &u,
+                    vec![read(&format!("/w/node_modules/lib{i}/index.js"))],
+                )
+            })
+            .collect();
+        // source reads never count
+        lines.push(call(
+            "s1",
+            "/w",
+            &at(30),
+            SONNET,
+            &u,
+            vec![read("/w/src/build.rs")],
+        ));
+        transcript(&home, "s1", &lines);
+        let o = optimize(&home);
+        let f = find(&o, "build-folder-reads");
+        assert_eq!(f.is_some(), fires, "{reads} reads in node_modules");
+        if let Some(f) = f {
+            assert_eq!(f.evidence.counts["reads"], 3);
+            assert_eq!(f.class, Class::Fix);
+        }
+    }
+}
+
+/// The delivery exemption tests the raw command: `git commit` exempts, `git status` (the same
+/// program) does not.
+#[test]
+fn low_worth_sessions_are_costly_sessions_that_delivered_nothing() {
+    for (command, fires) in [("git status", true), ("git commit -am wip", false)] {
+        let home = Home::new();
+        // $3.51 of reading, no edit
+        let u = usage(190_000, 1_000, 0, 0, 0);
+        let mut lines = vec![prompt(
+            "s1",
+            "2026-05-15T09:59:00.000Z",
+            "look around the code base",
+        )];
+        lines.extend((0..6).map(|i| {
+            call(
+                "s1",
+                "/w",
+                &at(i),
+                SONNET,
+                &u,
+                vec![read(&format!("/w/src/f{i}.rs"))],
+            )
+        }));
+        lines.push(call(
+            "s1",
+            "/w",
+            &at(9),
+            SONNET,
+            &usage(10, 10, 0, 0, 0),
+            vec![tool("Bash", json!({"command": command}))],
+        ));
+        transcript(&home, "s1", &lines);
+        let o = optimize(&home);
+        let f = find(&o, "low-worth-sessions");
+        assert_eq!(f.is_some(), fires, "with `{command}`");
+        if let Some(f) = f {
+            assert_eq!(f.evidence.sessions, ["s1"]);
+            assert_eq!(f.basis, Basis::Measured);
+            assert!(
+                find(&o, "context-heavy-sessions")
+                    .is_none_or(|c| !c.evidence.sessions.contains(&"s1".to_string())),
+                "a session is named once"
+            );
+        }
+    }
+}
