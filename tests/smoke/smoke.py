@@ -37,6 +37,15 @@ def money(cost):
     return f"${cost:,.2f}"
 
 
+def expected_grade(cli, env):
+    """The Tips card's grade, computed by the CLI on the same HOME (None: no card)."""
+    with tempfile.TemporaryDirectory() as data:
+        out = subprocess.run([cli, "snapshot", "--period", "today", "--offline"], env={**env, "BURNBAR_DATA_DIR": data},
+                             capture_output=True, text=True, check=True).stdout
+    tips = json.loads(out).get("tips")
+    return tips["grade"] if tips and tips["findingCount"] > 0 else None
+
+
 def expected_title(cli, env):
     """Today's tray title, computed by the CLI on the same HOME (its own index)."""
     with tempfile.TemporaryDirectory() as data:
@@ -104,7 +113,31 @@ def append_call(home):
 def make_home():
     home = Path(tempfile.mkdtemp(prefix="burnbar-smoke-"))
     shutil.copytree(CORPUS, home, dirs_exist_ok=True)
+    tips_session(home)
     return home
+
+
+def tips_session(home):
+    """A session an hour ago that reads three vendored files: the Tips card has something to
+    say (`build-folder-reads`) whatever day the corpus ends on."""
+    at = datetime.fromtimestamp(time.time() - 3600, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    sid = str(uuid.uuid4())
+    lines = []
+    for i in range(3):
+        lines.append(json.dumps({
+            "parentUuid": None, "isSidechain": False, "userType": "external", "cwd": "/home/dev/tips",
+            "sessionId": sid, "version": "2.1.98", "type": "assistant", "uuid": str(uuid.uuid4()),
+            "timestamp": at, "requestId": f"req_tips_{i}",
+            "message": {"model": "claude-sonnet-4-5", "id": f"msg_tips_{i}", "type": "message",
+                        "role": "assistant", "stop_reason": "tool_use",
+                        "content": [{"type": "tool_use", "id": f"toolu_tips_{i}", "name": "Read",
+                                     "input": {"file_path": f"/home/dev/tips/node_modules/p{i}/index.js"}}],
+                        "usage": {"input_tokens": 10, "output_tokens": 10, "cache_read_input_tokens": 0,
+                                  "cache_creation_input_tokens": 0}},
+        }))
+    d = home / ".claude/projects/-home-dev-tips"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / f"{sid}.jsonl").write_text("\n".join(lines) + "\n")
 
 
 def make_env(home):
@@ -279,6 +312,9 @@ async def run_checks(host, proc, cli, env, home, artifacts):
     await host.click(name, path, "Open Burnbar")
     title, secs = await wait_for(lambda: asyncio.sleep(0, window_title()), timeout=30, interval=0.1)
     check("Open shows the popover, rendering today's spend", title and f"Burnbar · {want} ·" in title, title)
+    grade = expected_grade(cli, env)
+    check("the popover shows the Tips card with the CLI's grade",
+          grade is not None and title and title.endswith(f" · grade {grade}"), f"{title!r}, grade {grade!r}")
     await asyncio.sleep(0.5)
     screenshot(artifacts / "popover.png")
 

@@ -34,7 +34,12 @@ function draw(): void {
   scheduleAgo();
   if (focusKey) root.querySelector<HTMLElement>(`[data-focus="${focusKey}"]`)?.focus();
   const spend = root.querySelector('[data-testid="spend"]')?.textContent;
-  const title = spend && model.snapshot ? `Burnbar · ${spend} · ${model.snapshot.report.period.label}` : "Burnbar";
+  // the window title names what the popover shows (the smoke test reads it): spend, period
+  // and, when the Tips card is there, its grade
+  const tips = root.querySelector('[data-testid="tips"]') && model.snapshot?.tips;
+  const title = spend && model.snapshot
+    ? `Burnbar · ${spend} · ${model.snapshot.report.period.label}${tips ? ` · grade ${tips.grade}` : ""}`
+    : "Burnbar";
   if (title !== lastTitle) {
     lastTitle = title;
     ipc.setWindowTitle(title);

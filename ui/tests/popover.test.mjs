@@ -41,7 +41,7 @@ test("typical day: today's spend, stats, tools, projects and models", async () =
   const meters = await page.getByRole("meter").evaluateAll((els) => els.map((e) => e.firstElementChild.getBoundingClientRect().width));
   assert.ok(meters.every((w) => w > 0), `share bars are drawn: ${meters}`);
   assert.equal(await page.getByRole("status").count(), 0, "no unpriced warning on a fully priced day");
-  assert.equal(await page.evaluate(() => window.__title), "Burnbar · $0.17 · Today (2026-10-30)");
+  assert.equal(await page.evaluate(() => window.__title), `Burnbar · $0.17 · Today (2026-10-30) · grade ${typical.tips.grade}`, "the title names the Tips grade");
 });
 
 test("one-shot rates and activities: the classifier's view of the day", async () => {

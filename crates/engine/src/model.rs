@@ -488,13 +488,14 @@ const GENERATED_PARTS: &[&str] = &[
 
 /// True for a path in a generated or vendored directory.
 pub fn is_generated_path(path: &str) -> bool {
-    let p = path.replace('\\', "/");
-    let p = if p.starts_with('/') {
-        p
-    } else {
-        format!("/{p}")
-    };
-    GENERATED_PARTS.iter().any(|part| p.contains(part)) || p.ends_with(".tsbuildinfo")
+    if path.contains('\\') {
+        return is_generated_path(&path.replace('\\', "/"));
+    }
+    // a relative path may start with the directory itself (`node_modules/x`)
+    GENERATED_PARTS
+        .iter()
+        .any(|part| path.contains(part) || path.starts_with(&part[1..]))
+        || path.ends_with(".tsbuildinfo")
 }
 
 /// The characters the index's tool-use codec (`store::codec`) uses as separators: replaced

@@ -35,6 +35,10 @@ const PREFIXES: &[&str] = &[
 /// merge`, in any segment, and not as a dry run. (The raw command is tested here, at read
 /// time; only this yes/no is kept.)
 pub fn delivers(command: &str) -> bool {
+    // most commands name neither tool: no need to split them again
+    if !command.contains("git") && !command.contains("gh") {
+        return false;
+    }
     segments(command).iter().any(|s| {
         let Some((p, rest)) = program(s) else {
             return false;
