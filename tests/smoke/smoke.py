@@ -118,9 +118,10 @@ def make_home():
 
 
 def tips_session(home):
-    """A session an hour ago that reads three vendored files: the Tips card has something to
-    say (`build-folder-reads`) whatever day the corpus ends on."""
-    at = datetime.fromtimestamp(time.time() - 3600, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    """A session two days ago that reads three vendored files: the Tips card has something to
+    say (`build-folder-reads`) whatever day the corpus ends on, and today's spend is not
+    touched."""
+    at = datetime.fromtimestamp(time.time() - 2 * 86400, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     sid = str(uuid.uuid4())
     lines = []
     for i in range(3):

@@ -170,8 +170,27 @@ pub struct OptimizeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
+    /// Apply the fix of this finding (a CLAUDE.md rule or a settings key): shows the change
+    /// and asks first, keeps a backup; `burnbar optimize undo` restores it.
+    #[arg(long, value_name = "ID")]
+    pub apply: Option<String>,
+    /// With --apply: do not ask.
+    #[arg(long, short = 'y', requires = "apply")]
+    pub yes: bool,
     #[command(flatten)]
     pub common: Common,
+    #[command(subcommand)]
+    pub action: Option<OptimizeAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OptimizeAction {
+    /// Restore the file a fix changed, byte for byte (the latest fix, or the latest of ID).
+    Undo {
+        /// The finding whose fix to undo.
+        #[arg(value_name = "ID")]
+        id: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]

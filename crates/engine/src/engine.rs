@@ -346,6 +346,65 @@ impl Engine {
         span: Span,
         now: DateTime<Utc>,
     ) -> Result<crate::optimize::Optimization> {
+        let mut o = self.optimize_only(filter, span, now)?;
+        o.applied_fixes = self.measure_applied(filter, now)?;
+        Ok(o)
+    }
+
+    /// How each fix applied with `--apply` (and not undone) did: its finding's tokens per day
+    /// then, and over the whole days since (3 days at least, else too early to say).
+    fn measure_applied(
+        &self,
+        filter: &Filter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::optimize::apply::Measured>> {
+        use crate::optimize::apply;
+        let today = now.with_timezone(&filter.tz).date_naive();
+        let mut out = Vec::new();
+        for e in apply::journal(&self.paths)
+            .into_iter()
+            .filter(|e| e.undone_ms.is_none())
+        {
+            let Some(at) = DateTime::from_timestamp_millis(e.applied_ms) else {
+                continue;
+            };
+            let day = at.with_timezone(&filter.tz).date_naive();
+            let days = (today - day).num_days();
+            let since = if days < 3 {
+                None
+            } else {
+                let span = Span::custom(day.succ_opt(), Some(today))?;
+                let f = Filter {
+                    range: span.range,
+                    ..filter.clone()
+                };
+                let o = self.optimize_only(&f, span, now)?;
+                let tokens = o
+                    .findings
+                    .iter()
+                    .find(|x| x.id == e.id)
+                    .map_or(0, |x| x.tokens_saved);
+                #[allow(clippy::cast_precision_loss)]
+                Some(tokens as f64 / days as f64)
+            };
+            out.push(apply::Measured {
+                status: apply::status(e.tokens_per_day, since),
+                id: e.id,
+                path: e.path,
+                applied: at.to_rfc3339(),
+                tokens_per_day_before: e.tokens_per_day,
+                tokens_per_day_since: since,
+            });
+        }
+        Ok(out)
+    }
+
+    fn optimize_only(
+        &self,
+        filter: &Filter,
+        span: Span,
+        now: DateTime<Utc>,
+    ) -> Result<crate::optimize::Optimization> {
         let slices = self.slices(filter.range, filter.tz)?;
         let (from, to) = filter.range.day_numbers();
         let calls = store::calls_in_days(self.store.conn(), from, to)?;

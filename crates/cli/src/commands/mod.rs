@@ -36,6 +36,9 @@ pub fn run(cli: Cli) -> Result<()> {
             (ctx, r)
         }
         Some(Command::Optimize(args)) => {
+            if let Some(crate::args::OptimizeAction::Undo { id }) = &args.action {
+                return optimize::undo(id.as_deref());
+            }
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
             let r = indexed(&mut ctx, verbose, |ctx, _| optimize::run(&args, ctx));
             (ctx, r)

@@ -131,3 +131,85 @@ fn yield_json_has_the_documented_keys() {
     assert_eq!(o["noRepository"]["sessions"].as_u64(), Some(sessions));
     assert!(v["projects"].as_array().is_some_and(|p| !p.is_empty()));
 }
+
+/// `--apply` edits only after showing the change, keeps the other settings, and `undo`
+/// restores the file byte for byte (or removes the one the fix created).
+#[test]
+fn apply_then_undo_restores_the_files_byte_for_byte() {
+    let corpus = repo().join("tests/fixtures/corpus/seed8-kolkata");
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::process::Command::new("cp")
+        .arg("-r")
+        .arg(corpus.join(".claude"))
+        .arg(home.path())
+        .status()
+        .unwrap();
+    // a settings file with its own keys and layout
+    let settings = home.path().join(".claude/settings.json");
+    let original = "{\n    \"model\": \"sonnet\",\n    \"env\": {\"FOO\": \"1\"}\n}\n";
+    std::fs::write(&settings, original).unwrap();
+    let run = |args: &[&str]| {
+        isolated(home.path(), data.path())
+            .args(args)
+            .args(["--period", "all", "--offline", "--prices"])
+            .arg(corpus.join("litellm-prices.json"))
+            .output()
+            .unwrap()
+    };
+    // without --yes and without a terminal: shows the change, changes nothing
+    let asked = run(&["optimize", "--apply", "bash-output-cap"]);
+    assert!(!asked.status.success());
+    assert!(String::from_utf8_lossy(&asked.stdout).contains("+++ "));
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), original);
+    let done = run(&["optimize", "--apply", "bash-output-cap", "--yes"]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(v["env"]["BASH_MAX_OUTPUT_LENGTH"], "15000");
+    assert_eq!(v["env"]["FOO"], "1", "other settings stay");
+    assert_eq!(v["model"], "sonnet");
+    // the rule for CLAUDE.md creates the file
+    let claude_md = home.path().join(".claude/CLAUDE.md");
+    assert!(!claude_md.exists());
+    let rule = run(&["optimize", "--apply", "read-edit-ratio", "--yes"]);
+    assert!(
+        rule.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rule.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&claude_md)
+            .unwrap()
+            .contains("read it")
+    );
+    // a later optimize lists them, too early to judge
+    let later = run(&["optimize", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&later.stdout).unwrap();
+    let applied = v["appliedFixes"].as_array().unwrap();
+    assert_eq!(applied.len(), 2);
+    assert!(applied.iter().all(|a| a["status"] == "too-early"));
+    // undo, latest first
+    let undo = |id: &str| {
+        isolated(home.path(), data.path())
+            .args(["optimize", "undo", id])
+            .output()
+            .unwrap()
+    };
+    assert!(undo("read-edit-ratio").status.success());
+    assert!(!claude_md.exists(), "the file the fix created is gone");
+    assert!(undo("bash-output-cap").status.success());
+    assert_eq!(
+        std::fs::read(&settings).unwrap(),
+        original.as_bytes(),
+        "byte for byte"
+    );
+    assert!(
+        !undo("bash-output-cap").status.success(),
+        "nothing left to undo"
+    );
+}

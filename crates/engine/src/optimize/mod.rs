@@ -11,6 +11,7 @@
 //! blended rate. The ids, thresholds, grade and ordering follow CodeBurn's `optimize` so users
 //! of either tool recognise them (`docs/optimize.md` lists each with its rule).
 
+pub mod apply;
 mod config;
 mod detect;
 
@@ -37,6 +38,8 @@ pub struct Optimization {
     pub summary: Summary,
     /// Findings, most urgent first.
     pub findings: Vec<Finding>,
+    /// Fixes applied with `--apply` (not undone), and how their findings changed since.
+    pub applied_fixes: Vec<apply::Measured>,
 }
 
 /// The headline of an optimization.
@@ -61,6 +64,8 @@ pub struct Summary {
     pub sessions: usize,
     /// Calls in the period.
     pub calls: usize,
+    /// Days the period covers (from its first to its last day with calls when unbounded).
+    pub days: u32,
 }
 
 /// How urgent a finding is.
@@ -310,6 +315,7 @@ pub fn optimize(input: &Input<'_>, span: Span) -> Optimization {
     let score = 100 - penalty.min(80);
     let sessions = input.sessions().len();
     let period_cost_usd = period_cost.as_f64();
+    let days = period_days(&span, input);
     Optimization {
         period: span,
         summary: Summary {
@@ -329,8 +335,22 @@ pub fn optimize(input: &Input<'_>, span: Span) -> Optimization {
                 .iter()
                 .filter(|c| !c.event.supplementary)
                 .count(),
+            days,
         },
         findings,
+        applied_fixes: Vec::new(),
+    }
+}
+
+/// The days `span` covers; an unbounded end is the first or last day with calls.
+fn period_days(span: &Span, input: &Input<'_>) -> u32 {
+    let day = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive());
+    let times = || input.calls.iter().map(|c| c.event.timestamp_ms);
+    let first = span.range.from.or_else(|| times().min().and_then(day));
+    let last = span.range.to.or_else(|| times().max().and_then(day));
+    match (first, last) {
+        (Some(a), Some(b)) if b >= a => u32::try_from((b - a).num_days() + 1).unwrap_or(u32::MAX),
+        _ => 1,
     }
 }
 

@@ -542,3 +542,48 @@ fn low_worth_sessions_are_costly_sessions_that_delivered_nothing() {
         }
     }
 }
+
+/// A fix applied five days ago is judged by its finding since: re-reads gone, it worked.
+#[test]
+fn an_applied_fix_is_remeasured_over_the_days_since() {
+    use burnbar_engine::optimize::apply;
+    let home = Home::new();
+    let u = usage(10, 10, 0, 100, 0);
+    // before (May 10): 8 reads of one file; after (May 16-19): each file once
+    let mut lines: Vec<String> = (0..8)
+        .map(|i| {
+            call(
+                "s1",
+                "/w",
+                &format!("2026-05-10T10:{i:02}:00.000Z"),
+                SONNET,
+                &u,
+                vec![read("/w/a.rs")],
+            )
+        })
+        .collect();
+    lines.extend((0..4).map(|i| {
+        call(
+            "s2",
+            "/w",
+            &format!("2026-05-{:02}T10:00:00.000Z", 16 + i),
+            SONNET,
+            &u,
+            vec![read(&format!("/w/f{i}.rs"))],
+        )
+    }));
+    transcript(&home, "s1", &lines);
+    let o = optimize(&home);
+    let f = find(&o, "redundant-rereads")
+        .expect("fires before the fix")
+        .clone();
+    let engine = home.engine();
+    let plan = apply::plan(&f, engine.paths()).unwrap();
+    let applied_at: DateTime<Utc> = "2026-05-15T09:00:00Z".parse().unwrap();
+    apply::apply(&plan, engine.paths(), applied_at.timestamp_millis(), 1000.0).unwrap();
+    let o = optimize(&home);
+    assert_eq!(o.applied_fixes.len(), 1);
+    let a = &o.applied_fixes[0];
+    assert_eq!((a.id.as_str(), a.status), ("redundant-rereads", "worked"));
+    assert_eq!(a.tokens_per_day_since, Some(0.0));
+}
