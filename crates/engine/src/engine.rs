@@ -408,8 +408,10 @@ impl Engine {
         let slices = self.slices(filter.range, filter.tz)?;
         let (from, to) = filter.range.day_numbers();
         let calls = store::calls_in_days(self.store.conn(), from, to)?;
+        let prompts = store::prompts_in_days(self.store.conn(), from, to)?;
         let input = crate::optimize::input(
             calls,
+            prompts,
             slices,
             filter,
             &self.pricer,

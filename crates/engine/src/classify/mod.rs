@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 pub use rules::Prompt;
-pub use signature::PromptSig;
+pub use signature::{OPENER_CHARS, PromptSig};
 
 use crate::model::ToolUse;
 

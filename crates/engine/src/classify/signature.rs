@@ -4,6 +4,7 @@
 //! more of it arrives, and no prompt text is ever kept.
 
 use super::{Facts, Prompt, rules};
+use std::fmt::Write as _;
 
 /// The keyword sets a prompt signature records, in its order.
 const SIG_SETS: [&[&str]; 9] = [
@@ -27,6 +28,60 @@ pub struct PromptSig {
     file: bool,
     script: bool,
     url: bool,
+    /// The prompt's length in characters (0 for a command or system wrapper, which is not
+    /// something the user wrote).
+    pub len: u32,
+    /// For a prompt of [`OPENER_CHARS`] or more: a hash of its first 2,000 characters with
+    /// whitespace collapsed (`recurring-context` groups sessions that open the same way).
+    pub opener: Option<u32>,
+    /// A hash of the slash command the prompt runs (`/review`), if it runs one.
+    pub command: Option<u32>,
+}
+
+/// How long a prompt must be for its opening to count as pasted context.
+pub const OPENER_CHARS: u32 = 1500;
+
+/// The slash command a prompt runs: `<command-name>/x</command-name>` as Claude Code logs it,
+/// or a prompt that is `/x ...`.
+fn slash_command(text: &str) -> Option<&str> {
+    let name = match text.find("<command-name>") {
+        Some(i) => {
+            let rest = &text[i + "<command-name>".len()..];
+            &rest[..rest.find('<')?]
+        }
+        None => text.split_whitespace().next()?,
+    };
+    let name = name.trim().strip_prefix('/')?;
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_:.".contains(c)))
+    .then_some(name)
+}
+
+/// The facts of a prompt's opening: its length, and a hash of its normalised first 2,000
+/// characters when it is long enough to be pasted context. Command and system wrappers are
+/// not user text.
+fn opener(text: &str) -> (u32, Option<u32>) {
+    let t = text.trim_start();
+    if t.starts_with("<command-")
+        || t.starts_with("<system-reminder>")
+        || t.starts_with("<local-command")
+    {
+        return (0, None);
+    }
+    let len = u32::try_from(t.chars().count()).unwrap_or(u32::MAX);
+    if len < OPENER_CHARS {
+        return (len, None);
+    }
+    // whitespace collapsed first, then the first 2,000 characters
+    let normal: String = t
+        .split_whitespace()
+        .flat_map(|w| std::iter::once(' ').chain(w.chars().filter(|c| *c != '\u{1b}')))
+        .skip(1)
+        .take(2000)
+        .collect();
+    (len, Some(crate::model::fnv32(&normal)))
 }
 
 /// Every keyword of [`SIG_SETS`] in one automaton, with the sets each belongs to: one pass
@@ -70,12 +125,21 @@ impl PromptSig {
                 }
             }
         }
+        let (len, opener) = opener(text);
         PromptSig {
             at,
             file: p.mentions_file(),
             script: p.mentions_script(),
             url: p.mentions_url(),
+            len,
+            opener,
+            command: slash_command(text).map(crate::model::fnv32),
         }
+    }
+
+    /// The hash a slash command's name has in [`PromptSig::command`].
+    pub fn command_hash(name: &str) -> u32 {
+        crate::model::fnv32(name)
     }
 
     /// A compact text form for the index: nine positions (`-` for none), then the flags.
@@ -96,16 +160,33 @@ impl PromptSig {
                 s.push(c);
             }
         }
+        // then `;len;opener;command` (hex, empty for none): absent from older rows
+        if self.len > 0 || self.opener.is_some() || self.command.is_some() {
+            let hex = |h: Option<u32>| h.map(|h| format!("{h:08x}")).unwrap_or_default();
+            let _ = write!(
+                s,
+                ";{};{};{}",
+                self.len,
+                hex(self.opener),
+                hex(self.command)
+            );
+        }
         s
     }
 
     /// Reads [`PromptSig::encode`]'s form; anything unreadable is an empty prompt.
     pub fn decode(s: &str) -> PromptSig {
-        let (pos, flags) = s.split_once(';').unwrap_or((s, ""));
+        let mut parts = s.split(';');
+        let pos = parts.next().unwrap_or("");
+        let flags = parts.next().unwrap_or("");
+        let hex = |p: Option<&str>| p.and_then(|h| u32::from_str_radix(h, 16).ok());
         let mut sig = PromptSig {
             file: flags.contains('f'),
             script: flags.contains('s'),
             url: flags.contains('u'),
+            len: parts.next().and_then(|l| l.parse().ok()).unwrap_or(0),
+            opener: hex(parts.next()),
+            command: hex(parts.next()),
             ..PromptSig::default()
         };
         for (slot, part) in sig.at.iter_mut().zip(pos.split(',')) {

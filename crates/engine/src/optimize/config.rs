@@ -45,6 +45,8 @@ pub struct Config {
     pub agents: Vec<String>,
     /// User skills (`~/.claude/skills/*/SKILL.md`).
     pub skills: Vec<String>,
+    /// User slash commands (`~/.claude/commands/*.md`, `/name`).
+    pub commands: Vec<String>,
 }
 
 fn read(path: &Path) -> Option<String> {
@@ -131,6 +133,9 @@ impl Config {
             self.skills.extend(names_in(&dir.join("skills"), |p| {
                 p.join("SKILL.md").is_file()
             }));
+            self.commands.extend(names_in(&dir.join("commands"), |p| {
+                p.extension().is_some_and(|e| e == "md")
+            }));
         }
         if self.bash_cap.is_none() {
             for rc in [
@@ -152,6 +157,8 @@ impl Config {
         self.agents.dedup();
         self.skills.sort();
         self.skills.dedup();
+        self.commands.sort();
+        self.commands.dedup();
     }
 
     fn add_servers(&mut self, servers: Option<&serde_json::Value>, file: &Path, at: i64) {
@@ -234,6 +241,8 @@ pub(super) fn all(input: &Input<'_>) -> Vec<Finding> {
         bash_output_cap(input),
         unused_definitions(input, Kind::Agents),
         unused_definitions(input, Kind::Skills),
+        unused_commands(input),
+        recurring_context(input),
     ]
     .into_iter()
     .flatten()
@@ -575,4 +584,145 @@ fn what_key(kind: Kind) -> &'static str {
         Kind::Agents => "agents",
         Kind::Skills => "skills",
     }
+}
+
+/// Tokens a slash command's description adds to every request.
+const TOKENS_PER_COMMAND: u64 = 60;
+/// Sessions that must open the same way for it to be recurring context.
+const RECURRING_SESSIONS: usize = 5;
+
+/// `unused-commands`: `~/.claude/commands/*.md` never run as `/name` in the period.
+fn unused_commands(input: &Input<'_>) -> Option<Finding> {
+    let used: BTreeSet<u32> = input.prompts.iter().filter_map(|p| p.3.command).collect();
+    let unused: Vec<&String> = input
+        .config
+        .commands
+        .iter()
+        .filter(|c| !used.contains(&crate::classify::PromptSig::command_hash(c)))
+        .collect();
+    if unused.is_empty() || input.calls.is_empty() {
+        return None;
+    }
+    let n = unused.len() as u64;
+    let per_prompt = n * TOKENS_PER_COMMAND;
+    let savings = in_every_prompt(input, per_prompt, |_| true);
+    Some(Finding {
+        id: "unused-commands",
+        title: format!("{n} slash commands defined but never run"),
+        explanation: format!(
+            "No session in the period ran {}. Each command's description is sent with every \
+             request.",
+            unused
+                .iter()
+                .map(|c| format!("/{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        severity: if n >= 10 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        },
+        basis: Basis::Modelled,
+        class: Class::Fix,
+        tokens_saved: per_prompt * input.sessions().len() as u64,
+        estimated_savings_usd: usd(savings),
+        evidence: Evidence {
+            counts: [("commands", n)].into(),
+            sessions: Vec::new(),
+            items: unused.into_iter().map(|c| format!("/{c}")).collect(),
+        },
+        fix: Fix {
+            kind: "command",
+            label: "Archive the unused commands".into(),
+            text: "mkdir -p ~/.claude/commands-archive && mv ~/.claude/commands/<name>.md \
+                   ~/.claude/commands-archive/"
+                .into(),
+            destination: None,
+        },
+    })
+}
+
+/// `recurring-context`: 5 or more sessions open with the same long prompt (1,500 characters
+/// or more, the same first 2,000 characters once whitespace is collapsed): context pasted by
+/// hand every time, which a CLAUDE.md section or a file to point at would carry once.
+fn recurring_context(input: &Input<'_>) -> Option<Finding> {
+    // each session's first prompt
+    let mut first: BTreeMap<(crate::model::ProviderId, &str), &crate::classify::PromptSig> =
+        BTreeMap::new();
+    for (p, s, _, sig) in &input.prompts {
+        first.entry((*p, s.as_str())).or_insert(sig);
+    }
+    let mut groups: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for sig in first.values() {
+        if let Some(h) = sig.opener {
+            groups.entry(h).or_default().push(sig.len);
+        }
+    }
+    let recurring: Vec<&Vec<u32>> = groups
+        .values()
+        .filter(|lens| lens.len() >= RECURRING_SESSIONS)
+        .collect();
+    if recurring.is_empty() {
+        return None;
+    }
+    // the repeats beyond the first, at the shortest copy's length, a quarter token a character
+    let tokens: u64 = recurring
+        .iter()
+        .map(|lens| {
+            let min = u64::from(*lens.iter().min().unwrap_or(&0));
+            (lens.len() as u64 - 1) * min / 4
+        })
+        .sum();
+    let sessions: usize = recurring.iter().map(|l| l.len()).sum();
+    let typical = input
+        .calls
+        .iter()
+        .max_by_key(|c| c.cost.unwrap_or(Usd::ZERO))?;
+    let savings = input.price(
+        &typical.event.model,
+        Tokens {
+            cache_write_5m: tokens,
+            ..Tokens::default()
+        },
+        &typical.event,
+    );
+    Some(Finding {
+        id: "recurring-context",
+        title: format!(
+            "{sessions} sessions open with the same long prompt ({} variants)",
+            recurring.len()
+        ),
+        explanation: format!(
+            "At least {RECURRING_SESSIONS} sessions each began with the same pasted context of \
+             {}+ characters. Put it in CLAUDE.md (or a file CLAUDE.md points to) and start \
+             sessions with the task alone.",
+            crate::classify::OPENER_CHARS
+        ),
+        severity: if tokens >= 200_000 {
+            Severity::High
+        } else if tokens >= 50_000 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        },
+        basis: Basis::Modelled,
+        class: Class::Nudge,
+        tokens_saved: tokens,
+        estimated_savings_usd: usd(savings),
+        evidence: Evidence {
+            counts: [
+                ("sessions", sessions as u64),
+                ("variants", recurring.len() as u64),
+            ]
+            .into(),
+            ..Evidence::default()
+        },
+        fix: Fix {
+            kind: "paste",
+            label: "Move the repeated context into CLAUDE.md".into(),
+            text: "## Context\n(the background you paste at the start of sessions)".into(),
+            destination: Some("CLAUDE.md".into()),
+        },
+    })
 }

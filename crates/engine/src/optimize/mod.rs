@@ -248,6 +248,8 @@ pub struct Input<'a> {
     pub calls: Vec<CallRow>,
     /// The period's slices that pass the filter (turn outcomes per session and activity).
     pub slices: Vec<Slice>,
+    /// The prompts of those sessions: (tool, session, time, what the index keeps of each).
+    pub prompts: Vec<(ProviderId, String, i64, crate::classify::PromptSig)>,
     /// The price table, to price savings.
     pub pricer: &'a Pricer,
     /// The tools' configuration (read-only), when it was read.
@@ -388,6 +390,7 @@ pub(crate) fn keep_calls(calls: Vec<CallRow>, filter: &Filter) -> Vec<CallRow> {
 /// configuration under `paths`.
 pub fn input<'a>(
     calls: Vec<CallRow>,
+    prompts: Vec<(ProviderId, String, i64, crate::classify::PromptSig)>,
     slices: Vec<Slice>,
     filter: &Filter,
     pricer: &'a Pricer,
@@ -405,9 +408,18 @@ pub fn input<'a>(
     let claude = filter.providers.is_empty() || filter.providers.contains(&ProviderId::ClaudeCode);
     let codex = filter.providers.is_empty() || filter.providers.contains(&ProviderId::Codex);
     let config = Config::read(paths, &projects, claude, codex);
+    let sessions: std::collections::HashSet<(ProviderId, &str)> = calls
+        .iter()
+        .map(|c| (c.event.provider, c.event.session_id.as_str()))
+        .collect();
+    let prompts = prompts
+        .into_iter()
+        .filter(|(p, s, _, _)| sessions.contains(&(*p, s.as_str())))
+        .collect();
     Input {
         calls,
         slices,
+        prompts,
         pricer,
         config,
         now_ms,

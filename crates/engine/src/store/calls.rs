@@ -327,6 +327,29 @@ pub fn calls_in_days(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<
         .collect()
 }
 
+/// The prompts of the sessions with calls on days `from..=to`: (tool, session, time, facts).
+pub fn prompts_in_days(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<(ProviderId, String, i64, crate::classify::PromptSig)>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.provider, s.name, t.ts_ms, t.sig FROM turns t
+         JOIN sessions s ON s.id = t.session_id
+         WHERE t.session_id IN (SELECT DISTINCT session_id FROM calls WHERE day BETWEEN ?1 AND ?2)
+         ORDER BY t.session_id, t.ts_ms",
+    )?;
+    let rows = stmt.query_map([from, to], |r| {
+        Ok((
+            ProviderId::from_code(r.get(0)?).unwrap_or(ProviderId::ClaudeCode),
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            crate::classify::PromptSig::decode(&r.get::<_, String>(3)?),
+        ))
+    })?;
+    rows.collect()
+}
+
 impl<'a> Writer<'a> {
     /// A writer on `conn` (inside the caller's transaction).
     pub fn new(

@@ -587,3 +587,56 @@ fn an_applied_fix_is_remeasured_over_the_days_since() {
     assert_eq!((a.id.as_str(), a.status), ("redundant-rereads", "worked"));
     assert_eq!(a.tokens_per_day_since, Some(0.0));
 }
+
+#[test]
+fn recurring_context_is_the_same_long_opening_in_five_sessions() {
+    for (sessions, fires) in [(5, true), (4, false)] {
+        let home = Home::new();
+        let u = usage(10, 10, 0, 0, 0);
+        let context = "Our service uses the ledger module. ".repeat(60); // 2,160 characters
+        for i in 0..sessions {
+            let s = format!("s{i}");
+            // the same text, spaced differently: whitespace is collapsed
+            let opening = format!("{}\n\n  Today: task {i}", context.replace(". ", ".  "));
+            transcript(
+                &home,
+                &s,
+                &[
+                    prompt(&s, &at(i * 10), &opening),
+                    call(&s, "/w", &at(i * 10 + 1), SONNET, &u, vec![]),
+                ],
+            );
+        }
+        let o = optimize(&home);
+        let f = find(&o, "recurring-context");
+        assert_eq!(f.is_some(), fires, "{sessions} sessions");
+        if let Some(f) = f {
+            assert_eq!(f.evidence.counts["sessions"], 5);
+            assert_eq!(f.evidence.counts["variants"], 1);
+        }
+    }
+}
+
+#[test]
+fn unused_commands_are_the_defined_ones_never_run() {
+    let home = Home::new();
+    home.write_raw(".claude/commands/review.md", b"Review the diff\n");
+    home.write_raw(".claude/commands/deploy.md", b"Deploy\n");
+    let u = usage(10, 10, 0, 0, 0);
+    transcript(
+        &home,
+        "s1",
+        &[
+            prompt(
+                "s1",
+                &at(0),
+                "<command-message>review is running</command-message>\n<command-name>/review</command-name>",
+            ),
+            call("s1", "/w", &at(1), SONNET, &u, vec![]),
+        ],
+    );
+    let o = optimize(&home);
+    let f = find(&o, "unused-commands").expect("fires");
+    assert_eq!(f.evidence.items, ["/deploy"]);
+    assert_eq!(f.severity, Severity::Low);
+}
