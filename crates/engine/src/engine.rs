@@ -409,10 +409,15 @@ impl Engine {
         let (from, to) = filter.range.day_numbers();
         let calls = store::calls_in_days(self.store.conn(), from, to)?;
         let prompts = store::prompts_in_days(self.store.conn(), from, to)?;
-        let input = crate::optimize::input(
+        let mcp_tools = store::mcp_tools_in_days(self.store.conn(), from, to)?;
+        let logged = crate::optimize::Logged {
             calls,
             prompts,
+            mcp_tools,
             slices,
+        };
+        let input = crate::optimize::input(
+            logged,
             filter,
             &self.pricer,
             &self.paths,

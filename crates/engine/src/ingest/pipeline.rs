@@ -27,6 +27,7 @@ struct Absorbed {
     /// The record is to be inserted (see [`Plan::new`]).
     new: bool,
     prompts: Vec<crate::providers::PromptMark>,
+    mcp_tools: Vec<(String, String)>,
     calls: Vec<Prepared>,
     warnings: Vec<Warning>,
 }
@@ -200,6 +201,7 @@ fn absorb(
         record: rec,
         new: p.new,
         prompts: batch.prompts,
+        mcp_tools: batch.mcp_tools,
         calls,
         warnings: batch.warnings,
     }
@@ -292,6 +294,9 @@ fn store_read(
     }
     for m in &read.prompts {
         writer.prompt(m)?;
+    }
+    for (session, tool) in &read.mcp_tools {
+        writer.mcp_tool(provider.id(), session, tool)?;
     }
     for mut call in read.calls {
         let project = call.project_mut();

@@ -235,8 +235,14 @@ fn instruction_lines(
 }
 
 pub(super) fn all(input: &Input<'_>) -> Vec<Finding> {
+    let low = mcp_low_coverage(input);
+    let low_servers: Vec<String> = low
+        .as_ref()
+        .map(|f| f.evidence.items.clone())
+        .unwrap_or_default();
     [
-        unused_mcp(input),
+        low,
+        unused_mcp(input, &low_servers),
         claude_md_too_long(input),
         bash_output_cap(input),
         unused_definitions(input, Kind::Agents),
@@ -281,7 +287,7 @@ fn in_every_prompt(input: &Input<'_>, tokens: u64, only: impl Fn(&str) -> bool) 
 
 /// `unused-mcp`: a configured MCP server no call used in the period (its configuration
 /// unchanged for a day). Its tool schemas ride in every request all the same.
-fn unused_mcp(input: &Input<'_>) -> Option<Finding> {
+fn unused_mcp(input: &Input<'_>, low_coverage: &[String]) -> Option<Finding> {
     let used: BTreeSet<&str> = input
         .calls
         .iter()
@@ -295,6 +301,7 @@ fn unused_mcp(input: &Input<'_>) -> Option<Finding> {
         .filter(|(name, (_, at))| {
             !used.contains(name.as_str())
                 && !used.contains(name.replace('-', "_").as_str())
+                && !low_coverage.iter().any(|l| l == *name)
                 && input.now_ms - at > day
         })
         .map(|(name, (file, _))| (name, file))
@@ -725,4 +732,112 @@ fn recurring_context(input: &Input<'_>) -> Option<Finding> {
             destination: Some("CLAUDE.md".into()),
         },
     })
+}
+
+/// `mcp-low-coverage`: an MCP server that exposes more than 10 tools, loaded in 2 or more
+/// sessions, of whose tools fewer than a fifth were ever called. Its unused tools ride along
+/// in every request of those sessions.
+fn mcp_low_coverage(input: &Input<'_>) -> Option<Finding> {
+    // server -> (tools exposed, sessions that loaded it)
+    let mut loaded: BTreeMap<&str, (BTreeSet<&str>, BTreeSet<&str>)> = BTreeMap::new();
+    for (_, session, name) in &input.mcp_tools {
+        if let Some((server, _)) = name
+            .strip_prefix("mcp__")
+            .and_then(|rest| rest.split_once("__"))
+        {
+            let e = loaded.entry(server).or_default();
+            e.0.insert(name);
+            e.1.insert(session);
+        }
+    }
+    let used: BTreeSet<&str> = input
+        .calls
+        .iter()
+        .flat_map(|c| c.event.tools.iter().map(|t| t.tool.as_str()))
+        .filter(|t| t.starts_with("mcp__"))
+        .collect();
+    let mut flagged: Vec<(&str, u64, u64, usize)> = Vec::new(); // server, exposed, used, sessions
+    for (server, (tools, sessions)) in &loaded {
+        let exposed = tools.len() as u64;
+        let invoked = tools.iter().filter(|t| used.contains(*t)).count() as u64;
+        #[allow(clippy::cast_precision_loss)]
+        if exposed > 10 && sessions.len() >= 2 && (invoked as f64) < 0.2 * exposed as f64 {
+            flagged.push((server, exposed, invoked, sessions.len()));
+        }
+    }
+    if flagged.is_empty() {
+        return None;
+    }
+    // the unused tools' schemas in every call of the sessions that loaded each server
+    let mut tokens = 0;
+    let mut savings = Usd::ZERO;
+    for (server, exposed, invoked, _) in &flagged {
+        let idle = (exposed - invoked) * TOKENS_PER_TOOL_SCHEMA;
+        let sessions = &loaded[server].1;
+        tokens += idle * sessions.len() as u64;
+        savings += in_sessions(input, idle, sessions);
+    }
+    Some(Finding {
+        id: "mcp-low-coverage",
+        title: format!(
+            "{} MCP servers loaded with most of their tools unused",
+            flagged.len()
+        ),
+        explanation: format!(
+            "{}. Each loaded tool's description rides in every request; a server whose tools \
+             you rarely call costs more than it gives.",
+            flagged
+                .iter()
+                .map(|(s, e, u, n)| format!("{s}: {u} of {e} tools called, loaded in {n} sessions"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        severity: if tokens >= 200_000 || flagged.len() >= 3 {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        basis: Basis::Modelled,
+        class: Class::Fix,
+        tokens_saved: tokens,
+        estimated_savings_usd: usd(savings),
+        evidence: Evidence {
+            counts: [("servers", flagged.len() as u64)].into(),
+            sessions: Vec::new(),
+            items: flagged.iter().map(|(s, ..)| (*s).to_string()).collect(),
+        },
+        fix: Fix {
+            kind: "command",
+            label: "Load them only where they are used (or let Claude Code defer them)".into(),
+            text: "claude mcp remove NAME, then in the project that uses it: claude mcp add \
+                   --scope project NAME ...; or set ENABLE_TOOL_SEARCH=auto"
+                .into(),
+            destination: None,
+        },
+    })
+}
+
+/// [`in_every_prompt`] for the calls of `sessions` only.
+fn in_sessions(input: &Input<'_>, tokens: u64, sessions: &BTreeSet<&str>) -> Usd {
+    let mut total = Usd::ZERO;
+    for ((_, id), calls) in input.sessions() {
+        if !sessions.contains(id) {
+            continue;
+        }
+        for (i, c) in calls.iter().enumerate() {
+            let t = if i == 0 {
+                Tokens {
+                    cache_write_5m: tokens,
+                    ..Tokens::default()
+                }
+            } else {
+                Tokens {
+                    cache_read: tokens,
+                    ..Tokens::default()
+                }
+            };
+            total += input.price(&c.event.model, t, &c.event);
+        }
+    }
+    total
 }

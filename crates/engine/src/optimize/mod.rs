@@ -250,6 +250,8 @@ pub struct Input<'a> {
     pub slices: Vec<Slice>,
     /// The prompts of those sessions: (tool, session, time, what the index keeps of each).
     pub prompts: Vec<(ProviderId, String, i64, crate::classify::PromptSig)>,
+    /// The MCP tools those sessions had loaded: (tool, session, `mcp__<server>__<tool>`).
+    pub mcp_tools: Vec<(ProviderId, String, String)>,
     /// The price table, to price savings.
     pub pricer: &'a Pricer,
     /// The tools' configuration (read-only), when it was read.
@@ -386,17 +388,33 @@ pub(crate) fn keep_calls(calls: Vec<CallRow>, filter: &Filter) -> Vec<CallRow> {
         .collect()
 }
 
+/// What the index holds for a period, as `optimize` reads it.
+pub struct Logged {
+    /// The stored calls.
+    pub calls: Vec<CallRow>,
+    /// The prompts of their sessions.
+    pub prompts: Vec<(ProviderId, String, i64, crate::classify::PromptSig)>,
+    /// The MCP tools their sessions loaded.
+    pub mcp_tools: Vec<(ProviderId, String, String)>,
+    /// The rollup.
+    pub slices: Vec<Slice>,
+}
+
 /// Builds the input from the index's calls and slices for `filter`, reading the tools'
 /// configuration under `paths`.
 pub fn input<'a>(
-    calls: Vec<CallRow>,
-    prompts: Vec<(ProviderId, String, i64, crate::classify::PromptSig)>,
-    slices: Vec<Slice>,
+    logged: Logged,
     filter: &Filter,
     pricer: &'a Pricer,
     paths: &Paths,
     now_ms: i64,
 ) -> Input<'a> {
+    let Logged {
+        calls,
+        prompts,
+        mcp_tools,
+        slices,
+    } = logged;
     let calls = keep_calls(calls, filter);
     let slices: Vec<Slice> = slices.into_iter().filter(|s| filter.keeps(s)).collect();
     let projects: Vec<&str> = {
@@ -416,10 +434,15 @@ pub fn input<'a>(
         .into_iter()
         .filter(|(p, s, _, _)| sessions.contains(&(*p, s.as_str())))
         .collect();
+    let mcp_tools = mcp_tools
+        .into_iter()
+        .filter(|(p, s, _)| sessions.contains(&(*p, s.as_str())))
+        .collect();
     Input {
         calls,
         slices,
         prompts,
+        mcp_tools,
         pricer,
         config,
         now_ms,

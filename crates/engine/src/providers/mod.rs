@@ -64,6 +64,9 @@ pub struct Batch {
     pub prompts: Vec<PromptMark>,
     /// Lines skipped, with why.
     pub warnings: Vec<Warning>,
+    /// MCP tools sessions had loaded (Claude Code's `deferred_tools_delta` attachments):
+    /// (session, tool name `mcp__<server>__<tool>`).
+    pub mcp_tools: Vec<(String, String)>,
 }
 
 /// A user prompt: a turn of `session` begins at `timestamp_ms`. Calls of the session from then

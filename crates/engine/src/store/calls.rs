@@ -350,6 +350,27 @@ pub fn prompts_in_days(
     rows.collect()
 }
 
+/// The MCP tools loaded by the sessions with calls on days `from..=to`: (tool, session, name).
+pub fn mcp_tools_in_days(
+    conn: &Connection,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<(ProviderId, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.provider, s.name, m.name FROM mcp_tools m
+         JOIN sessions s ON s.id = m.session_id
+         WHERE m.session_id IN (SELECT DISTINCT session_id FROM calls WHERE day BETWEEN ?1 AND ?2)",
+    )?;
+    let rows = stmt.query_map([from, to], |r| {
+        Ok((
+            ProviderId::from_code(r.get(0)?).unwrap_or(ProviderId::ClaudeCode),
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    rows.collect()
+}
+
 impl<'a> Writer<'a> {
     /// A writer on `conn` (inside the caller's transaction).
     pub fn new(
@@ -415,6 +436,22 @@ impl<'a> Writer<'a> {
         if changed > 0 {
             self.touched_sessions.insert(session);
         }
+        Ok(())
+    }
+
+    /// Records that `session` had MCP tool `tool` loaded (metadata: the name only).
+    pub fn mcp_tool(
+        &mut self,
+        provider: ProviderId,
+        session: &str,
+        tool: &str,
+    ) -> rusqlite::Result<()> {
+        let session = self.interner.session(self.conn, provider, session)?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO mcp_tools (session_id, name) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![session, tool])?;
         Ok(())
     }
 

@@ -233,6 +233,19 @@ const STEPS: &[&str] = &[
         malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0;
     DELETE FROM meta WHERE key = 'price_version';
     ",
+    // v8: the MCP tools each session had loaded (names only, from Claude Code's
+    // `deferred_tools_delta` attachments), for `mcp-low-coverage`. Claude Code's logs are read
+    // again to fill it (prompts also keep three more facts since v7's code: read again too).
+    r"
+    CREATE TABLE mcp_tools (
+        session_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (session_id, name)
+    ) WITHOUT ROWID;
+    UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0, tail = NULL,
+        malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0
+        WHERE provider = 0;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -29,8 +29,8 @@ use crate::error::{Error, Result};
 
 pub use alerts::{active_sessions, claim as claim_alert};
 pub use calls::{
-    CallRow, Upsert, all_calls, calls_in_days, key_id, latest_call_ms, move_project_calls,
-    projects, prompts_in_days, reprice_all,
+    CallRow, Upsert, all_calls, calls_in_days, key_id, latest_call_ms, mcp_tools_in_days,
+    move_project_calls, projects, prompts_in_days, reprice_all,
 };
 pub(crate) use calls::{Interner, Prepared, Writer};
 pub use files::{

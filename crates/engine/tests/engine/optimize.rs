@@ -640,3 +640,46 @@ fn unused_commands_are_the_defined_ones_never_run() {
     assert_eq!(f.evidence.items, ["/deploy"]);
     assert_eq!(f.severity, Severity::Low);
 }
+
+/// Claude Code's `deferred_tools_delta` attachment, listing the tools a session loaded.
+fn loaded(session: &str, ts: &str, names: &[String]) -> String {
+    json!({"parentUuid": null, "isSidechain": false, "userType": "external", "cwd": "/w",
+           "sessionId": session, "version": "2.1.9", "type": "attachment", "timestamp": ts,
+           "uuid": format!("a-{session}-{ts}"),
+           "attachment": {"type": "deferred_tools_delta", "addedNames": names,
+                          "removedNames": [], "addedLines": []}})
+    .to_string()
+}
+
+#[test]
+fn mcp_low_coverage_is_a_big_server_whose_tools_go_unused() {
+    for (used, fires) in [(2, true), (3, false)] {
+        let home = Home::new();
+        let names: Vec<String> = (0..12)
+            .map(|i| format!("mcp__jira__tool_{i}"))
+            .chain(["Read".to_string()])
+            .collect();
+        let u = usage(10, 10, 0, 0, 0);
+        for s in ["s1", "s2"] {
+            let mut lines = vec![loaded(s, &at(0), &names)];
+            lines.extend((0..used).map(|i| {
+                call(
+                    s,
+                    "/w",
+                    &at(1 + i),
+                    SONNET,
+                    &u,
+                    vec![tool(&format!("mcp__jira__tool_{i}"), json!({}))],
+                )
+            }));
+            transcript(&home, s, &lines);
+        }
+        let o = optimize(&home);
+        let f = find(&o, "mcp-low-coverage");
+        assert_eq!(f.is_some(), fires, "{used} of 12 tools used");
+        if let Some(f) = f {
+            assert_eq!(f.evidence.items, ["jira"]);
+            assert_eq!(f.tokens_saved, (12 - 2) * 400 * 2);
+        }
+    }
+}

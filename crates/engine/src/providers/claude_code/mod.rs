@@ -89,6 +89,9 @@ impl Provider for ClaudeCode {
 type Finder = std::sync::LazyLock<memchr::memmem::Finder<'static>>;
 /// Calls have usage.
 static USAGE: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"usage\":"));
+/// MCP tool inventories ride in attachments.
+static DEFERRED_TOOLS: Finder =
+    Finder::new(|| memchr::memmem::Finder::new(b"\"deferred_tools_delta\""));
 /// Prompts are user records...
 static USER: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"user\""));
 /// ...that are not tool results.
@@ -123,6 +126,10 @@ impl FileContext {
         // Only records with a `usage` key can be calls, and user records prompts: skip the
         // rest (snapshots, summaries; most of the bytes) without parsing them.
         if USAGE.find(bytes).is_none() {
+            if DEFERRED_TOOLS.find(bytes).is_some() {
+                self.mcp_inventory(file, line, bytes, batch);
+                return;
+            }
             // tool results (most of a log's bytes) carry `tool_use_id`: not prompts
             if USER.find(bytes).is_some() && TOOL_RESULT.find(bytes).is_none() {
                 self.prompt(file, line, bytes, batch);
@@ -135,6 +142,24 @@ impl FileContext {
         };
         if let Err(msg) = self.events(&rec, &mut batch.events) {
             batch.warnings.push(warn(WarningKind::InvalidRecord, msg));
+        }
+    }
+
+    /// A `deferred_tools_delta` attachment: the MCP tools the session has loaded (their names
+    /// only; what `mcp-low-coverage` compares with the tools used).
+    fn mcp_inventory(&self, file: &Path, line: &RawLine<'_>, bytes: &[u8], batch: &mut Batch) {
+        let mut scratch = Vec::new();
+        let Some(rec) = parse::<parse::AttachmentRecord>(file, line, bytes, &mut scratch, batch)
+        else {
+            return;
+        };
+        let Some(a) = &rec.attachment.0 else { return };
+        if a.kind.get() != Some("deferred_tools_delta") {
+            return;
+        }
+        let session = rec.session_id.non_empty().unwrap_or(&self.stem).to_string();
+        for name in a.added_names.iter().filter(|n| n.starts_with("mcp__")) {
+            batch.mcp_tools.push((session.clone(), name.clone()));
         }
     }
 

@@ -46,6 +46,40 @@ pub(super) struct UserRecord<'a> {
     pub(super) message: Obj<UserMessage>,
 }
 
+/// An `attachment` record (Claude Code writes what it injects into the context as these):
+/// only its kind and, for `deferred_tools_delta`, the tool names added.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct AttachmentRecord<'a> {
+    #[serde(rename = "sessionId", borrow)]
+    pub(super) session_id: Str<'a>,
+    #[serde(borrow)]
+    pub(super) attachment: Obj<Attachment<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Attachment<'a> {
+    #[serde(rename = "type", borrow)]
+    pub(super) kind: Str<'a>,
+    /// The names added: strings of an array; anything else reads as none.
+    #[serde(rename = "addedNames", deserialize_with = "strings")]
+    pub(super) added_names: Vec<String>,
+}
+
+fn strings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                serde_json::Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct UserMessage {
