@@ -213,3 +213,55 @@ fn apply_then_undo_restores_the_files_byte_for_byte() {
         "nothing left to undo"
     );
 }
+
+/// `--apply unused-mcp` removes the unused servers from the file that configures them (a used
+/// server and other keys stay), and `undo` puts the file back byte for byte.
+#[test]
+fn apply_removes_unused_mcp_servers_and_undo_puts_them_back() {
+    let corpus = repo().join("tests/fixtures/corpus/seed8-kolkata");
+    let home = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    std::process::Command::new("cp")
+        .arg("-r")
+        .arg(corpus.join(".claude"))
+        .arg(home.path())
+        .status()
+        .unwrap();
+    let config = home.path().join(".claude.json");
+    let original = "{\"numStartups\": 3, \"mcpServers\": {\"linear\": {\"command\": \"linear-mcp\"}, \"jira\": {\"command\": \"jira-mcp\"}}}";
+    std::fs::write(&config, original).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&config)
+        .unwrap()
+        .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
+        .unwrap();
+    let run = |args: &[&str]| {
+        isolated(home.path(), data.path())
+            .args(args)
+            .args(["--period", "all", "--offline", "--prices"])
+            .arg(corpus.join("litellm-prices.json"))
+            .output()
+            .unwrap()
+    };
+    let out = run(&["optimize", "--apply", "unused-mcp", "--yes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert_eq!(v["numStartups"], 3);
+    // the corpus calls linear's tools: it stays; jira is gone
+    assert_eq!(
+        v["mcpServers"],
+        serde_json::json!({"linear": {"command": "linear-mcp"}})
+    );
+    let undo = isolated(home.path(), data.path())
+        .args(["optimize", "undo", "unused-mcp"])
+        .output()
+        .unwrap();
+    assert!(undo.status.success());
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), original);
+}

@@ -3,9 +3,10 @@
 //! instruction and settings files.
 //!
 //! What can be applied: a rule for `CLAUDE.md` (appended to the user's `~/.claude/CLAUDE.md`,
-//! which Claude Code reads in every project) and a settings fragment for
-//! `~/.claude/settings.json` (merged key by key into the file's JSON). Other fixes are
-//! commands to run, shown as such.
+//! which Claude Code reads in every project), a settings fragment for
+//! `~/.claude/settings.json` (merged key by key into the file's JSON), and the removal of
+//! unused MCP servers from the one file that configures them. Other fixes are commands to
+//! run, shown as such.
 //!
 //! The journal (`<data>/burnbar/applied.json`) lists each application: the finding, the file,
 //! its backup (`<data>/burnbar/applied/<n>`, or none when the file did not exist), when, and
@@ -105,6 +106,9 @@ fn read_opt(path: &Path) -> Result<Option<String>, ApplyError> {
 
 /// The edit that applies `finding`'s fix.
 pub fn plan(finding: &Finding, paths: &Paths) -> Result<Plan, ApplyError> {
+    if finding.id == "unused-mcp" {
+        return plan_mcp_removal(finding);
+    }
     let dest = finding.fix.destination.as_deref().unwrap_or("");
     match (finding.fix.kind, dest) {
         ("paste", "CLAUDE.md") => {
@@ -172,6 +176,77 @@ pub fn plan(finding: &Finding, paths: &Paths) -> Result<Plan, ApplyError> {
             text: finding.fix.text.clone(),
         }),
     }
+}
+
+/// `unused-mcp`: the unused servers removed from the one file that configures them at the
+/// top level (`mcpServers` of `~/.claude.json` or a project's `.mcp.json`, `[mcp_servers.*]`
+/// of Codex's `config.toml`, kept as written). Servers in several files, or configured for
+/// one project inside `~/.claude.json`, are left to the commands the finding shows.
+fn plan_mcp_removal(finding: &Finding) -> Result<Plan, ApplyError> {
+    let not_an_edit = || ApplyError::NotAnEdit {
+        id: finding.id.to_string(),
+        text: finding.fix.text.clone(),
+    };
+    // the evidence names each server as `name (file)`
+    let servers: Vec<(&str, &str)> = finding
+        .evidence
+        .items
+        .iter()
+        .filter_map(|item| {
+            let (name, rest) = item.split_once(" (")?;
+            Some((name, rest.strip_suffix(')')?))
+        })
+        .collect();
+    let Some((_, file)) = servers.first() else {
+        return Err(not_an_edit());
+    };
+    if servers.iter().any(|(_, f)| f != file) {
+        return Err(not_an_edit());
+    }
+    let path = PathBuf::from(file);
+    let before = read_opt(&path)?.ok_or_else(not_an_edit)?;
+    let after = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+    {
+        let mut doc: toml_edit::DocumentMut =
+            before
+                .parse()
+                .map_err(|e: toml_edit::TomlError| ApplyError::NotJson {
+                    path: path.clone(),
+                    msg: e.to_string(),
+                })?;
+        let table = doc
+            .get_mut("mcp_servers")
+            .and_then(toml_edit::Item::as_table_like_mut)
+            .ok_or_else(not_an_edit)?;
+        for (name, _) in &servers {
+            table.remove(name).ok_or_else(not_an_edit)?;
+        }
+        doc.to_string()
+    } else {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&before).map_err(|e| ApplyError::NotJson {
+                path: path.clone(),
+                msg: e.to_string(),
+            })?;
+        let map = doc
+            .get_mut("mcpServers")
+            .and_then(serde_json::Value::as_object_mut)
+            .ok_or_else(not_an_edit)?;
+        for (name, _) in &servers {
+            map.remove(*name).ok_or_else(not_an_edit)?;
+        }
+        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        text.push('\n');
+        text
+    };
+    Ok(Plan {
+        id: finding.id.to_string(),
+        path,
+        before: Some(before),
+        after,
+    })
 }
 
 /// Merges `patch` into `doc`, object by object (other keys stay).
