@@ -166,11 +166,12 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
   }
 
   root.append(trend(s));
+  // what to change, right under where the money went
+  const card = tips(s);
+  if (card) root.append(card);
   if (r.projects.length > 0) root.append(projects(s));
   if (r.models.length > 0) root.append(models(s));
   if (r.activities.length > 0) root.append(activities(s));
-  const card = tips(s);
-  if (card) root.append(card);
   root.append(footer(s, model));
   return root;
 }
