@@ -39,6 +39,7 @@ impl Cli {
             Some(Command::Compare(a)) => &a.common,
             Some(Command::Optimize(a)) => &a.common,
             Some(Command::Yield(a)) => &a.common,
+            Some(Command::Blocks(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
             Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
             Some(Command::Budget(b)) => return b.common(),
@@ -64,6 +65,10 @@ pub enum Command {
     /// its cost labelled productive, reverted, abandoned, ambiguous or no repository
     /// (default period: week).
     Yield(YieldArgs),
+    /// Claude Code's 5-hour blocks (each starts at its first call's hour and lasts 5 h, as in
+    /// ccusage), with the gaps between them; the active one with its burn rate and where it
+    /// ends at that pace (default period: week).
+    Blocks(BlocksArgs),
     /// Keep the index current as the tools write, printing one JSON line with today's
     /// figures each time they change (for status bars; Ctrl-C stops).
     Watch(Common),
@@ -202,6 +207,18 @@ burnbar yield                          this week\n  \
 burnbar yield --period 30days --project api --format json"
 )]
 pub struct YieldArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct BlocksArgs {
+    /// Only the active block.
+    #[arg(long)]
+    pub active: bool,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

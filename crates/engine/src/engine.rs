@@ -435,6 +435,30 @@ impl Engine {
         Ok(crate::yields::build(&calls, span))
     }
 
+    /// Claude Code's 5-hour blocks with calls on the days of `filter` (sync with `filter.tz`
+    /// first), per config dir, oldest first, with the gaps between them.
+    pub fn blocks(&self, filter: &Filter, now: DateTime<Utc>) -> Result<Vec<crate::blocks::Block>> {
+        let (from, to) = filter.range.day_numbers();
+        let calls =
+            crate::optimize::keep_calls(store::calls_in_days(self.store.conn(), from, to)?, filter);
+        // the config dir of each call: the Claude dir its owning log lies under
+        let files: std::collections::HashMap<i64, std::path::PathBuf> =
+            store::load_files(self.store.conn())?
+                .into_iter()
+                .map(|(path, f)| (f.id, std::path::PathBuf::from(path)))
+                .collect();
+        let dirs = &self.paths.claude_dirs;
+        let dir_of = |c: &store::CallRow| {
+            files
+                .get(&c.owner.2)
+                .and_then(|p| dirs.iter().find(|d| p.starts_with(d)))
+                .or_else(|| dirs.first())
+                .map(|d| d.display().to_string())
+                .unwrap_or_default()
+        };
+        Ok(crate::blocks::blocks(&calls, dir_of, now))
+    }
+
     /// The Tips card as of `now`: [`Engine::optimize`] over the last 30 days (days in `tz`,
     /// sync with it first) for `providers` (empty: all).
     pub fn tips(

@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod blocks;
 pub mod budget;
 pub mod classify;
 pub mod clock;

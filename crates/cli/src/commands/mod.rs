@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod blocks;
 mod budget;
 mod compare;
 mod export;
@@ -41,6 +42,11 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::ThirtyDays)?;
             let r = indexed(&mut ctx, verbose, |ctx, _| optimize::run(&args, ctx));
+            (ctx, r)
+        }
+        Some(Command::Blocks(args)) => {
+            let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::Week)?;
+            let r = indexed(&mut ctx, verbose, |ctx, _| blocks::run(&args, ctx));
             (ctx, r)
         }
         Some(Command::Yield(args)) => {

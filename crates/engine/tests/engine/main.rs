@@ -14,6 +14,7 @@
     clippy::needless_pass_by_value
 )]
 
+mod blocks;
 mod budget;
 mod claude_code;
 mod codex;
