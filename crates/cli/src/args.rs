@@ -40,6 +40,7 @@ impl Cli {
             Some(Command::Optimize(a)) => &a.common,
             Some(Command::Yield(a)) => &a.common,
             Some(Command::Blocks(a)) => &a.common,
+            Some(Command::Limits(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
             Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
             Some(Command::Budget(b)) => return b.common(),
@@ -69,6 +70,10 @@ pub enum Command {
     /// ccusage), with the gaps between them; the active one with its burn rate and where it
     /// ends at that pace (default period: week).
     Blocks(BlocksArgs),
+    /// The 5-hour and weekly usage windows: Codex's own figures from its logs; Claude Code's
+    /// reconstructed from the calls (a percentage only once a limit notice calibrated it),
+    /// with when each resets, the pace and where it ends at that pace.
+    Limits(LimitsArgs),
     /// Keep the index current as the tools write, printing one JSON line with today's
     /// figures each time they change (for status bars; Ctrl-C stops).
     Watch(Common),
@@ -219,6 +224,23 @@ pub struct BlocksArgs {
     /// Only the active block.
     #[arg(long)]
     pub active: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Codex: the latest rate-limit snapshot its rollouts carry, per Codex home (source \"log\"); a \
+window whose reset has passed since is shown reset. Claude Code: the active 5-hour block and \
+the week from the last weekly reset a limit notice named (else a rolling 7 days), with the \
+cost and tokens used; past limit notices calibrate a percentage (source \"estimated\").\n\n\
+Examples:\n  \
+burnbar limits\n  \
+burnbar limits --format json | jq '.windows[] | select(.kind == \"5h\")'")]
+pub struct LimitsArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

@@ -65,12 +65,24 @@ pub struct TokenCounts {
 }
 
 impl TokenCounts {
-    fn add(&mut self, t: &Tokens) {
+    fn of(t: &Tokens) -> TokenCounts {
+        let mut c = TokenCounts {
+            input: t.input,
+            output: t.output,
+            cache_read: t.cache_read,
+            cache_write: t.cache_write(),
+            total: 0,
+        };
+        c.total = c.input + c.output + c.cache_read + c.cache_write;
+        c
+    }
+
+    fn add(&mut self, t: &TokenCounts) {
         self.input += t.input;
         self.output += t.output;
         self.cache_read += t.cache_read;
-        self.cache_write += t.cache_write();
-        self.total = self.input + self.output + self.cache_read + self.cache_write;
+        self.cache_write += t.cache_write;
+        self.total += t.total;
     }
 }
 
@@ -99,7 +111,7 @@ pub struct Projection {
 /// One call as blocks see it.
 struct Call<'a> {
     at: DateTime<Utc>,
-    tokens: &'a Tokens,
+    tokens: TokenCounts,
     cost: Usd,
     model: &'a str,
 }
@@ -122,11 +134,38 @@ pub fn blocks(
         };
         by_dir.entry(dir_of(c)).or_default().push(Call {
             at,
-            tokens: &c.event.tokens,
+            tokens: TokenCounts::of(&c.event.tokens),
             cost: c.cost.unwrap_or(Usd::ZERO),
             model: &c.event.model,
         });
     }
+    build(by_dir, now)
+}
+
+/// The active block of one config dir's `calls` (counted by their totals), if any.
+pub fn active(dir: &str, calls: &[crate::limits::Spend], now: DateTime<Utc>) -> Option<Block> {
+    let calls = calls
+        .iter()
+        .filter_map(|c| {
+            Some(Call {
+                at: DateTime::from_timestamp_millis(c.at_ms)?,
+                tokens: TokenCounts {
+                    total: c.tokens,
+                    ..TokenCounts::default()
+                },
+                cost: c.cost,
+                model: "",
+            })
+        })
+        .collect();
+    let by_dir = std::iter::once((dir.to_string(), calls)).collect();
+    build(by_dir, now).pop().filter(|b| b.active)
+}
+
+fn build(
+    by_dir: std::collections::BTreeMap<String, Vec<Call<'_>>>,
+    now: DateTime<Utc>,
+) -> Vec<Block> {
     let mut out = Vec::new();
     for (dir, mut calls) in by_dir {
         calls.sort_by_key(|c| c.at);
@@ -162,10 +201,10 @@ pub fn blocks(
                 continue; // (never: a block was just opened)
             };
             b.calls += 1;
-            b.tokens.add(c.tokens);
+            b.tokens.add(&c.tokens);
             b.cost += c.cost.as_f64();
             b.last_call = Some(c.at);
-            if !b.models.iter().any(|m| m == c.model) {
+            if !c.model.is_empty() && !b.models.iter().any(|m| m == c.model) {
                 b.models.push(c.model.to_string());
             }
             last_at = Some(c.at);

@@ -459,6 +459,75 @@ impl Engine {
         Ok(crate::blocks::blocks(&calls, dir_of, now))
     }
 
+    /// The usage windows as of `now` ([`crate::limits`]): Codex's latest snapshots, Claude
+    /// Code's windows per config dir with calls in the last week or a recent limit notice,
+    /// and the notices of the last week.
+    pub fn limits(&self, now: DateTime<Utc>) -> Result<crate::limits::Limits> {
+        use crate::limits::{self, CALIBRATION_DAYS, WEEK};
+        let conn = self.store.conn();
+        let mut windows: Vec<limits::Window> = store::limits(conn)?
+            .iter()
+            .map(|(_, m)| limits::codex_window(m, now))
+            .collect();
+        let days = chrono::Duration::days(CALIBRATION_DAYS);
+        let hits = store::limit_hits(conn, (now - days).timestamp_millis())?;
+        let spends = store::spend_since(
+            conn,
+            ProviderId::ClaudeCode,
+            (now - days - WEEK).timestamp_millis(),
+        )?;
+        // each call's config dir: the Claude dir its owning log lies under
+        let dirs = &self.paths.claude_dirs;
+        let files: std::collections::HashMap<i64, usize> = store::load_files(conn)?
+            .into_iter()
+            .filter_map(|(path, f)| {
+                let path = std::path::PathBuf::from(path);
+                dirs.iter()
+                    .position(|d| path.starts_with(d))
+                    .map(|i| (f.id, i))
+            })
+            .collect();
+        let mut by_dir: Vec<Vec<limits::Spend>> = vec![Vec::new(); dirs.len()];
+        for (file, s) in spends {
+            if let Some(list) = files.get(&file).and_then(|&i| by_dir.get_mut(i)) {
+                list.push(s);
+            }
+        }
+        let week_ago = (now - WEEK).timestamp_millis();
+        for (dir, calls) in dirs.iter().zip(&mut by_dir) {
+            let dir_hits: Vec<providers::LimitHit> = hits
+                .iter()
+                .filter(|(p, h)| {
+                    *p == ProviderId::ClaudeCode && std::path::Path::new(&h.home) == dir
+                })
+                .map(|(_, h)| h.clone())
+                .collect();
+            if !calls.iter().any(|c| c.at_ms >= week_ago) && dir_hits.is_empty() {
+                continue; // not in use
+            }
+            calls.sort_by_key(|c| c.at_ms);
+            let account = dir.display().to_string();
+            let block = crate::blocks::active(&account, calls, now);
+            windows.extend(limits::claude_windows(
+                &account,
+                calls,
+                block.as_ref(),
+                &dir_hits,
+                now,
+            ));
+        }
+        let mut recent: Vec<limits::Hit> = hits
+            .iter()
+            .filter(|(_, h)| h.at_ms >= week_ago)
+            .map(|(p, h)| limits::hit(*p, h))
+            .collect();
+        recent.reverse();
+        Ok(limits::Limits {
+            windows,
+            hits: recent,
+        })
+    }
+
     /// The Tips card as of `now`: [`Engine::optimize`] over the last 30 days (days in `tz`,
     /// sync with it first) for `providers` (empty: all).
     pub fn tips(

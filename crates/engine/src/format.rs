@@ -121,6 +121,49 @@ pub fn group_thousands(n: u128) -> String {
     out
 }
 
+/// A span for people: `2h 10m`, `45m`, `3d 4h`; under a minute is `<1m`.
+///
+/// ```
+/// use burnbar_engine::format::span;
+/// assert_eq!(span(chrono::Duration::minutes(130)), "2h 10m");
+/// assert_eq!(span(chrono::Duration::minutes(45)), "45m");
+/// assert_eq!(span(chrono::Duration::hours(76)), "3d 4h");
+/// ```
+pub fn span(d: chrono::Duration) -> String {
+    let m = d.num_minutes().max(0);
+    match m {
+        0 => "<1m".to_string(),
+        1..60 => format!("{m}m"),
+        60..1440 => format!("{}h {}m", m / 60, m % 60),
+        _ => format!("{}d {}h", m / 1440, m % 1440 / 60),
+    }
+}
+
+/// A moment for people, in `tz`: `15:00` today, `Mon 05:00` within the week, else the date.
+pub fn moment(
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> String {
+    let (a, n) = (at.with_timezone(&tz), now.with_timezone(&tz));
+    if a.date_naive() == n.date_naive() {
+        a.format("%H:%M").to_string()
+    } else if (a - n).num_days().abs() < 6 {
+        a.format("%a %H:%M").to_string()
+    } else {
+        a.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// `resets in 2h 10m (15:00)`.
+pub fn resets_in(
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> String {
+    format!("resets in {} ({})", span(at - now), moment(at, now, tz))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

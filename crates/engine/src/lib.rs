@@ -50,6 +50,7 @@ pub mod export;
 pub mod format;
 pub mod ingest;
 pub mod lenient;
+pub mod limits;
 pub mod merge;
 pub mod model;
 pub mod optimize;

@@ -4,6 +4,7 @@ mod blocks;
 mod budget;
 mod compare;
 mod export;
+mod limits;
 mod optimize;
 mod report;
 mod reprice;
@@ -47,6 +48,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Blocks(args)) => {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::Week)?;
             let r = indexed(&mut ctx, verbose, |ctx, _| blocks::run(&args, ctx));
+            (ctx, r)
+        }
+        Some(Command::Limits(args)) => {
+            let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::Today)?;
+            let r = indexed(&mut ctx, verbose, |ctx, _| limits::run(&args, ctx));
             (ctx, r)
         }
         Some(Command::Yield(args)) => {

@@ -8,6 +8,7 @@ mod budget;
 mod compare;
 mod hostile;
 mod index;
+mod limits;
 mod optimize;
 mod ui_fixtures;
 

@@ -28,6 +28,8 @@ struct Absorbed {
     new: bool,
     prompts: Vec<crate::providers::PromptMark>,
     mcp_tools: Vec<(String, String)>,
+    limits: Vec<crate::providers::LimitMark>,
+    limit_hits: Vec<crate::providers::LimitHit>,
     calls: Vec<Prepared>,
     warnings: Vec<Warning>,
 }
@@ -202,6 +204,8 @@ fn absorb(
         new: p.new,
         prompts: batch.prompts,
         mcp_tools: batch.mcp_tools,
+        limits: batch.limits,
+        limit_hits: batch.limit_hits,
         calls,
         warnings: batch.warnings,
     }
@@ -297,6 +301,12 @@ fn store_read(
     }
     for (session, tool) in &read.mcp_tools {
         writer.mcp_tool(provider.id(), session, tool)?;
+    }
+    for m in &read.limits {
+        store::save_limit(tx, provider.id(), m)?;
+    }
+    for h in &read.limit_hits {
+        store::save_limit_hit(tx, provider.id(), h)?;
     }
     for mut call in read.calls {
         let project = call.project_mut();

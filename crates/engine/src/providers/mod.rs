@@ -67,6 +67,49 @@ pub struct Batch {
     /// MCP tools sessions had loaded (Claude Code's `deferred_tools_delta` attachments):
     /// (session, tool name `mcp__<server>__<tool>`).
     pub mcp_tools: Vec<(String, String)>,
+    /// Rate-limit windows the tool's server reported (Codex's `rate_limits`).
+    pub limits: Vec<LimitMark>,
+    /// Windows that ran out, as the tool wrote it into a session (Claude Code's limit
+    /// messages).
+    pub limit_hits: Vec<LimitHit>,
+}
+
+/// A usage window running out, as a tool wrote it into a session (metadata only: never the
+/// message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitHit {
+    /// Which account it concerns: the tool's home directory (a Claude config dir).
+    pub home: String,
+    /// `5h` or `weekly`.
+    pub kind: &'static str,
+    /// When the tool said so, UTC ms.
+    pub at_ms: i64,
+    /// When the window resets, UTC ms, when the message says.
+    pub resets_at_ms: Option<i64>,
+    /// A model the window is limited to (`opus`, `sonnet`), or empty for every model.
+    pub scope: String,
+}
+
+/// A window kind as stored: `weekly`, else `5h`.
+pub fn window_kind(s: &str) -> &'static str {
+    if s == "weekly" { "weekly" } else { "5h" }
+}
+
+/// A rate-limit window as a tool's server reported it at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitMark {
+    /// Which account it concerns: the tool's home directory (one per Codex home).
+    pub home: String,
+    /// `5h` or `weekly`.
+    pub kind: &'static str,
+    /// When it was reported, UTC ms.
+    pub observed_ms: i64,
+    /// Used, 0-100.
+    pub used_percent: f64,
+    /// The window's length in minutes, when reported.
+    pub window_minutes: Option<i64>,
+    /// When it resets, UTC ms, when reported.
+    pub resets_at_ms: Option<i64>,
 }
 
 /// A user prompt: a turn of `session` begins at `timestamp_ms`. Calls of the session from then

@@ -371,6 +371,129 @@ pub fn mcp_tools_in_days(
     rows.collect()
 }
 
+/// Keeps `m` as its window's latest snapshot (an older one never replaces a newer).
+pub fn save_limit(
+    conn: &Connection,
+    provider: ProviderId,
+    m: &crate::providers::LimitMark,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO limit_snapshots (provider, home, kind, observed_ms, used_percent,
+             window_minutes, resets_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (provider, home, kind) DO UPDATE SET observed_ms = excluded.observed_ms,
+             used_percent = excluded.used_percent, window_minutes = excluded.window_minutes,
+             resets_at_ms = excluded.resets_at_ms
+         WHERE excluded.observed_ms >= limit_snapshots.observed_ms",
+    )?
+    .execute(params![
+        provider.code(),
+        m.home,
+        m.kind,
+        m.observed_ms,
+        m.used_percent,
+        m.window_minutes,
+        m.resets_at_ms
+    ])?;
+    Ok(())
+}
+
+/// Every window's latest snapshot: (tool, its reading).
+pub fn limits(
+    conn: &Connection,
+) -> rusqlite::Result<Vec<(ProviderId, crate::providers::LimitMark)>> {
+    let mut stmt = conn.prepare(
+        "SELECT provider, home, kind, observed_ms, used_percent, window_minutes, resets_at_ms
+         FROM limit_snapshots ORDER BY provider, home, kind",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let kind: String = r.get(2)?;
+        Ok((
+            ProviderId::from_code(r.get(0)?).unwrap_or(ProviderId::Codex),
+            crate::providers::LimitMark {
+                home: r.get(1)?,
+                kind: crate::providers::window_kind(&kind),
+                observed_ms: r.get(3)?,
+                used_percent: r.get(4)?,
+                window_minutes: r.get(5)?,
+                resets_at_ms: r.get(6)?,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
+/// `provider`'s calls at or after `since_ms` as usage windows count them: (owning file,
+/// call).
+pub fn spend_since(
+    conn: &Connection,
+    provider: ProviderId,
+    since_ms: i64,
+) -> rusqlite::Result<Vec<(i64, crate::limits::Spend)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT owner_file, ts_ms, input + output + cache_read + cache_write_5m + cache_write_1h,
+             coalesce(cost, 0)
+         FROM calls WHERE provider = ?1 AND ts_ms >= ?2 AND flags & ?3 = 0",
+    )?;
+    let rows = stmt.query_map(params![provider.code(), since_ms, SUPPLEMENTARY], |r| {
+        Ok((
+            r.get(0)?,
+            crate::limits::Spend {
+                at_ms: r.get(1)?,
+                tokens: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                cost: Usd(r.get(3)?),
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
+/// Records a window running out (a limit message); the same hit read again is kept once.
+pub fn save_limit_hit(
+    conn: &Connection,
+    provider: ProviderId,
+    h: &crate::providers::LimitHit,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO limit_hits (provider, home, kind, at_ms, resets_at_ms, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT DO UPDATE SET resets_at_ms = coalesce(excluded.resets_at_ms, resets_at_ms)",
+    )?
+    .execute(params![
+        provider.code(),
+        h.home,
+        h.kind,
+        h.at_ms,
+        h.resets_at_ms,
+        h.scope
+    ])?;
+    Ok(())
+}
+
+/// The windows that ran out at or after `since_ms`, oldest first: (tool, the hit).
+pub fn limit_hits(
+    conn: &Connection,
+    since_ms: i64,
+) -> rusqlite::Result<Vec<(ProviderId, crate::providers::LimitHit)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, home, kind, at_ms, resets_at_ms, scope FROM limit_hits
+         WHERE at_ms >= ?1 ORDER BY at_ms, provider, home, kind",
+    )?;
+    let rows = stmt.query_map([since_ms], |r| {
+        let kind: String = r.get(2)?;
+        Ok((
+            ProviderId::from_code(r.get(0)?).unwrap_or(ProviderId::ClaudeCode),
+            crate::providers::LimitHit {
+                home: r.get(1)?,
+                kind: crate::providers::window_kind(&kind),
+                at_ms: r.get(3)?,
+                resets_at_ms: r.get(4)?,
+                scope: r.get(5)?,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
 impl<'a> Writer<'a> {
     /// A writer on `conn` (inside the caller's transaction).
     pub fn new(

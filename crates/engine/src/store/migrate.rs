@@ -246,6 +246,35 @@ const STEPS: &[&str] = &[
         malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0
         WHERE provider = 0;
     ",
+    // v9: limits. `limit_snapshots` keeps the latest rate-limit reading a tool's server
+    // reported per account (Codex's `rate_limits`: one row per Codex home and window);
+    // `limit_hits` the moments a window ran out, as Claude Code wrote them into a session
+    // (time, window, its reset; never the message). Codex and Claude Code logs are read again
+    // to fill them.
+    r"
+    CREATE TABLE limit_snapshots (
+        provider INTEGER NOT NULL,
+        home TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        observed_ms INTEGER NOT NULL,
+        used_percent REAL NOT NULL,
+        window_minutes INTEGER,
+        resets_at_ms INTEGER,
+        PRIMARY KEY (provider, home, kind)
+    ) WITHOUT ROWID;
+    CREATE TABLE limit_hits (
+        provider INTEGER NOT NULL,
+        home TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        resets_at_ms INTEGER,
+        scope TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (provider, home, kind, at_ms)
+    ) WITHOUT ROWID;
+    UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0, tail = NULL,
+        malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0
+        WHERE provider IN (0, 1);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -29,8 +29,9 @@ use crate::error::{Error, Result};
 
 pub use alerts::{active_sessions, claim as claim_alert};
 pub use calls::{
-    CallRow, Upsert, all_calls, calls_in_days, key_id, latest_call_ms, mcp_tools_in_days,
-    move_project_calls, projects, prompts_in_days, reprice_all,
+    CallRow, Upsert, all_calls, calls_in_days, key_id, latest_call_ms, limit_hits, limits,
+    mcp_tools_in_days, move_project_calls, projects, prompts_in_days, reprice_all, save_limit,
+    save_limit_hit, spend_since,
 };
 pub(crate) use calls::{Interner, Prepared, Writer};
 pub use files::{

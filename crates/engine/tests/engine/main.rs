@@ -23,6 +23,7 @@ mod corpus;
 mod cursor;
 mod gemini;
 mod hostile;
+mod limits;
 mod opencode;
 mod optimize;
 mod pricing;

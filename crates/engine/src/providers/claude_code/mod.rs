@@ -28,6 +28,10 @@
 //! of a `command`, a skill's name or a sub-agent's `subagent_type`. `gitBranch` is kept per
 //! call; assistant text is only checked for owning up to a mistake (compare).
 //!
+//! **Limit notices:** when a usage window runs out Claude Code writes an assistant record of
+//! its own (`<synthetic>` model, `isApiErrorMessage`) saying so; its time, window and reset
+//! become a [`LimitHit`](super::LimitHit) ([`crate::limits::message`]), the text is dropped.
+//!
 //! **Project:** the record's `cwd` (the slug is lossy: `my.app` and `my-app` share one), else
 //! the first `cwd` of the file, else the slug. **Session:** the record's `sessionId` (sub-agent
 //! records carry their parent's), else the file name.
@@ -92,6 +96,9 @@ static USAGE: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"usage\":")
 /// MCP tool inventories ride in attachments.
 static DEFERRED_TOOLS: Finder =
     Finder::new(|| memchr::memmem::Finder::new(b"\"deferred_tools_delta\""));
+/// Limit notices are messages Claude Code writes itself.
+static SYNTHETIC: Finder = Finder::new(|| memchr::memmem::Finder::new(b"<synthetic>"));
+static API_ERROR: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"isApiErrorMessage\""));
 /// Prompts are user records...
 static USER: Finder = Finder::new(|| memchr::memmem::Finder::new(b"\"user\""));
 /// ...that are not tool results.
@@ -123,6 +130,9 @@ impl FileContext {
         else {
             return;
         };
+        if SYNTHETIC.find(bytes).is_some() || API_ERROR.find(bytes).is_some() {
+            Self::limit_notice(file, line, bytes, batch);
+        }
         // Only records with a `usage` key can be calls, and user records prompts: skip the
         // rest (snapshots, summaries; most of the bytes) without parsing them.
         if USAGE.find(bytes).is_none() {
@@ -161,6 +171,43 @@ impl FileContext {
         for name in a.added_names.iter().filter(|n| n.starts_with("mcp__")) {
             batch.mcp_tools.push((session.clone(), name.clone()));
         }
+    }
+
+    /// A message Claude Code wrote itself that says a usage window ran out: when, which
+    /// window, when it resets (the text itself is not kept).
+    fn limit_notice(file: &Path, line: &RawLine<'_>, bytes: &[u8], batch: &mut Batch) {
+        let mut scratch = Vec::new();
+        let Some(rec) = parse::<parse::NoticeRecord>(file, line, bytes, &mut scratch, batch) else {
+            return;
+        };
+        let Some(msg) = &rec.message.0 else { return };
+        if rec.kind.get() != Some("assistant")
+            || !(rec.is_api_error.0 || msg.model.get() == Some("<synthetic>"))
+        {
+            return;
+        }
+        let (Some(text), Some(at)) = (
+            msg.content.0.as_deref(),
+            rec.timestamp
+                .get()
+                .and_then(parse_timestamp_ms)
+                .and_then(chrono::DateTime::from_timestamp_millis),
+        ) else {
+            return;
+        };
+        let Some(home) = config_dir_of(file) else {
+            return;
+        };
+        let Some(said) = crate::limits::message::parse(text, at, *LOCAL_ZONE) else {
+            return;
+        };
+        batch.limit_hits.push(super::LimitHit {
+            home,
+            kind: said.kind,
+            at_ms: at.timestamp_millis(),
+            resets_at_ms: said.resets_at.map(|r| r.timestamp_millis()),
+            scope: said.scope,
+        });
     }
 
     /// A user record with text starts a turn (tool results and sub-agent prompts do not).
@@ -317,6 +364,19 @@ fn parse<'b, T: serde::Deserialize<'b>>(
         scratch,
         &mut batch.warnings,
     )
+}
+
+/// The zone of a limit notice's reset time that names none: the machine's, where Claude
+/// Code printed it.
+static LOCAL_ZONE: std::sync::LazyLock<chrono_tz::Tz> =
+    std::sync::LazyLock::new(|| crate::clock::local_time_zone(None));
+
+/// The Claude config dir a transcript lies under (the parent of its `projects`).
+pub(crate) fn config_dir_of(file: &Path) -> Option<String> {
+    file.ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "projects"))
+        .and_then(Path::parent)
+        .map(|d| d.to_string_lossy().into_owned())
 }
 
 /// The `<slug>` component following the last `projects` directory in `file`'s path.

@@ -46,6 +46,28 @@ pub(super) struct UserRecord<'a> {
     pub(super) message: Obj<UserMessage>,
 }
 
+/// An assistant record Claude Code wrote itself (an API error, a usage limit): its text is
+/// read for a limit notice, then dropped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct NoticeRecord<'a> {
+    #[serde(rename = "type", borrow)]
+    pub(super) kind: Str<'a>,
+    #[serde(borrow)]
+    pub(super) timestamp: Str<'a>,
+    #[serde(rename = "isApiErrorMessage")]
+    pub(super) is_api_error: Flag,
+    pub(super) message: Obj<NoticeMessage<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct NoticeMessage<'a> {
+    #[serde(borrow)]
+    pub(super) model: Str<'a>,
+    pub(super) content: Text,
+}
+
 /// An `attachment` record (Claude Code writes what it injects into the context as these):
 /// only its kind and, for `deferred_tools_delta`, the tool names added.
 #[derive(Deserialize, Default)]

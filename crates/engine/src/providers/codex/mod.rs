@@ -17,7 +17,13 @@
 //! `total_tokens = input + output`. Per call we take `last_token_usage`, else the delta of the
 //! cumulative `total_token_usage` against the previous event. A `token_count` whose cumulative
 //! total did not grow is a repeat, not a call (the previous total starts as "none", so a first
-//! event with total 0 still counts); `info: null` (rate-limit-only events) is skipped.
+//! event with total 0 still counts); `info: null` (rate-limit-only events) is no call.
+//!
+//! **Rate limits:** `token_count` payloads (with or without `info`) carry the server's
+//! `rate_limits.{primary, secondary}`: `used_percent`, `window_minutes` (300 is the 5-hour
+//! window, 10080 the weekly one) and the reset as `resets_at` (epoch seconds) or, in older
+//! versions, `resets_in_seconds` from the event's time. Each becomes a
+//! [`LimitMark`](super::LimitMark) of the Codex home the rollout lies under.
 //!
 //! **Dedup key:** `codex:<root>:<cumulative total>:<input>:<cached>:<output>:<reasoning>` where
 //! `root` is `forked_from_id` for a forked session, else the session id. A fork replays its
@@ -182,6 +188,18 @@ struct State {
 /// `[input, cached, output, reasoning, total]`.
 pub(super) type Usage5 = [u64; 5];
 
+/// The Codex home a rollout lies under: the directory holding its `sessions` or
+/// `archived_sessions`.
+fn codex_home(file: &Path) -> Option<String> {
+    file.ancestors()
+        .find(|a| {
+            a.file_name()
+                .is_some_and(|n| n == "sessions" || n == "archived_sessions")
+        })
+        .and_then(Path::parent)
+        .map(|h| h.to_string_lossy().into_owned())
+}
+
 struct Decoder<'a> {
     file: &'a Path,
     state: Option<State>,
@@ -341,7 +359,49 @@ impl Decoder<'_> {
         });
     }
 
+    /// The server's rate-limit snapshot a `token_count` carries, for `burnbar limits`: the
+    /// 300-minute window is `5h`, the 10,080-minute one `weekly` (else primary and secondary).
+    fn rate_limits(&mut self, rec: &Record<'_>, p: &Payload<'_>) {
+        let (Some(limits), Some(observed_ms)) = (
+            &p.rate_limits.0,
+            rec.timestamp.get().and_then(parse_timestamp_ms),
+        ) else {
+            return;
+        };
+        let Some(home) = codex_home(self.file) else {
+            return;
+        };
+        for (w, fallback) in [(&limits.primary.0, "5h"), (&limits.secondary.0, "weekly")] {
+            let Some(w) = w else { continue };
+            let Some(used) = w.used_percent else { continue };
+            #[allow(clippy::cast_possible_truncation)]
+            let minutes = w.window_minutes.map(|m| m.round() as i64);
+            let kind = match minutes {
+                Some(300) => "5h",
+                Some(10_080) => "weekly",
+                _ => fallback,
+            };
+            #[allow(clippy::cast_possible_truncation)]
+            let resets_at_ms = w
+                .resets_at
+                .map(|s| (s * 1000.0).round() as i64)
+                .or_else(|| {
+                    w.resets_in_seconds
+                        .map(|s| observed_ms + (s * 1000.0).round() as i64)
+                });
+            self.batch.limits.push(super::LimitMark {
+                home: home.clone(),
+                kind,
+                observed_ms,
+                used_percent: used.clamp(0.0, 100.0),
+                window_minutes: minutes,
+                resets_at_ms,
+            });
+        }
+    }
+
     fn token_count(&mut self, rec: &Record<'_>, p: &Payload<'_>) -> Result<(), String> {
+        self.rate_limits(rec, p);
         let Some(info) = &p.info.0 else {
             return Ok(()); // info: null — a rate-limit update, not a call
         };

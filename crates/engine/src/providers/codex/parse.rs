@@ -54,6 +54,40 @@ pub(super) struct Payload<'a> {
     /// `mcp_tool_call_end`: which server and tool.
     #[serde(borrow)]
     pub(super) invocation: Obj<Invocation<'a>>,
+    /// `token_count`: the server's rate-limit snapshot.
+    pub(super) rate_limits: Obj<RateLimits>,
+}
+
+/// `rate_limits` of a `token_count` (codex-rs `RateLimitSnapshot`): `primary` and
+/// `secondary` windows.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RateLimits {
+    pub(super) primary: Obj<RateLimitWindow>,
+    pub(super) secondary: Obj<RateLimitWindow>,
+}
+
+/// One window: `used_percent`, `window_minutes`, and the reset as `resets_at` (epoch seconds)
+/// or, in older versions, `resets_in_seconds` (from the event's time).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RateLimitWindow {
+    #[serde(deserialize_with = "number")]
+    pub(super) used_percent: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    pub(super) window_minutes: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    pub(super) resets_at: Option<f64>,
+    #[serde(deserialize_with = "number")]
+    pub(super) resets_in_seconds: Option<f64>,
+}
+
+/// Any JSON number (a value of another shape reads as none: one odd field never costs the
+/// call its event carries).
+fn number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(serde_json::Value::deserialize(d)?
+        .as_f64()
+        .filter(|n| n.is_finite()))
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,118 @@
+//! `burnbar limits` (issue 19): the JSON contract scripts read and the words people see.
+
+use burnbar_test_support::prices_file;
+use serde_json::{Value, json};
+
+use crate::isolated;
+
+/// A home with a Codex snapshot (42 % of the 5-hour window, resets 20:00) and a Claude Code
+/// session that ran out of its 5-hour window at 17:10 (resets 19:00).
+fn home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let codex = home.path().join(".codex/sessions/2026/11/22");
+    std::fs::create_dir_all(&codex).unwrap();
+    let lines = [
+        json!({"timestamp": "2026-11-22T16:00:00.000Z", "type": "session_meta",
+               "payload": {"id": "r1", "timestamp": "2026-11-22T16:00:00.000Z", "cwd": "/w",
+                           "originator": "codex_cli_rs", "cli_version": "0.63.0"}}),
+        json!({"timestamp": "2026-11-22T17:30:00.000Z", "type": "event_msg",
+               "payload": {"type": "token_count", "info": null,
+                           "rate_limits": {"primary": {"used_percent": 42.0, "window_minutes": 300,
+                                                       "resets_at": 1_795_377_600},
+                                           "secondary": {"used_percent": 7.0,
+                                                         "window_minutes": 10080,
+                                                         "resets_in_seconds": 172_800}}}}),
+    ];
+    let text = lines
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect::<String>();
+    std::fs::write(codex.join("rollout-2026-11-22T16-00-00-r1.jsonl"), text).unwrap();
+    let claude = home.path().join(".claude/projects/-w");
+    std::fs::create_dir_all(&claude).unwrap();
+    let lines = [
+        json!({"type": "assistant", "timestamp": "2026-11-22T16:05:00.000Z", "sessionId": "s",
+               "cwd": "/w", "message": {"id": "m1", "model": "claude-sonnet-4-5",
+               "stop_reason": "end_turn", "content": [],
+               "usage": {"input_tokens": 100_000, "output_tokens": 1_000}}}),
+        json!({"type": "assistant", "timestamp": "2026-11-22T17:10:00.000Z", "sessionId": "s",
+               "cwd": "/w", "isApiErrorMessage": true, "error": "rate_limit",
+               "message": {"id": "m2", "model": "<synthetic>", "content": [
+                   {"type": "text", "text": "You've hit your limit · resets 7pm (UTC)"}],
+               "usage": {"input_tokens": 0, "output_tokens": 0}}}),
+    ];
+    let text = lines
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect::<String>();
+    std::fs::write(claude.join("s.jsonl"), text).unwrap();
+    home
+}
+
+fn limits(format: &str) -> String {
+    let home = home();
+    let data = tempfile::tempdir().unwrap();
+    let out = isolated(home.path(), data.path())
+        .args([
+            "limits",
+            "--offline",
+            "--timezone",
+            "UTC",
+            "--format",
+            format,
+        ])
+        .args(["--now", "2026-11-22T18:00:00Z", "--prices"])
+        .arg(prices_file())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn limits_json_keeps_the_documented_keys() {
+    let doc: Value = serde_json::from_str(&limits("json")).unwrap();
+    let windows = doc["windows"].as_array().unwrap();
+    let find = |tool: &str, kind: &str| {
+        windows
+            .iter()
+            .find(|w| w["tool"] == tool && w["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {tool} {kind} in {doc:#}"))
+            .clone()
+    };
+    let five = find("codex", "5h");
+    assert_eq!(five["usedPercent"], 42.0);
+    assert_eq!(five["resetsAt"], "2026-11-22T20:00:00Z");
+    assert_eq!(five["source"], "log");
+    assert_eq!(five["observedAt"], "2026-11-22T17:30:00Z");
+    let forecast = five["forecast"].as_object().unwrap();
+    assert!(forecast.contains_key("hitAt") && forecast.contains_key("endPercent"));
+    assert_eq!(find("codex", "weekly")["resetsAt"], "2026-11-24T17:30:00Z");
+    let claude = find("claude-code", "5h");
+    assert_eq!(claude["usedPercent"], 100.0);
+    assert_eq!(claude["source"], "log");
+    assert_eq!(claude["resetsAt"], "2026-11-22T19:00:00Z");
+    let weekly = find("claude-code", "weekly");
+    assert_eq!(weekly["usedPercent"], Value::Null);
+    assert_eq!(weekly["source"], "estimated");
+    assert_eq!(doc["hits"][0]["at"], "2026-11-22T17:10:00Z");
+}
+
+#[test]
+fn limits_text_names_the_windows_resets_and_the_notice() {
+    let text = limits("text");
+    for want in [
+        "Codex",
+        "42% log · resets in 2h 0m (20:00)",
+        "Claude Code",
+        "100% log · resets in 1h 0m (19:00)",
+        "rolling 7 days",
+        "Claude Code 5h: limit hit at 17:10, resets 19:00",
+    ] {
+        assert!(text.contains(want), "{want:?} not in:\n{text}");
+    }
+}
