@@ -8,7 +8,10 @@ use burnbar_engine::snapshot::Display;
 use burnbar_engine::{Budget, Runaway};
 use tauri::{AppHandle, Runtime};
 
-use burnbar_engine::format::money;
+use burnbar_engine::format::{moment, money, resets_in};
+use burnbar_engine::limits::{LimitAlert, LimitEvent};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 /// Summary and body of a budget notification.
 pub fn budget_text(c: &Crossing, b: &Budget, display: &Display) -> (String, String) {
@@ -56,6 +59,40 @@ pub fn runaway_text(a: &RunawayAlert, r: &Runaway, display: &Display) -> (String
         money(s.total_cost, display)
     );
     (summary, body)
+}
+
+/// Summary and body of a usage-window notification.
+pub fn limit_text(a: &LimitAlert, now: DateTime<Utc>, tz: Tz) -> (String, String) {
+    let w = &a.window;
+    let window = match w.kind {
+        "weekly" => "weekly",
+        _ => "5-hour",
+    };
+    let tool = w.tool.label();
+    let estimated = if w.source == "estimated" {
+        " (estimated)"
+    } else {
+        ""
+    };
+    let summary = match a.event {
+        LimitEvent::Crossed(t) => format!("{tool} {window} window: {t}% used{estimated}"),
+        LimitEvent::Reached => format!("{tool} {window} limit reached"),
+        LimitEvent::Reset => format!("Your {tool} {window} window has reset"),
+    };
+    let mut body = Vec::new();
+    if let Some(r) = w.resets_at {
+        body.push(resets_in(r, now, tz));
+    }
+    if let (LimitEvent::Crossed(_), Some(hit)) = (a.event, w.forecast.hit_at) {
+        body.push(format!(
+            "at this pace you hit it at {}",
+            moment(hit, now, tz)
+        ));
+    }
+    if a.event == LimitEvent::Reset {
+        body.push("a fresh window starts with your next call".to_string());
+    }
+    (summary, body.join(" · "))
 }
 
 /// Shows one notification; a click (the default action) opens the popover.
@@ -154,6 +191,49 @@ mod tests {
         assert_eq!(
             runaway_text(&cap, &Runaway::default(), &Display::default()).0,
             "Session passed $31.00"
+        );
+    }
+
+    #[test]
+    fn limit_words_name_tool_window_reset_and_forecast() {
+        use burnbar_engine::limits::{Forecast, Window};
+        let w = Window {
+            tool: ProviderId::Codex,
+            account: "/home/you/.codex".into(),
+            kind: "5h",
+            used_percent: Some(83.0),
+            resets_at: Some("2026-11-22T15:00:00Z".parse().unwrap()),
+            starts_at: None,
+            source: "log",
+            observed_at: "2026-11-22T12:00:00Z".parse().unwrap(),
+            pace_percent: None,
+            forecast: Forecast {
+                hit_at: Some("2026-11-22T14:10:00Z".parse().unwrap()),
+                end_percent: None,
+            },
+            used: None,
+            capacity: None,
+            note: None,
+        };
+        let now = "2026-11-22T12:50:00Z".parse().unwrap();
+        let a = |event| LimitAlert {
+            window: w.clone(),
+            event,
+        };
+        assert_eq!(
+            limit_text(&a(LimitEvent::Crossed(80)), now, Tz::UTC),
+            (
+                "Codex 5-hour window: 80% used".to_string(),
+                "resets in 2h 10m (15:00) · at this pace you hit it at 14:10".to_string()
+            )
+        );
+        assert_eq!(
+            limit_text(&a(LimitEvent::Reached), now, Tz::UTC).0,
+            "Codex 5-hour limit reached"
+        );
+        assert_eq!(
+            limit_text(&a(LimitEvent::Reset), now, Tz::UTC).0,
+            "Your Codex 5-hour window has reset"
         );
     }
 }

@@ -78,7 +78,7 @@ pub fn run() -> ExitCode {
             }
             live::start(app.handle());
             live::watch_settings(app.handle());
-            live::start_midnight_timer(app.handle());
+            live::start_clock(app.handle());
             if show_at_start {
                 popover::show(app.handle(), "overview");
             }

@@ -41,7 +41,15 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             WatchEvent::Synced(report) => match engine.snapshot_data(tz, report) {
                 Ok(mut data) => {
                     data.tips = tips.get(engine, tz, &state.settings().providers, state.now());
+                    data.limits = match engine.limits(state.now()) {
+                        Ok(l) => Some(l),
+                        Err(e) => {
+                            tracing::warn!("limits: {e}");
+                            None
+                        }
+                    };
                     state.set_data(data);
+                    state.wake_clock();
                     publish(&handle);
                     check_alerts(&handle, engine, tz, &mut before);
                     return;
@@ -114,6 +122,19 @@ fn check_alerts<R: Runtime>(app: &AppHandle<R>, engine: &Engine, tz: Tz, before:
     for a in &due.runaways {
         let (summary, body) = crate::alerts::runaway_text(a, &settings.runaway, &data.display);
         crate::alerts::notify(app, &summary, &body);
+    }
+    let now = state.now();
+    let Some(limits) = data.limits.as_ref().map(|l| l.as_of(now)) else {
+        return;
+    };
+    match engine.due_limit_alerts(&limits, &settings.limits, now) {
+        Ok(due) => {
+            for a in &due {
+                let (summary, body) = crate::alerts::limit_text(a, now, tz);
+                crate::alerts::notify(app, &summary, &body);
+            }
+        }
+        Err(e) => tracing::warn!("limit alerts: {e}"),
     }
 }
 
@@ -226,20 +247,41 @@ pub fn settings_changed<R: Runtime>(app: &AppHandle<R>, before: &Settings, after
     }
 }
 
-/// Re-publishes just after each local midnight so "today" moves on without a log change.
-pub fn start_midnight_timer<R: Runtime>(app: &AppHandle<R>) {
+/// Re-publishes just after each local midnight so "today" moves on without a log change, and
+/// when a usage window resets (a sync then, for the window's own reset notification). The
+/// thread sleeps until the earlier of the two; new data wakes it to look again.
+pub fn start_clock<R: Runtime>(app: &AppHandle<R>) {
     let tz = local_time_zone(Paths::from_env().tz.as_deref());
     let handle = app.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    app.burnbar().set_clock(tx);
     let spawned = std::thread::Builder::new()
-        .name("burnbar-midnight".into())
+        .name("burnbar-clock".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(until_next_midnight(tz));
-                publish(&handle);
+                let state = handle.state::<AppState>();
+                let now = state.now();
+                let reset = state
+                    .limits()
+                    .and_then(|l| l.next_reset(now))
+                    .and_then(|r| (r - now).to_std().ok())
+                    .map(|d| d + Duration::from_secs(1));
+                let midnight = until_next_midnight(tz);
+                let wait = reset.map_or(midnight, |r| r.min(midnight));
+                match rx.recv_timeout(wait) {
+                    Ok(()) => {} // new data: look again
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if reset.is_some_and(|r| r <= midnight) {
+                            state.rescan();
+                        }
+                        publish(&handle);
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+                }
             }
         });
     if let Err(e) = spawned {
-        tracing::warn!("no midnight timer: {e}");
+        tracing::warn!("no clock: {e}");
     }
 }
 

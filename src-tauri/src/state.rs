@@ -63,6 +63,8 @@ pub struct AppState {
     settings_watcher: Mutex<Option<notify::RecommendedWatcher>>,
     /// The live loop runs in this app (off in IPC tests on the mock runtime).
     live: AtomicBool,
+    /// Wakes the clock thread to look at new data ([`crate::live::start_clock`]).
+    clock_wake: Mutex<Option<std::sync::mpsc::Sender<()>>>,
 }
 
 /// `app.burnbar()`: the app's state from any Tauri manager (an `App`, `AppHandle` or window),
@@ -98,6 +100,7 @@ impl AppState {
             watch: Mutex::new(None),
             settings_watcher: Mutex::new(None),
             live: AtomicBool::new(false),
+            clock_wake: Mutex::new(None),
         }
     }
 
@@ -117,6 +120,26 @@ impl AppState {
             .watch
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
+    }
+
+    /// Keeps the clock thread's wake-up line.
+    pub fn set_clock(&self, wake: std::sync::mpsc::Sender<()>) {
+        *self
+            .clock_wake
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(wake);
+    }
+
+    /// Tells the clock thread the data changed (a window may reset sooner).
+    pub fn wake_clock(&self) {
+        if let Some(tx) = self
+            .clock_wake
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            let _ = tx.send(());
+        }
     }
 
     /// Keeps the settings file's watcher alive.
@@ -237,6 +260,20 @@ impl AppState {
     /// The data shown (settings applied), if any.
     pub fn data(&self) -> Option<Arc<SnapshotData>> {
         self.lock().data.clone()
+    }
+
+    /// The usage windows as of now, if computed.
+    pub fn limits(&self) -> Option<burnbar_engine::limits::Limits> {
+        let data = self.lock().data.clone()?;
+        data.limits.as_ref().map(|l| l.as_of(self.clock.now()))
+    }
+
+    /// The zone days are counted in (UTC before there is data).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.lock()
+            .data
+            .as_ref()
+            .map_or(chrono_tz::Tz::UTC, |d| d.tz)
     }
 
     /// Today over every provider and how money is shown (the tray text), if there is data.

@@ -6,8 +6,12 @@
 //! (the amount is then a lower bound). The tooltip spells both out.
 
 use burnbar_engine::Usd;
-use burnbar_engine::format::{marked_money, money};
+use burnbar_engine::format::{marked_money, money, resets_in};
+use burnbar_engine::limits::{Limits, Window};
+use burnbar_engine::settings::TrayTitle;
 use burnbar_engine::snapshot::{Display, Today};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::state::Status;
 
@@ -19,6 +23,45 @@ pub fn title(today: &Today, display: &Display) -> String {
         today.unpriced_calls > 0,
         display,
     )
+}
+
+/// The tray title in the mode the settings ask for (`[tray] title`): today's spend, the
+/// tightest usage window (`5h 42%`, `~` when estimated), or both (`$12.34 · 42%`). Without a
+/// window that has a percentage, the spend.
+pub fn title_in(
+    mode: TrayTitle,
+    today: &Today,
+    display: &Display,
+    limits: Option<&Limits>,
+) -> String {
+    let cost = title(today, display);
+    match (mode, limits.and_then(Limits::tightest)) {
+        (TrayTitle::Cost, _) | (_, None) => cost,
+        (TrayTitle::Limit, Some(w)) => format!("{} {}", w.kind, window_percent(w)),
+        (TrayTitle::Both, Some(w)) => format!("{cost} · {}", window_percent(w)),
+    }
+}
+
+/// `42%`, `~42%` when estimated.
+pub fn window_percent(w: &Window) -> String {
+    let pct = w.used_percent.unwrap_or(0.0).clamp(0.0, 999.0);
+    let mark = if w.source == "estimated" { "~" } else { "" };
+    format!("{mark}{pct:.0}%")
+}
+
+/// The tooltip's line for the tightest window: "Codex 5h window 42% · resets in 2h 10m (15:00)".
+pub fn limit_line(limits: &Limits, now: DateTime<Utc>, tz: Tz) -> Option<String> {
+    let w = limits.tightest()?;
+    let mut s = format!("{} {} window {}", w.tool.label(), w.kind, window_percent(w));
+    if w.source == "estimated" {
+        s.push_str(" (estimated)");
+    }
+    if let Some(r) = w.resets_at {
+        s = format!("{s} · {}", resets_in(r, now, tz));
+    } else if let Some(n) = &w.note {
+        s = format!("{s} · {n}");
+    }
+    Some(s)
 }
 
 /// The tray title before there is data, or when there is none.
@@ -178,6 +221,81 @@ mod tests {
                 message: "index /x: locked".into()
             }),
             "Burnbar · index /x: locked"
+        );
+    }
+
+    fn window(
+        tool: burnbar_engine::ProviderId,
+        kind: &'static str,
+        pct: Option<f64>,
+        source: &'static str,
+    ) -> Window {
+        Window {
+            tool,
+            account: "/home/you/.codex".into(),
+            kind,
+            used_percent: pct,
+            resets_at: Some("2026-11-22T15:00:00Z".parse().expect("time")),
+            starts_at: None,
+            source,
+            observed_at: "2026-11-22T12:00:00Z".parse().expect("time"),
+            pace_percent: None,
+            forecast: burnbar_engine::limits::Forecast::default(),
+            used: None,
+            capacity: None,
+            note: None,
+        }
+    }
+
+    fn limits(windows: Vec<Window>) -> Limits {
+        Limits {
+            windows,
+            hits: Vec::new(),
+            resets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn title_modes_show_cost_the_tightest_window_or_both() {
+        use burnbar_engine::ProviderId::{ClaudeCode, Codex};
+        let t = today(12_340_000, 0, 0, None);
+        let l = limits(vec![
+            window(Codex, "weekly", Some(12.0), "log"),
+            window(Codex, "5h", Some(42.4), "log"),
+            window(ClaudeCode, "5h", None, "estimated"),
+        ]);
+        assert_eq!(title_in(TrayTitle::Cost, &t, &usd(), Some(&l)), "$12.34");
+        assert_eq!(title_in(TrayTitle::Limit, &t, &usd(), Some(&l)), "5h 42%");
+        assert_eq!(
+            title_in(TrayTitle::Both, &t, &usd(), Some(&l)),
+            "$12.34 · 42%"
+        );
+        // an estimated window is marked; none with a percentage falls back to the spend
+        let est = limits(vec![window(ClaudeCode, "5h", Some(63.0), "estimated")]);
+        assert_eq!(
+            title_in(TrayTitle::Limit, &t, &usd(), Some(&est)),
+            "5h ~63%"
+        );
+        let none = limits(vec![window(ClaudeCode, "5h", None, "estimated")]);
+        assert_eq!(
+            title_in(TrayTitle::Limit, &t, &usd(), Some(&none)),
+            "$12.34"
+        );
+        assert_eq!(title_in(TrayTitle::Both, &t, &usd(), None), "$12.34");
+    }
+
+    #[test]
+    fn the_tooltip_names_the_tightest_window_and_its_reset() {
+        let l = limits(vec![window(
+            burnbar_engine::ProviderId::Codex,
+            "5h",
+            Some(42.0),
+            "log",
+        )]);
+        let now = "2026-11-22T12:50:00Z".parse().expect("time");
+        assert_eq!(
+            limit_line(&l, now, Tz::UTC).as_deref(),
+            Some("Codex 5h window 42% · resets in 2h 10m (15:00)")
         );
     }
 }

@@ -68,11 +68,22 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 /// Sets the title, tooltip and headline from the state.
 pub fn update<R: Runtime>(app: &AppHandle<R>, state: &AppState) {
     let (title, tooltip, headline) = match state.today() {
-        Some((today, display)) => (
-            text::title(&today, &display),
-            text::tooltip(&today, &display),
-            text::headline(&today, &display),
-        ),
+        Some((today, display)) => {
+            let limits = state.limits();
+            let mode = state.settings().tray.title;
+            let mut tooltip = text::tooltip(&today, &display);
+            if let Some(line) = limits
+                .as_ref()
+                .and_then(|l| text::limit_line(l, state.now(), state.tz()))
+            {
+                tooltip = format!("{tooltip}\n{line}");
+            }
+            (
+                text::title_in(mode, &today, &display, limits.as_ref()),
+                tooltip,
+                text::headline(&today, &display),
+            )
+        }
         None => {
             let status = state.status();
             let tooltip = text::tooltip_for_status(&status);

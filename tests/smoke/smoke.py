@@ -183,6 +183,11 @@ async def main(tray, cli, artifacts):
         await alert_checks(host, tray, cli, home, artifacts)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+    home = make_home()
+    try:
+        await limit_checks(host, tray, home, artifacts)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 async def registered(host, proc):
@@ -286,6 +291,80 @@ async def alert_checks(host, tray, cli, home, artifacts):
     finally:
         stop(proc)
         log.close()
+
+
+def append_rate_limits(home, used, resets_in=7200):
+    """Codex reports its 5-hour window: a `token_count` with `info: null` and the server's
+    `rate_limits`, appended to today's rollout (created with its `session_meta` first)."""
+    now = datetime.now(timezone.utc)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    day = home / ".codex/sessions" / now.strftime("%Y/%m/%d")
+    day.mkdir(parents=True, exist_ok=True)
+    path = day / "rollout-smoke-limits.jsonl"
+    lines = []
+    if not path.exists():
+        lines.append({"timestamp": stamp, "type": "session_meta",
+                      "payload": {"id": "smoke-limits", "timestamp": stamp, "cwd": "/home/dev/limits",
+                                  "originator": "codex_cli_rs", "cli_version": "0.63.0"}})
+    lines.append({"timestamp": stamp, "type": "event_msg",
+                  "payload": {"type": "token_count", "info": None,
+                              "rate_limits": {"primary": {"used_percent": used, "window_minutes": 300,
+                                                          "resets_at": int(time.time()) + resets_in}}}})
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("".join(json.dumps(x) + "\n" for x in lines))
+
+
+async def limit_checks(host, tray, home, artifacts):
+    """Usage windows end to end: the tray title in "limit" mode follows a Codex snapshot within
+    a second, and the 80 % / 95 % notifications arrive once each, never again after a restart."""
+    env = make_env(home)
+    (home / ".config/burnbar").mkdir(parents=True, exist_ok=True)
+    (home / ".config/burnbar/settings.toml").write_text('[tray]\ntitle = "limit"\n\n[runaway]\nenabled = false\n')
+    notes = host.notifications.received
+    notes.clear()
+    log = open(artifacts / "burnbar-tray-limits.log", "w")
+    proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        item = await started(host, proc)
+        if not item:
+            check("the app starts with the limit title", False, f"exited with {proc.returncode}")
+            return
+        name, path = item
+        await asyncio.sleep(1.0)
+        append_rate_limits(home, 85.0)
+        label, secs = await wait_for(lambda: changed_to(host, name, path, "5h 85%"), timeout=5)
+        check("a Codex snapshot moves the tray title (limit mode) within 1 s", label and secs < 1.0,
+              f"{label!r} after {secs:.2f} s")
+        print(f"     limit title {secs * 1000:.0f} ms after the append", flush=True)
+        limit_notes = lambda: [x for x in notes if x["summary"].startswith("Codex 5-hour")]  # noqa: E731
+        note, secs = await wait_for(lambda: asyncio.sleep(0, next(iter(limit_notes()), None)), timeout=5)
+        check("crossing 80 % of the window notifies once, with the reset",
+              note and note["summary"] == "Codex 5-hour window: 80% used" and note["body"].startswith("resets in "),
+              note)
+        append_rate_limits(home, 96.0)
+        await wait_for(lambda: changed_to(host, name, path, "5h 96%"), timeout=5)
+        note, _ = await wait_for(lambda: asyncio.sleep(0, limit_notes()[1] if len(limit_notes()) > 1 else None),
+                                 timeout=5)
+        check("crossing 95 % notifies again", note and note["summary"] == "Codex 5-hour window: 95% used", note)
+        append_rate_limits(home, 97.0)
+        await wait_for(lambda: changed_to(host, name, path, "5h 97%"), timeout=5)
+        await asyncio.sleep(1.0)
+        check("no repeat within the same window", len(limit_notes()) == 2, limit_notes())
+        await host.click(name, path, "Quit Burnbar")
+        proc.wait(10)
+        count = len(limit_notes())
+        proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+        item = await started(host, proc)
+        await asyncio.sleep(3.0)
+        check("a restart repeats no limit alert", item and len(limit_notes()) == count, limit_notes()[count:])
+    finally:
+        stop(proc)
+        log.close()
+
+
+async def changed_to(host, name, path, want):
+    label = await host.label(name, path)
+    return label if label == want else None
 
 
 async def run_checks(host, proc, cli, env, home, artifacts):

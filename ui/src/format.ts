@@ -114,3 +114,18 @@ export function bytes(n: number): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+/** A span for people, as the engine writes it: "2h 10m", "45m", "3d 4h", "<1m". */
+export function span(ms: number): string {
+  const m = Math.max(0, Math.floor(ms / 60_000));
+  if (m === 0) return "<1m";
+  if (m < 60) return `${m}m`;
+  if (m < 1440) return `${Math.floor(m / 60)}h ${m % 60}m`;
+  return `${Math.floor(m / 1440)}d ${Math.floor((m % 1440) / 60)}h`;
+}
+
+/** A clock time in the machine's zone, "15:00"; with the weekday when not today. */
+export function clock(at: Date, now: Date): string {
+  const time = at.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+  return at.toDateString() === now.toDateString() ? time : `${at.toLocaleDateString("en-US", { weekday: "short" })} ${time}`;
+}

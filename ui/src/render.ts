@@ -1,7 +1,7 @@
 // The popover as a pure function of the model: render(model, handlers) returns the DOM to
 // show. No Tauri, no fetching, no timers; main.ts owns those.
 
-import { ago, bytes, count, markedMoney, money, percent, plural, projectName, shortDay } from "./format.js";
+import { ago, bytes, clock, count, markedMoney, money, percent, plural, projectName, shortDay, span } from "./format.js";
 import type { Budget, BudgetPeriod, Figures, Model, Options, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 export interface Handlers {
@@ -140,6 +140,7 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
   );
   root.append(hero);
   if (s.budgets && s.budgets.length > 0) root.append(budgets(s));
+  if (s.limits && s.limits.windows.length > 0) root.append(limits(s, model));
   if (s.view.period !== "today") {
     root.append(h("p", { class: "muted today-line" }, `Today ${money(s.today.cost, d)}`));
   }
@@ -198,6 +199,54 @@ function budgets(s: Snapshot): HTMLElement {
     ));
   }
   return h("section", { "aria-label": "Budgets" }, h("h2", {}, "Budgets"), list);
+}
+
+const WINDOW_WORD = { "5h": "5-hour", weekly: "weekly" } as const;
+const SOURCE_WORD = { log: "from the tool's log", live: "live", estimated: "estimated" } as const;
+
+/**
+ * The Limits section: per tool and window, a bar with the used share and a pace marker (where
+ * even use would be now), when it resets, the forecast, and where the figure comes from.
+ */
+function limits(s: Snapshot, model: Model): HTMLElement {
+  const now = new Date(model.now);
+  const list = h("ul", { class: "rows limits", "aria-label": "Usage windows" });
+  for (const w of s.limits?.windows ?? []) {
+    const name = `${providerLabel(w.tool)} · ${WINDOW_WORD[w.kind]}`;
+    const reset = w.resetsAt ? new Date(w.resetsAt) : null;
+    const passed = reset !== null && reset.getTime() <= model.now;
+    const pct = passed ? 0 : w.usedPercent;
+    const value = pct !== null
+      ? `${w.source === "estimated" ? "~" : ""}${Math.round(pct)}%`
+      : w.used ? `${money(w.used.cost, s.display)} · ${count(w.used.tokens)} tokens` : "—";
+    const sub: string[] = [];
+    if (passed) sub.push("reset since your last call");
+    else if (reset) sub.push(`resets in ${span(reset.getTime() - model.now)} (${clock(reset, now)})`);
+    if (!passed && pct !== null && pct < 100 && w.forecast.hitAt) {
+      sub.push(`at this pace you hit it at ${clock(new Date(w.forecast.hitAt), now)}`);
+    } else if (!passed && pct !== null && pct > 0 && pct < 100 && w.forecast.endPercent !== null && reset) {
+      sub.push(`ends near ${Math.round(w.forecast.endPercent)}%`);
+    }
+    if (!passed && w.note && !(pct === null && w.note.startsWith("no limit notice"))) sub.push(w.note);
+    if (pct === null && w.kind === "5h" && w.used) sub.push("no percentage until a limit notice calibrates it");
+    sub.push(SOURCE_WORD[w.source]);
+    const meter = pct !== null
+      ? h("div", {
+          class: "share", role: "meter", "aria-label": `${name} window used`,
+          "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": Math.round(Math.min(100, pct)),
+        },
+        h("span", { style: `width:${Math.min(100, pct)}%` }),
+        w.pacePercent !== null && !passed
+          ? h("i", { class: "pace", title: "even pace", style: `left:${Math.min(100, w.pacePercent)}%` })
+          : null)
+      : null;
+    list.append(h("li", { class: pct !== null && pct >= 100 ? "over" : null, "data-source": w.source },
+      h("div", { class: "row" }, h("span", { class: "name" }, name), h("span", { class: "value" }, value)),
+      meter,
+      h("div", { class: "sub muted" }, sub.join(" · ")),
+    ));
+  }
+  return h("section", { "aria-label": "Limits", "data-testid": "limits" }, h("h2", {}, "Limits"), list);
 }
 
 function stat(label: string, value: string): HTMLElement {
@@ -388,6 +437,8 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
         providers: options.providers.map((p) => p.id).filter((p) => data.get(`provider-${p}`) === "on"),
         launch_at_login: data.get("launch_at_login") === "on",
         prices: String(data.get("prices") ?? "").trim() || null,
+        tray: { title: (String(data.get("tray_title") ?? "cost") as "cost" | "limit" | "both") },
+        limits: { alerts: s.limits?.alerts ?? [80, 95], notify_reset: data.get("notify_reset") === "on" },
       });
     },
   });
@@ -405,6 +456,11 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
   form.append(
     tools,
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "launch_at_login", checked: s.launch_at_login }), "Launch at login"),
+    field("Tray shows", h("select", { name: "tray_title" },
+      ...([["cost", "Today's spend ($12.34)"], ["limit", "Tightest usage window (5h 42%)"], ["both", "Both ($12.34 · 42%)"]] as const)
+        .map(([v, label]) => h("option", { value: v, selected: (s.tray?.title ?? "cost") === v }, label)))),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "notify_reset", checked: s.limits?.notify_reset ?? false }),
+      `Notify when a usage window resets (alerts at ${(s.limits?.alerts ?? [80, 95]).map((a) => `${a}%`).join(", ")} and when one runs out)`),
     field("Price file (LiteLLM JSON)", h("input", { name: "prices", value: s.prices ?? "", placeholder: "daily LiteLLM prices" }), "BURNBAR_PRICES overrides this"),
   );
   form.append(budgetEditor(s, options, on));

@@ -92,6 +92,31 @@ export interface Snapshot {
   report: Report;
   /** The Tips card: `burnbar optimize` over the last 30 days (absent while not computed). */
   tips?: Tips | null;
+  /** The usage windows (`burnbar limits`; absent while not computed). */
+  limits?: Limits | null;
+}
+
+export interface Limits {
+  windows: LimitWindow[];
+  hits: { tool: ProviderId; account: string; kind: "5h" | "weekly"; scope: string | null; at: string; resetsAt: string | null }[];
+}
+
+export interface LimitWindow {
+  tool: ProviderId;
+  account: string;
+  kind: "5h" | "weekly";
+  /** 0-100, or null when nothing says (Claude without a calibration). */
+  usedPercent: number | null;
+  resetsAt: string | null;
+  startsAt: string | null;
+  source: "log" | "live" | "estimated";
+  observedAt: string;
+  /** Where even use would be now, 0-100. */
+  pacePercent: number | null;
+  forecast: { hitAt: string | null; endPercent: number | null };
+  used: { cost: number; tokens: number; calls: number } | null;
+  capacity: { cost: number; hits: number } | null;
+  note: string | null;
 }
 
 export type Severity = "high" | "medium" | "low";
@@ -124,6 +149,10 @@ export interface Settings {
   prices: string | null;
   budgets: Budget[];
   runaway: Runaway;
+  /** The tray's title: today's spend, the tightest usage window, or both. */
+  tray?: { title: "cost" | "limit" | "both" };
+  /** Usage-window notifications: percentages, and whether a reset is told. */
+  limits?: { alerts: number[]; notify_reset: boolean };
   /** Each budget's scope in the engine's words (sent by the app; ignored when saved). */
   budget_scopes?: string[];
 }

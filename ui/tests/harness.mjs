@@ -35,7 +35,8 @@ const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/cs
 export async function open(browser, backend, { colorScheme = "light", hash = "", fakeClock = false } = {}) {
   // the settings page's choices as the app sends them (src-tauri/tests/ipc.rs checks the file)
   backend = { options: fixture("options"), ...backend };
-  const context = await browser.newContext({ colorScheme, viewport: { width: 380, height: 600 } });
+  // clock times are the machine's zone: UTC here, whatever zone runs the tests
+  const context = await browser.newContext({ colorScheme, timezoneId: "UTC", viewport: { width: 380, height: 600 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => {
     throw e;
@@ -90,8 +91,9 @@ export async function open(browser, backend, { colorScheme = "light", hash = "",
       },
     };
   }, backend);
-  // fake timers and Date (page.clock.fastForward moves them) for tests of what time changes
-  if (fakeClock) await page.clock.install();
+  // fake timers and Date (page.clock.fastForward moves them) for tests of what time changes;
+  // `fakeClock: {time}` starts them at that moment
+  if (fakeClock) await page.clock.install(fakeClock === true ? undefined : fakeClock);
   await page.goto(`http://burnbar.test/index.html${hash}`);
   return page;
 }

@@ -15,6 +15,9 @@ after(async () => {
 });
 
 const typical = fixture("typical");
+const limitsDay = fixture("limits");
+// half a minute before the snapshot's moment: loading the page takes some of it
+const at18 = { time: new Date("2026-11-22T17:59:30Z") };
 const many = fixture("many-projects");
 const runaway = { enabled: true, window_minutes: 10, usd_in_window: 5 };
 const settings = { currency: "USD", usd_rate: 1, providers: [], launch_at_login: false, prices: null, budgets: [], runaway };
@@ -38,7 +41,8 @@ test("typical day: today's spend, stats, tools, projects and models", async () =
   const heights = await chart.locator("span").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height));
   const days = typical.trend.slice(-7);
   heights.forEach((px, i) => assert.equal(px > 0, days[i].cost > 0, `bar ${days[i].date}: ${px}px for $${days[i].cost}`));
-  const meters = await page.getByRole("meter").evaluateAll((els) => els.map((e) => e.firstElementChild.getBoundingClientRect().width));
+  // (the Limits section's bars are tested on their own: a window that has reset is empty)
+  const meters = await page.locator("section:not([data-testid=limits])").getByRole("meter").evaluateAll((els) => els.map((e) => e.firstElementChild.getBoundingClientRect().width));
   assert.ok(meters.every((w) => w > 0), `share bars are drawn: ${meters}`);
   assert.equal(await page.getByRole("status").count(), 0, "no unpriced warning on a fully priced day");
   assert.equal(await page.evaluate(() => window.__title), `Burnbar · $0.17 · Today (2026-10-30) · grade ${typical.tips.grade}`, "the title names the Tips grade");
@@ -198,10 +202,17 @@ test("settings: shows the saved values, saves edits, shows a rejected value's er
   await currency.fill("eur");
   await page.getByRole("spinbutton", { name: /Units per USD/ }).fill("0.5");
   await page.getByRole("checkbox", { name: "Codex" }).check();
+  const tray = page.getByRole("combobox", { name: "Tray shows" });
+  assert.equal(await tray.inputValue(), "cost", "the spend by default");
+  await tray.selectOption("both");
+  await page.getByRole("checkbox", { name: /Notify when a usage window resets/ }).check();
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByText("Saved").waitFor();
   const saved = (await calls(page)).find((c) => c.cmd === "save_settings");
-  assert.deepEqual(saved.args.settings, { currency: "EUR", usd_rate: 0.5, providers: ["codex"], launch_at_login: false, prices: null, budgets: [], runaway });
+  assert.deepEqual(saved.args.settings, {
+    currency: "EUR", usd_rate: 0.5, providers: ["codex"], launch_at_login: false, prices: null, budgets: [], runaway,
+    tray: { title: "both" }, limits: { alerts: [80, 95], notify_reset: true },
+  });
 
   const bad = await open(browser, {
     snapshots: { today: typical }, settings,
@@ -305,4 +316,67 @@ test("idle: only the 'updated' line changes as time passes, nothing else is redr
     true,
     "the popover was not redrawn: the same spend element is still in place",
   );
+});
+
+/** The Limits section's rows as [name, value, words under the bar]. */
+async function limitRows(page) {
+  const list = page.getByRole("list", { name: "Usage windows" });
+  await list.waitFor();
+  return list.getByRole("listitem").evaluateAll((items) => items.map((li) => [
+    li.querySelector(".name").textContent, li.querySelector(".value").textContent, li.querySelector(".sub").textContent,
+  ]));
+}
+
+test("limits: a bar per window with its pace marker, reset, forecast and source", async () => {
+  const page = await open(browser, { snapshots: { today: limitsDay }, settings }, { fakeClock: at18 });
+  const rows = await limitRows(page);
+  assert.deepEqual(rows.map((r) => r.slice(0, 2)), [
+    ["Codex · 5-hour", "42%"],
+    ["Codex · weekly", "12%"],
+    ["Claude Code · 5-hour", "~50%"],
+    ["Claude Code · weekly", "$1.98 · 612,000 tokens"],
+  ]);
+  assert.equal(rows[0][2], "resets in 2h 0m (20:00) · ends near 76% · from the tool's log");
+  assert.equal(rows[2][2], "resets in 3h 0m (21:00) · at this pace you hit it at 19:55 · estimated");
+  assert.match(rows[3][2], /^rolling 7 days: no weekly reset known yet · estimated$/);
+  const meter = page.getByRole("meter", { name: "Codex · 5-hour window used" });
+  assert.equal(await meter.getAttribute("aria-valuenow"), "42");
+  const [bar, pace, width] = await meter.evaluate((m) => [
+    m.querySelector("span").getBoundingClientRect().width, m.querySelector(".pace").getBoundingClientRect().left - m.getBoundingClientRect().left, m.getBoundingClientRect().width,
+  ]);
+  assert.ok(Math.abs(bar / width - 0.42) < 0.02, `bar ${bar} of ${width}`);
+  assert.ok(Math.abs(pace / width - 0.6) < 0.03, `pace marker at ${pace} of ${width}`);
+  assert.equal(await page.getByRole("meter", { name: "Claude Code · weekly window used" }).count(), 0, "no bar without a percentage");
+});
+
+test("limits: a window whose reset has come shows reset, never the stale figure", async () => {
+  const page = await open(browser, { snapshots: { today: limitsDay }, settings }, { fakeClock: { time: new Date("2026-11-22T20:00:30Z") } });
+  const rows = await limitRows(page);
+  assert.deepEqual(rows[0], ["Codex · 5-hour", "0%", "reset since your last call · from the tool's log"]);
+  assert.equal(await page.getByRole("meter", { name: "Codex · 5-hour window used" }).getAttribute("aria-valuenow"), "0");
+});
+
+test("limits: log-only Claude shows use and time left; live and used-up windows are labelled", async () => {
+  const snap = structuredClone(limitsDay);
+  const [codex5h, , claude5h] = snap.limits.windows;
+  codex5h.source = "live";
+  Object.assign(claude5h, { usedPercent: null, capacity: null, forecast: { hitAt: null, endPercent: null }, note: "no limit notice to calibrate with yet: used cost and tokens, no percentage" });
+  snap.limits.windows[1] = { ...snap.limits.windows[1], usedPercent: 100, note: "limit reached", forecast: { hitAt: "2026-11-22T17:00:00Z", endPercent: null } };
+  const page = await open(browser, { snapshots: { today: snap }, settings }, { fakeClock: at18 });
+  const rows = await limitRows(page);
+  assert.match(rows[0][2], / · live$/);
+  assert.deepEqual(rows[2].slice(0, 2), ["Claude Code · 5-hour", "$0.66 · 204,000 tokens"]);
+  assert.equal(rows[2][2], "resets in 3h 0m (21:00) · no percentage until a limit notice calibrates it · estimated");
+  assert.equal(await page.getByRole("meter", { name: "Claude Code · 5-hour window used" }).count(), 0);
+  const used = page.getByRole("list", { name: "Usage windows" }).getByRole("listitem").nth(1);
+  assert.equal(await used.getAttribute("class"), "over");
+  assert.match(rows[1][2], /limit reached/);
+});
+
+test("limits: no section when no tool has a window", async () => {
+  const snap = structuredClone(limitsDay);
+  snap.limits.windows = [];
+  const page = await open(browser, { snapshots: { today: snap }, settings }, { fakeClock: at18 });
+  await page.getByTestId("spend").waitFor();
+  assert.equal(await page.getByTestId("limits").count(), 0);
 });

@@ -268,6 +268,7 @@ impl Engine {
             display: crate::snapshot::Display::default(),
             budgets: Vec::new(),
             tips: None,
+            limits: None,
         })
     }
 
@@ -516,6 +517,7 @@ impl Engine {
                 now,
             ));
         }
+        let resets = limits::recent_resets(&store::limits(conn)?, &hits, now);
         let mut recent: Vec<limits::Hit> = hits
             .iter()
             .filter(|(_, h)| h.at_ms >= week_ago)
@@ -525,7 +527,78 @@ impl Engine {
         Ok(limits::Limits {
             windows,
             hits: recent,
+            resets,
         })
+    }
+
+    /// The limit notifications due for `limits` under `prefs`, each claimed in the index
+    /// first so it is shown once per window, across restarts: the highest threshold newly
+    /// crossed (several crossed at once are one notification), the window running out, and,
+    /// when asked for, its reset.
+    pub fn due_limit_alerts(
+        &self,
+        limits: &crate::limits::Limits,
+        prefs: &crate::settings::LimitPrefs,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::limits::LimitAlert>> {
+        use crate::limits::{LimitAlert, LimitEvent, alert_key};
+        let conn = self.store.conn();
+        let now_ms = now.timestamp_millis();
+        let mut due = Vec::new();
+        for w in &limits.windows {
+            let (Some(pct), Some(instance)) = (w.used_percent, w.resets_at.or(w.starts_at)) else {
+                continue;
+            };
+            let key = alert_key(w.tool, w.kind, &w.account);
+            let period = instance.timestamp_millis().to_string();
+            let mut thresholds: Vec<u32> = prefs
+                .alerts
+                .iter()
+                .copied()
+                .filter(|&t| t < 100 && f64::from(t) <= pct)
+                .collect();
+            if pct >= 100.0 {
+                thresholds.push(100);
+            }
+            thresholds.sort_unstable();
+            let mut newest = None;
+            for t in thresholds {
+                if store::claim_alert(conn, &key, t, &period, now_ms)? {
+                    newest = Some(t);
+                }
+            }
+            if let Some(t) = newest {
+                due.push(LimitAlert {
+                    window: w.clone(),
+                    event: if t >= 100 {
+                        LimitEvent::Reached
+                    } else {
+                        LimitEvent::Crossed(t)
+                    },
+                });
+            }
+        }
+        if prefs.notify_reset {
+            for r in &limits.resets {
+                let key = alert_key(r.tool, r.kind, &r.account);
+                let period = r.at.timestamp_millis().to_string();
+                if !store::claim_alert(conn, &key, 0, &period, now_ms)? {
+                    continue;
+                }
+                let window = limits
+                    .windows
+                    .iter()
+                    .find(|w| w.tool == r.tool && w.kind == r.kind && w.account == r.account)
+                    .cloned();
+                if let Some(window) = window {
+                    due.push(LimitAlert {
+                        window,
+                        event: LimitEvent::Reset,
+                    });
+                }
+            }
+        }
+        Ok(due)
     }
 
     /// The Tips card as of `now`: [`Engine::optimize`] over the last 30 days (days in `tz`,

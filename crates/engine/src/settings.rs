@@ -46,6 +46,9 @@ pub enum Invalid {
     /// The runaway session cap is not a positive amount.
     #[error("runaway: session_cap_usd must be a positive amount")]
     RunawayCap,
+    /// A limit alert is not a percentage between 1 and 100.
+    #[error("limits: alerts must be percentages between 1 and 100")]
+    LimitAlerts,
 }
 
 /// The file name under the config dir.
@@ -69,6 +72,50 @@ pub struct Settings {
     pub budgets: Vec<Budget>,
     /// The runaway-session alert (`[runaway]`).
     pub runaway: Runaway,
+    /// The tray icon (`[tray]`).
+    pub tray: TrayPrefs,
+    /// Usage windows (`[limits]`).
+    pub limits: LimitPrefs,
+}
+
+/// What the tray's title shows (`[tray] title`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrayTitle {
+    /// Today's spend: `$12.34`.
+    #[default]
+    Cost,
+    /// The tightest usage window: `5h 42%`.
+    Limit,
+    /// Both: `$12.34 · 42%`.
+    Both,
+}
+
+/// The tray icon (`[tray]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct TrayPrefs {
+    /// What the title shows.
+    pub title: TrayTitle,
+}
+
+/// Usage windows (`[limits]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct LimitPrefs {
+    /// Notify when a window's used share crosses these percentages (each once per window).
+    pub alerts: Vec<u32>,
+    /// Also notify when a window that ran out, or came close, has reset.
+    pub notify_reset: bool,
+}
+
+impl Default for LimitPrefs {
+    fn default() -> LimitPrefs {
+        LimitPrefs {
+            alerts: vec![80, 95],
+            notify_reset: false,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -81,6 +128,8 @@ impl Default for Settings {
             prices: None,
             budgets: Vec::new(),
             runaway: Runaway::default(),
+            tray: TrayPrefs::default(),
+            limits: LimitPrefs::default(),
         }
     }
 }
@@ -137,6 +186,9 @@ impl Settings {
         {
             return Err(Invalid::RunawayCap);
         }
+        if self.limits.alerts.iter().any(|a| !(1..=100).contains(a)) {
+            return Err(Invalid::LimitAlerts);
+        }
         Ok(())
     }
 
@@ -179,7 +231,7 @@ fn header(body: &str) -> String {
 
 /// The keys [`Settings`] reads and writes, at the top level and in its tables; any other key
 /// in the file is kept as it is.
-const KNOWN_KEYS: [&str; 7] = [
+const KNOWN_KEYS: [&str; 9] = [
     "currency",
     "usd_rate",
     "providers",
@@ -187,6 +239,14 @@ const KNOWN_KEYS: [&str; 7] = [
     "prices",
     "budgets",
     "runaway",
+    "tray",
+    "limits",
+];
+/// The tables among [`KNOWN_KEYS`] merged key by key, with the keys this build knows.
+const KNOWN_TABLES: [(&str, &[&str]); 3] = [
+    ("runaway", &KNOWN_RUNAWAY_KEYS),
+    ("tray", &["title"]),
+    ("limits", &["alerts", "notify_reset"]),
 ];
 const KNOWN_RUNAWAY_KEYS: [&str; 4] = [
     "enabled",
@@ -213,12 +273,14 @@ fn edited(old: &str, new: &str) -> Option<String> {
         defaults.as_table(),
         &KNOWN_KEYS,
     );
-    if let (Some(toml_edit::Item::Table(was)), Some(toml_edit::Item::Table(now))) =
-        (doc.get_mut("runaway"), fresh.get("runaway"))
-    {
-        let none = toml_edit::Table::new();
-        let default = defaults.get("runaway").and_then(toml_edit::Item::as_table);
-        merge(was, now, default.unwrap_or(&none), &KNOWN_RUNAWAY_KEYS);
+    for (name, keys) in KNOWN_TABLES {
+        if let (Some(toml_edit::Item::Table(was)), Some(toml_edit::Item::Table(now))) =
+            (doc.get_mut(name), fresh.get(name))
+        {
+            let none = toml_edit::Table::new();
+            let default = defaults.get(name).and_then(toml_edit::Item::as_table);
+            merge(was, now, default.unwrap_or(&none), keys);
+        }
     }
     Some(doc.to_string())
 }
@@ -307,8 +369,20 @@ mod tests {
                 session_cap_usd: Some(25.0),
                 ..Runaway::default()
             },
+            tray: TrayPrefs {
+                title: TrayTitle::Both,
+            },
+            limits: LimitPrefs {
+                alerts: vec![90],
+                notify_reset: true,
+            },
         };
         s.save(&path).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            text.contains("[tray]\ntitle = \"both\"") && text.contains("notify_reset = true"),
+            "{text}"
+        );
         assert_eq!(Settings::load(&path).expect("load"), s);
         assert!(
             !path.with_extension("toml.tmp").exists(),
@@ -329,6 +403,20 @@ mod tests {
         assert_eq!(s.currency, "GBP");
         assert_eq!(s.providers, Vec::<ProviderId>::new());
         assert!(s.reads(ProviderId::Gemini), "empty list = every tool");
+    }
+
+    #[test]
+    fn limit_alerts_outside_1_to_100_are_refused() {
+        for bad in [vec![0], vec![80, 101]] {
+            let s = Settings {
+                limits: LimitPrefs {
+                    alerts: bad,
+                    notify_reset: false,
+                },
+                ..Settings::default()
+            };
+            assert_eq!(s.validate(), Err(Invalid::LimitAlerts));
+        }
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct SnapshotData {
     pub budgets: Vec<Budget>,
     /// The Tips card (`optimize` over the last 30 days), when it was computed.
     pub tips: Option<crate::optimize::Tips>,
+    /// The usage windows, when they were computed.
+    pub limits: Option<crate::limits::Limits>,
 }
 
 /// Today's headline over every provider: the tray title and tooltip.
@@ -142,6 +144,8 @@ pub struct Snapshot {
     pub report: Report,
     /// The Tips card: the grade and the most urgent findings of the last 30 days (all tools).
     pub tips: Option<crate::optimize::Tips>,
+    /// The usage windows of the tools in use (`burnbar limits`).
+    pub limits: Option<crate::limits::Limits>,
 }
 
 impl SnapshotData {
@@ -215,6 +219,7 @@ impl SnapshotData {
                 .collect(),
             report,
             tips: self.tips.clone(),
+            limits: self.limits.as_ref().map(|l| l.as_of(now)),
         }
     }
 }

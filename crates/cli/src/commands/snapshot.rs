@@ -35,6 +35,7 @@ pub fn run(common: &Common, ctx: &Setup, sync: &SyncReport) -> Result<()> {
         ctx.engine
             .tips(ctx.filter.tz, &settings.providers, ctx.clock.now())?,
     );
+    data.limits = Some(ctx.engine.limits(ctx.clock.now())?);
     let snapshot = data.snapshot(View { period, provider }, ctx.clock.now());
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &snapshot)?;

@@ -24,6 +24,20 @@ const OVER_BUDGET: &str = "[[budgets]]\nperiod = \"daily\"\nusd = 0.15\n\n\
 
 const CASES: &[Case] = &[
     Case {
+        settings: None,
+        name: "limits",
+        home: Some("tests/fixtures/limits-home"),
+        prices: "tests/fixtures/prices.json",
+        args: &[
+            "--period",
+            "today",
+            "--tz",
+            "UTC",
+            "--now",
+            burnbar_test_support::NOW,
+        ],
+    },
+    Case {
         name: "over-budget",
         settings: Some(OVER_BUDGET),
         home: Some("tests/fixtures/corpus/seed12-berlin-4tools"),

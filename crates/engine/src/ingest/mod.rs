@@ -50,6 +50,8 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// Calls whose cost changed because the price table did.
     pub repriced: usize,
+    /// Usage-window readings and limit notices that were new.
+    pub limits: usize,
     /// Lines skipped in the bytes read by this run.
     pub warnings: Vec<Warning>,
     /// Files that could not be read.
@@ -61,7 +63,7 @@ pub struct SyncReport {
 impl SyncReport {
     /// True when the index changed.
     pub fn changed(&self) -> bool {
-        self.inserted + self.updated + self.repriced > 0
+        self.inserted + self.updated + self.repriced + self.limits > 0
     }
 }
 

@@ -303,10 +303,10 @@ fn store_read(
         writer.mcp_tool(provider.id(), session, tool)?;
     }
     for m in &read.limits {
-        store::save_limit(tx, provider.id(), m)?;
+        report.limits += usize::from(store::save_limit(tx, provider.id(), m)?);
     }
     for h in &read.limit_hits {
-        store::save_limit_hit(tx, provider.id(), h)?;
+        report.limits += usize::from(store::save_limit_hit(tx, provider.id(), h)?);
     }
     for mut call in read.calls {
         let project = call.project_mut();

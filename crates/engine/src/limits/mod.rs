@@ -39,9 +39,81 @@ pub struct Limits {
     pub windows: Vec<Window>,
     /// Limit notices of the last 7 days, newest first.
     pub hits: Vec<Hit>,
+    /// Windows that ran out or came close (80 %) and reset in the last 5 hours.
+    pub resets: Vec<Reset>,
+}
+
+/// A window that reset after running out or coming close.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reset {
+    /// The tool.
+    pub tool: ProviderId,
+    /// The account.
+    pub account: String,
+    /// `5h` or `weekly`.
+    pub kind: &'static str,
+    /// When it reset.
+    pub at: DateTime<Utc>,
+}
+
+/// A limit notification due ([`crate::Engine::due_limit_alerts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitAlert {
+    /// The window as it stands.
+    pub window: Window,
+    /// What happened.
+    pub event: LimitEvent,
+}
+
+/// What a limit notification says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitEvent {
+    /// The used share crossed this percentage.
+    Crossed(u32),
+    /// The window ran out.
+    Reached,
+    /// The window reset (after running out or coming close).
+    Reset,
+}
+
+/// The share at which a reset is worth telling.
+pub const CLOSE: f64 = 80.0;
+
+/// The alert key of a window (its tool, kind and account), as claimed in the index.
+pub fn alert_key(tool: ProviderId, kind: &str, account: &str) -> String {
+    format!("limit/{}/{kind}/{account}", tool.as_str())
 }
 
 impl Limits {
+    /// The windows as they stand at `now`, a later moment than they were computed at: a
+    /// window whose reset has come is shown reset (the tray keeps them between syncs).
+    #[must_use]
+    pub fn as_of(&self, now: DateTime<Utc>) -> Limits {
+        let mut l = self.clone();
+        for w in &mut l.windows {
+            if w.resets_at.is_some_and(|r| r <= now) {
+                w.used_percent = w.used_percent.map(|_| 0.0);
+                w.used = w.used.map(|_| Used::default());
+                w.resets_at = None;
+                w.starts_at = None;
+                w.pace_percent = None;
+                w.forecast = Forecast::default();
+                w.note = Some("reset since your last call".into());
+            }
+        }
+        l
+    }
+
+    /// The next moment a window resets, after `now`.
+    pub fn next_reset(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.windows
+            .iter()
+            .filter_map(|w| w.resets_at)
+            .filter(|r| *r > now)
+            .min()
+    }
+
     /// The window closest to running out that has a percentage (the tray's title).
     pub fn tightest(&self) -> Option<&Window> {
         self.windows
@@ -451,6 +523,38 @@ fn share(part: Duration, whole: Duration) -> f64 {
 
 fn from_ms(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Windows that ran out or came close ([`CLOSE`]) and reset in the last 5 hours: from the
+/// latest snapshots and the notices.
+pub fn recent_resets(
+    snapshots: &[(ProviderId, LimitMark)],
+    hits: &[(ProviderId, LimitHit)],
+    now: DateTime<Utc>,
+) -> Vec<Reset> {
+    let recent = |ms: Option<i64>| {
+        let at = DateTime::from_timestamp_millis(ms?)?;
+        (at <= now && now - at < FIVE_HOURS).then_some(at)
+    };
+    let from_snapshots = snapshots.iter().filter_map(|(tool, m)| {
+        let at = recent(m.resets_at_ms).filter(|_| m.used_percent >= CLOSE)?;
+        Some(Reset {
+            tool: *tool,
+            account: m.home.clone(),
+            kind: m.kind,
+            at,
+        })
+    });
+    let from_hits = hits.iter().filter_map(|(tool, h)| {
+        let at = recent(h.resets_at_ms).filter(|_| h.scope.is_empty())?;
+        Some(Reset {
+            tool: *tool,
+            account: h.home.clone(),
+            kind: h.kind,
+            at,
+        })
+    });
+    from_snapshots.chain(from_hits).collect()
 }
 
 /// A notice as shown.

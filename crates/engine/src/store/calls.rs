@@ -371,19 +371,20 @@ pub fn mcp_tools_in_days(
     rows.collect()
 }
 
-/// Keeps `m` as its window's latest snapshot (an older one never replaces a newer).
+/// Keeps `m` as its window's latest snapshot (an older one never replaces a newer); true when
+/// it is newer than the one stored.
 pub fn save_limit(
     conn: &Connection,
     provider: ProviderId,
     m: &crate::providers::LimitMark,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "INSERT INTO limit_snapshots (provider, home, kind, observed_ms, used_percent,
              window_minutes, resets_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (provider, home, kind) DO UPDATE SET observed_ms = excluded.observed_ms,
              used_percent = excluded.used_percent, window_minutes = excluded.window_minutes,
              resets_at_ms = excluded.resets_at_ms
-         WHERE excluded.observed_ms >= limit_snapshots.observed_ms",
+         WHERE excluded.observed_ms > limit_snapshots.observed_ms",
     )?
     .execute(params![
         provider.code(),
@@ -393,8 +394,8 @@ pub fn save_limit(
         m.used_percent,
         m.window_minutes,
         m.resets_at_ms
-    ])?;
-    Ok(())
+    ])
+    .map(|n| n > 0)
 }
 
 /// Every window's latest snapshot: (tool, its reading).
@@ -448,15 +449,17 @@ pub fn spend_since(
 }
 
 /// Records a window running out (a limit message); the same hit read again is kept once.
+/// True when it was new.
 pub fn save_limit_hit(
     conn: &Connection,
     provider: ProviderId,
     h: &crate::providers::LimitHit,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     conn.prepare_cached(
         "INSERT INTO limit_hits (provider, home, kind, at_ms, resets_at_ms, scope)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT DO UPDATE SET resets_at_ms = coalesce(excluded.resets_at_ms, resets_at_ms)",
+         ON CONFLICT DO UPDATE SET resets_at_ms = excluded.resets_at_ms
+         WHERE limit_hits.resets_at_ms IS NULL AND excluded.resets_at_ms IS NOT NULL",
     )?
     .execute(params![
         provider.code(),
@@ -465,8 +468,8 @@ pub fn save_limit_hit(
         h.at_ms,
         h.resets_at_ms,
         h.scope
-    ])?;
-    Ok(())
+    ])
+    .map(|n| n > 0)
 }
 
 /// The windows that ran out at or after `since_ms`, oldest first: (tool, the hit).

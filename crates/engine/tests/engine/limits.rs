@@ -454,3 +454,123 @@ fn every_notice_shape_is_read_from_a_transcript() {
         1
     );
 }
+
+#[test]
+fn limit_alerts_fire_once_per_window_the_highest_crossed_and_a_new_window_rearms() {
+    use burnbar_engine::limits::LimitEvent;
+    use burnbar_engine::settings::LimitPrefs;
+    let home = Home::new();
+    let snap = |ts: &str, used: f64, resets: &str| {
+        token_count(
+            ts,
+            true,
+            &json!({"primary": {"used_percent": used, "window_minutes": 300,
+                                "resets_at": epoch(resets)}}),
+        )
+    };
+    rollout(
+        &home,
+        ".codex",
+        "f",
+        &[snap(
+            "2026-05-01T10:00:00.000Z",
+            96.0,
+            "2026-05-01T14:00:00Z",
+        )],
+    );
+    let mut engine = home.engine();
+    engine.sync(Tz::UTC, None).unwrap();
+    let prefs = LimitPrefs::default(); // 80 and 95
+    let due = |engine: &Engine, now: &str, prefs: &LimitPrefs| {
+        let l = engine.limits(t(now)).unwrap();
+        engine
+            .due_limit_alerts(&l, prefs, t(now))
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.window.kind, a.event))
+            .collect::<Vec<_>>()
+    };
+    // 80 and 95 crossed at once: one notification, the higher
+    assert_eq!(
+        due(&engine, "2026-05-01T10:01:00Z", &prefs),
+        [("5h", LimitEvent::Crossed(95))]
+    );
+    assert_eq!(due(&engine, "2026-05-01T10:02:00Z", &prefs), []);
+    // the window runs out
+    rollout(
+        &home,
+        ".codex",
+        "g",
+        &[snap(
+            "2026-05-01T11:00:00.000Z",
+            100.0,
+            "2026-05-01T14:00:00Z",
+        )],
+    );
+    engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!(
+        due(&engine, "2026-05-01T11:01:00Z", &prefs),
+        [("5h", LimitEvent::Reached)]
+    );
+    assert_eq!(due(&engine, "2026-05-01T11:02:00Z", &prefs), []);
+    // after the reset: nothing unless asked for, then once
+    assert_eq!(due(&engine, "2026-05-01T14:00:10Z", &prefs), []);
+    let with_reset = LimitPrefs {
+        notify_reset: true,
+        ..LimitPrefs::default()
+    };
+    assert_eq!(
+        due(&engine, "2026-05-01T14:00:20Z", &with_reset),
+        [("5h", LimitEvent::Reset)]
+    );
+    assert_eq!(due(&engine, "2026-05-01T14:00:30Z", &with_reset), []);
+    // the next window is a new instance: its 80 % notifies again
+    rollout(
+        &home,
+        ".codex",
+        "h",
+        &[snap(
+            "2026-05-01T16:00:00.000Z",
+            81.0,
+            "2026-05-01T19:30:00Z",
+        )],
+    );
+    engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!(
+        due(&engine, "2026-05-01T16:01:00Z", &prefs),
+        [("5h", LimitEvent::Crossed(80))]
+    );
+}
+
+#[test]
+fn a_rate_limit_update_alone_counts_as_a_change_for_the_watch_loop() {
+    let home = Home::new();
+    let rl = |used: f64| {
+        json!({"primary": {"used_percent": used, "window_minutes": 300,
+                                            "resets_at": epoch("2026-05-01T14:00:00Z")}})
+    };
+    rollout(
+        &home,
+        ".codex",
+        "i",
+        &[token_count("2026-05-01T10:00:00.000Z", false, &rl(10.0))],
+    );
+    let mut engine = home.engine();
+    assert!(engine.sync(Tz::UTC, None).unwrap().changed());
+    assert!(
+        !engine.sync(Tz::UTC, None).unwrap().changed(),
+        "nothing new"
+    );
+    rollout(
+        &home,
+        ".codex",
+        "i",
+        &[
+            token_count("2026-05-01T10:00:00.000Z", false, &rl(10.0)),
+            token_count("2026-05-01T10:05:00.000Z", false, &rl(30.0)),
+        ],
+    );
+    let report = engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!((report.inserted, report.limits), (0, 1));
+    assert!(report.changed(), "the tray must redraw for a new reading");
+}
