@@ -42,7 +42,12 @@ impl Cli {
             Some(Command::Blocks(a)) => &a.common,
             Some(Command::Limits(a)) => &a.common,
             Some(Command::Export(a)) => &a.common,
-            Some(Command::Watch(a) | Command::Reprice(a) | Command::Snapshot(a)) => a,
+            Some(
+                Command::Watch(a)
+                | Command::Reprice(a)
+                | Command::Snapshot(a)
+                | Command::Statusline(a),
+            ) => a,
             Some(Command::Budget(b)) => return b.common(),
             None => &self.report.common,
         })
@@ -74,6 +79,11 @@ pub enum Command {
     /// reconstructed from the calls (a percentage only once a limit notice calibrated it),
     /// with when each resets, the pace and where it ends at that pace.
     Limits(LimitsArgs),
+    /// One short line for Claude Code's status bar: the session's cost, today's, and the
+    /// 5-hour window ("$3.21 session · $12.34 today · 5h 42% 2h10m"). Reads Claude Code's
+    /// status JSON on stdin; never fails the status bar. In ~/.claude/settings.json:
+    /// "statusLine": {"type": "command", "command": "burnbar statusline"}.
+    Statusline(Common),
     /// Keep the index current as the tools write, printing one JSON line with today's
     /// figures each time they change (for status bars; Ctrl-C stops).
     Watch(Common),

@@ -460,6 +460,19 @@ impl Engine {
         Ok(crate::blocks::blocks(&calls, dir_of, now))
     }
 
+    /// When every log was last read (a full sync), UTC ms, if ever.
+    pub fn last_full_sync_ms(&self) -> Result<Option<i64>> {
+        Ok(
+            Store::meta(self.store.conn(), crate::ingest::LAST_FULL_SYNC)?
+                .and_then(|v| v.parse().ok()),
+        )
+    }
+
+    /// One session's cost and how many of its calls have no known price (the status line).
+    pub fn session_cost(&self, provider: ProviderId, session: &str) -> Result<(crate::Usd, u64)> {
+        Ok(store::session_cost(self.store.conn(), provider, session)?)
+    }
+
     /// The usage windows as of `now` ([`crate::limits`]): Codex's latest snapshots, Claude
     /// Code's windows per config dir with calls in the last week or a recent limit notice,
     /// and the notices of the last week.
@@ -472,25 +485,32 @@ impl Engine {
             .collect();
         let days = chrono::Duration::days(CALIBRATION_DAYS);
         let hits = store::limit_hits(conn, (now - days).timestamp_millis())?;
-        let spends = store::spend_since(
-            conn,
-            ProviderId::ClaudeCode,
-            (now - days - WEEK).timestamp_millis(),
-        )?;
+        // the calls of the last week, and of the windows the notices calibrate with
+        let since = hits
+            .iter()
+            .map(|(_, h)| h.at_ms - WEEK.num_milliseconds())
+            .chain(std::iter::once(
+                (now - WEEK - limits::FIVE_HOURS).timestamp_millis(),
+            ))
+            .min()
+            .unwrap_or_default();
+        let spends = store::spend_since(conn, ProviderId::ClaudeCode, since)?;
         // each call's config dir: the Claude dir its owning log lies under
         let dirs = &self.paths.claude_dirs;
-        let files: std::collections::HashMap<i64, usize> = store::load_files(conn)?
-            .into_iter()
-            .filter_map(|(path, f)| {
-                let path = std::path::PathBuf::from(path);
-                dirs.iter()
-                    .position(|d| path.starts_with(d))
-                    .map(|i| (f.id, i))
-            })
-            .collect();
+        let mut files: std::collections::HashMap<i64, Option<usize>> =
+            std::collections::HashMap::new();
         let mut by_dir: Vec<Vec<limits::Spend>> = vec![Vec::new(); dirs.len()];
         for (file, s) in spends {
-            if let Some(list) = files.get(&file).and_then(|&i| by_dir.get_mut(i)) {
+            let dir = match files.get(&file) {
+                Some(dir) => *dir,
+                None => {
+                    let dir = store::file_path(conn, file)?
+                        .and_then(|path| dirs.iter().position(|d| path.starts_with(d)));
+                    files.insert(file, dir);
+                    dir
+                }
+            };
+            if let Some(list) = dir.and_then(|i| by_dir.get_mut(i)) {
                 list.push(s);
             }
         }

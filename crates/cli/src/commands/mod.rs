@@ -9,6 +9,7 @@ mod optimize;
 mod report;
 mod reprice;
 mod snapshot;
+mod statusline;
 mod watch;
 mod yields;
 
@@ -49,6 +50,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::Week)?;
             let r = indexed(&mut ctx, verbose, |ctx, _| blocks::run(&args, ctx));
             (ctx, r)
+        }
+        Some(Command::Statusline(common)) => {
+            statusline::run(&common);
+            return Ok(());
         }
         Some(Command::Limits(args)) => {
             let mut ctx = setup::resolve(&args.common, crate::args::PeriodArg::Today)?;

@@ -10,6 +10,7 @@ mod hostile;
 mod index;
 mod limits;
 mod optimize;
+mod statusline;
 mod ui_fixtures;
 
 use std::path::Path;

@@ -106,6 +106,8 @@ pub struct Plausible {
     pub from_ms: i64,
     /// The latest plausible time, UTC ms.
     pub to_ms: i64,
+    /// The moment of the sync, UTC ms.
+    pub now_ms: i64,
 }
 
 impl Plausible {
@@ -114,6 +116,7 @@ impl Plausible {
         Plausible {
             from_ms: 1_577_836_800_000,
             to_ms: now.timestamp_millis().saturating_add(86_400_000),
+            now_ms: now.timestamp_millis(),
         }
     }
 
@@ -122,6 +125,9 @@ impl Plausible {
         (self.from_ms..=self.to_ms).contains(&ts_ms)
     }
 }
+
+/// The `meta` key of the last full sync's time (UTC ms).
+pub const LAST_FULL_SYNC: &str = "last_full_sync_ms";
 
 /// Log bytes to read from which a sync gets the bigger page cache.
 const BULK_BYTES: u64 = 256 << 20;
@@ -183,6 +189,9 @@ pub fn sync(
     }
     if opts.changed.is_none() {
         mark_missing(&tx, providers, opts, &known, &unseen)?;
+        // when the whole index was last brought up to date (the real clock: `statusline`
+        // reads only its transcript while this is recent)
+        Store::set_meta(&tx, LAST_FULL_SYNC, &plausible.now_ms.to_string())?;
     }
     // one scan of everything beats per-session lookups once a good share of sessions changed
     // (a first scan, a re-read after an upgrade)

@@ -423,6 +423,25 @@ pub fn limits(
     rows.collect()
 }
 
+/// One session's cost and its calls with no known price.
+pub fn session_cost(
+    conn: &Connection,
+    provider: ProviderId,
+    session: &str,
+) -> rusqlite::Result<(Usd, u64)> {
+    conn.prepare_cached(
+        "SELECT coalesce(sum(c.cost), 0), count(*) - count(c.cost)
+         FROM sessions s JOIN calls c ON c.session_id = s.id
+         WHERE s.provider = ?1 AND s.name = ?2",
+    )?
+    .query_row(params![provider.code(), session], |r| {
+        Ok((
+            Usd(r.get(0)?),
+            u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+        ))
+    })
+}
+
 /// `provider`'s calls at or after `since_ms` as usage windows count them: (owning file,
 /// call).
 pub fn spend_since(

@@ -96,6 +96,14 @@ fn path_from(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<PathBuf> {
 const SELECT: &str = "SELECT id, provider, path, dev, ino, size, mtime_ms, cursor, state,
         latest_ms, malformed, nul_padding, invalid, not_admitted, present, tail FROM files";
 
+/// The path of file `id`, if stored.
+pub fn path_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<PathBuf>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT path FROM files WHERE id = ?1")?
+        .query_row([id], |r| path_from(r, 0))
+        .optional()
+}
+
 /// Every known file, by path. (A warm run loads thousands of these: the map key is the only
 /// copy of the path; `FileRecord::path` is left empty and filled in when a file is planned.)
 pub fn load_all(conn: &Connection) -> rusqlite::Result<FxHashMap<OsString, FileRecord>> {

@@ -250,7 +250,8 @@ const STEPS: &[&str] = &[
     // reported per account (Codex's `rate_limits`: one row per Codex home and window);
     // `limit_hits` the moments a window ran out, as Claude Code wrote them into a session
     // (time, window, its reset; never the message). Codex and Claude Code logs are read again
-    // to fill them.
+    // to fill them. `calls_by_time` answers "a tool's calls since" (the windows, the status
+    // line) without a scan of every call.
     r"
     CREATE TABLE limit_snapshots (
         provider INTEGER NOT NULL,
@@ -271,6 +272,7 @@ const STEPS: &[&str] = &[
         scope TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (provider, home, kind, at_ms)
     ) WITHOUT ROWID;
+    CREATE INDEX calls_by_time ON calls (provider, ts_ms);
     UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0, tail = NULL,
         malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0
         WHERE provider IN (0, 1);

@@ -31,13 +31,13 @@ pub use alerts::{active_sessions, claim as claim_alert};
 pub use calls::{
     CallRow, Upsert, all_calls, calls_in_days, key_id, latest_call_ms, limit_hits, limits,
     mcp_tools_in_days, move_project_calls, projects, prompts_in_days, reprice_all, save_limit,
-    save_limit_hit, spend_since,
+    save_limit_hit, session_cost, spend_since,
 };
 pub(crate) use calls::{Interner, Prepared, Writer};
 pub use files::{
     FileIdentity, FileRecord, index_only_calls, insert as insert_file, load_all as load_files,
-    load_some as load_some_files, mark_missing, next_id as next_file_id, save as save_file,
-    skipped_summary, update as update_file,
+    load_some as load_some_files, mark_missing, next_id as next_file_id, path_of as file_path,
+    save as save_file, skipped_summary, update as update_file,
 };
 pub use migrate::LATEST as SCHEMA_VERSION;
 pub use slices::{
