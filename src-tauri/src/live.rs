@@ -41,6 +41,14 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             WatchEvent::Synced(report) => match engine.snapshot_data(tz, report) {
                 Ok(mut data) => {
                     data.tips = tips.get(engine, tz, &state.settings().providers, state.now());
+                    if state.settings().limits.live {
+                        // opt-in; throttled per account in the engine
+                        if let Err(e) =
+                            engine.refresh_live(state.now(), burnbar_engine::limits::live::TIMEOUT)
+                        {
+                            tracing::warn!("live usage figures: {e}");
+                        }
+                    }
                     data.limits = match engine.limits(state.now()) {
                         Ok(l) => Some(l),
                         Err(e) => {

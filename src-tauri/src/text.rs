@@ -252,6 +252,7 @@ mod tests {
             windows,
             hits: Vec::new(),
             resets: Vec::new(),
+            live: Vec::new(),
         }
     }
 

@@ -137,12 +137,12 @@ fn settings_round_trip_through_the_file_and_bad_values_are_rejected() {
         defaults,
         json!({"currency": "USD", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null,
                "budgets": [], "runaway": runaway, "tray": {"title": "cost"},
-               "limits": {"alerts": [80, 95], "notify_reset": false}, "budget_scopes": []})
+               "limits": {"alerts": [80, 95], "notify_reset": false, "live": false}, "budget_scopes": []})
     );
     let new = json!({"currency": "EUR", "usd_rate": 0.5, "providers": ["codex"], "launch_at_login": false, "prices": null,
                      "budgets": [{"period": "monthly", "usd": 300.0, "project": "api", "thresholds": [80, 100]}],
                      "runaway": runaway, "tray": {"title": "limit"},
-                     "limits": {"alerts": [90], "notify_reset": true}});
+                     "limits": {"alerts": [90], "notify_reset": true, "live": true}});
     let mut saved = new.clone();
     // each budget's scope in the engine's words comes back with the settings
     saved["budget_scopes"] = json!(["project api"]);

@@ -438,7 +438,7 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
         launch_at_login: data.get("launch_at_login") === "on",
         prices: String(data.get("prices") ?? "").trim() || null,
         tray: { title: (String(data.get("tray_title") ?? "cost") as "cost" | "limit" | "both") },
-        limits: { alerts: s.limits?.alerts ?? [80, 95], notify_reset: data.get("notify_reset") === "on" },
+        limits: { alerts: s.limits?.alerts ?? [80, 95], notify_reset: data.get("notify_reset") === "on", live: data.get("live_limits") === "on" },
       });
     },
   });
@@ -461,6 +461,8 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
         .map(([v, label]) => h("option", { value: v, selected: (s.tray?.title ?? "cost") === v }, label)))),
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "notify_reset", checked: s.limits?.notify_reset ?? false }),
       `Notify when a usage window resets (alerts at ${(s.limits?.alerts ?? [80, 95]).map((a) => `${a}%`).join(", ")} and when one runs out)`),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "live_limits", checked: s.limits?.live ?? false }),
+      "Live usage figures: ask Claude Code's and Codex's servers with the sign-in they stored (at most every 5 minutes)"),
     field("Price file (LiteLLM JSON)", h("input", { name: "prices", value: s.prices ?? "", placeholder: "daily LiteLLM prices" }), "BURNBAR_PRICES overrides this"),
   );
   form.append(budgetEditor(s, options, on));

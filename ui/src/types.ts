@@ -152,7 +152,7 @@ export interface Settings {
   /** The tray's title: today's spend, the tightest usage window, or both. */
   tray?: { title: "cost" | "limit" | "both" };
   /** Usage-window notifications: percentages, and whether a reset is told. */
-  limits?: { alerts: number[]; notify_reset: boolean };
+  limits?: { alerts: number[]; notify_reset: boolean; live: boolean };
   /** Each budget's scope in the engine's words (sent by the app; ignored when saved). */
   budget_scopes?: string[];
 }

@@ -201,17 +201,19 @@ test("settings: shows the saved values, saves edits, shows a rejected value's er
   assert.equal(await currency.inputValue(), "USD");
   await currency.fill("eur");
   await page.getByRole("spinbutton", { name: /Units per USD/ }).fill("0.5");
-  await page.getByRole("checkbox", { name: "Codex" }).check();
+  await page.getByRole("checkbox", { name: "Codex", exact: true }).check();
   const tray = page.getByRole("combobox", { name: "Tray shows" });
   assert.equal(await tray.inputValue(), "cost", "the spend by default");
   await tray.selectOption("both");
   await page.getByRole("checkbox", { name: /Notify when a usage window resets/ }).check();
+  const live = page.getByRole("checkbox", { name: /Live usage figures/ });
+  assert.equal(await live.isChecked(), false, "live figures are off by default");
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByText("Saved").waitFor();
   const saved = (await calls(page)).find((c) => c.cmd === "save_settings");
   assert.deepEqual(saved.args.settings, {
     currency: "EUR", usd_rate: 0.5, providers: ["codex"], launch_at_login: false, prices: null, budgets: [], runaway,
-    tray: { title: "both" }, limits: { alerts: [80, 95], notify_reset: true },
+    tray: { title: "both" }, limits: { alerts: [80, 95], notify_reset: true, live: false },
   });
 
   const bad = await open(browser, {

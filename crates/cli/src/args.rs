@@ -251,6 +251,11 @@ Examples:\n  \
 burnbar limits\n  \
 burnbar limits --format json | jq '.windows[] | select(.kind == \"5h\")'")]
 pub struct LimitsArgs {
+    /// Also ask Claude Code's and Codex's own endpoints for their figures, with the access
+    /// token each tool stored (read-only; at most once per 5 minutes; see the README). Off by
+    /// default; `[limits] live = true` in the settings turns it on for good.
+    #[arg(long)]
+    pub live: bool,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,

@@ -475,16 +475,42 @@ impl Engine {
 
     /// The usage windows as of `now` ([`crate::limits`]): Codex's latest snapshots, Claude
     /// Code's windows per config dir with calls in the last week or a recent limit notice,
-    /// and the notices of the last week.
+    /// the fresh live answers over them, and the notices of the last week.
     pub fn limits(&self, now: DateTime<Utc>) -> Result<crate::limits::Limits> {
         use crate::limits::{self, CALIBRATION_DAYS, WEEK};
         let conn = self.store.conn();
-        let mut windows: Vec<limits::Window> = store::limits(conn)?
+        let snapshots = store::limits(conn)?;
+        let mut windows: Vec<limits::Window> = snapshots
             .iter()
             .map(|(_, m)| limits::codex_window(m, now))
             .collect();
         let days = chrono::Duration::days(CALIBRATION_DAYS);
         let hits = store::limit_hits(conn, (now - days).timestamp_millis())?;
+        windows.extend(self.claude_windows(&hits, now)?);
+        let live = self.overlay_live(&mut windows, now)?;
+        let week_ago = (now - WEEK).timestamp_millis();
+        let mut recent: Vec<limits::Hit> = hits
+            .iter()
+            .filter(|(_, h)| h.at_ms >= week_ago)
+            .map(|(p, h)| limits::hit(*p, h))
+            .collect();
+        recent.reverse();
+        Ok(limits::Limits {
+            windows,
+            hits: recent,
+            resets: limits::recent_resets(&snapshots, &hits, now),
+            live,
+        })
+    }
+
+    /// Claude Code's windows, per config dir in use (calls in the last week, or a notice).
+    fn claude_windows(
+        &self,
+        hits: &[(ProviderId, providers::LimitHit)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::limits::Window>> {
+        use crate::limits::{self, WEEK};
+        let conn = self.store.conn();
         // the calls of the last week, and of the windows the notices calibrate with
         let since = hits
             .iter()
@@ -515,6 +541,7 @@ impl Engine {
             }
         }
         let week_ago = (now - WEEK).timestamp_millis();
+        let mut windows = Vec::new();
         for (dir, calls) in dirs.iter().zip(&mut by_dir) {
             let dir_hits: Vec<providers::LimitHit> = hits
                 .iter()
@@ -537,18 +564,96 @@ impl Engine {
                 now,
             ));
         }
-        let resets = limits::recent_resets(&store::limits(conn)?, &hits, now);
-        let mut recent: Vec<limits::Hit> = hits
+        Ok(windows)
+    }
+
+    /// Puts the fresh live answers kept in the index over `windows`; how each request went.
+    fn overlay_live(
+        &self,
+        windows: &mut Vec<crate::limits::Window>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::limits::LiveStatus>> {
+        use crate::limits;
+        let conn = self.store.conn();
+        let mut live = Vec::new();
+        let accounts = self
+            .paths
+            .claude_dirs
             .iter()
-            .filter(|(_, h)| h.at_ms >= week_ago)
-            .map(|(p, h)| limits::hit(*p, h))
-            .collect();
-        recent.reverse();
-        Ok(limits::Limits {
-            windows,
-            hits: recent,
-            resets,
-        })
+            .map(|d| (ProviderId::ClaudeCode, d.display().to_string()))
+            .chain(std::iter::once((
+                ProviderId::Codex,
+                self.paths.codex_home.display().to_string(),
+            )));
+        for (tool, account) in accounts {
+            let Some((asked_ms, _, answer)) = store::live_usage(conn, tool, &account)? else {
+                continue;
+            };
+            let Ok(answer) = serde_json::from_str::<limits::live::Answer>(&answer) else {
+                continue;
+            };
+            let asked = DateTime::from_timestamp_millis(asked_ms).unwrap_or_default();
+            limits::overlay_live(windows, tool, &account, asked, &answer, now);
+            live.push(limits::LiveStatus {
+                tool,
+                account,
+                asked_at: asked,
+                error: answer.error,
+            });
+        }
+        Ok(live)
+    }
+
+    /// Asks Claude Code's and Codex's endpoints for their live figures (opt-in: the caller
+    /// decides), for each account whose tool stored a token, at most once per
+    /// [`MIN_INTERVAL`](crate::limits::live::MIN_INTERVAL) (or what the server's `Retry-After`
+    /// asked), each within `timeout`. The answers are kept in the index for
+    /// [`Engine::limits`]. Returns how many requests were made.
+    pub fn refresh_live(&self, now: DateTime<Utc>, timeout: std::time::Duration) -> Result<usize> {
+        use crate::limits::live;
+        let conn = self.store.conn();
+        let now_ms = now.timestamp_millis();
+        let due = |tool: ProviderId, account: &str| -> Result<bool> {
+            Ok(store::live_usage(conn, tool, account)?.is_none_or(|(_, next, _)| now_ms >= next))
+        };
+        let mut asked = Vec::new();
+        for dir in &self.paths.claude_dirs {
+            let account = dir.display().to_string();
+            if let Some(token) = live::claude_token(dir)
+                && due(ProviderId::ClaudeCode, &account)?
+            {
+                let answer = live::fetch_claude(&self.paths.usage_urls.claude, &token, timeout);
+                asked.push((ProviderId::ClaudeCode, account, answer));
+            }
+        }
+        let home = &self.paths.codex_home;
+        let account = home.display().to_string();
+        if let Some((token, id)) = live::codex_token(home)
+            && due(ProviderId::Codex, &account)?
+        {
+            let answer =
+                live::fetch_codex(&self.paths.usage_urls.codex, &token, id.as_deref(), timeout);
+            asked.push((ProviderId::Codex, account, answer));
+        }
+        let min = i64::try_from(live::MIN_INTERVAL.as_millis()).unwrap_or(i64::MAX);
+        for (tool, account, answer) in &asked {
+            let wait = answer.retry_after.map_or(min, |s| {
+                min.max(i64::try_from(s).unwrap_or(i64::MAX / 2000) * 1000)
+            });
+            if let Some(e) = &answer.error {
+                tracing::warn!(tool = tool.as_str(), "live usage figures: {e}");
+            }
+            let json = serde_json::to_string(answer).unwrap_or_else(|_| "{}".into());
+            store::save_live_usage(
+                conn,
+                *tool,
+                account,
+                now_ms,
+                now_ms.saturating_add(wait),
+                &json,
+            )?;
+        }
+        Ok(asked.len())
     }
 
     /// The limit notifications due for `limits` under `prefs`, each claimed in the index

@@ -36,6 +36,9 @@ pub struct Paths {
     pub prices_file: Option<PathBuf>,
     /// `TZ`, if set: the default report time zone.
     pub tz: Option<String>,
+    /// Where live usage figures are asked for, Claude Code's and Codex's (the providers'
+    /// endpoints unless `BURNBAR_CLAUDE_USAGE_URL` / `BURNBAR_CODEX_USAGE_URL` say otherwise).
+    pub usage_urls: crate::limits::live::Urls,
 }
 
 /// The environment variables we read, captured once.
@@ -65,6 +68,10 @@ pub struct Env {
     pub burnbar_data_dir: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
+    /// `BURNBAR_CLAUDE_USAGE_URL`.
+    pub claude_usage_url: Option<String>,
+    /// `BURNBAR_CODEX_USAGE_URL`.
+    pub codex_usage_url: Option<String>,
 }
 
 impl Env {
@@ -94,6 +101,8 @@ impl Env {
             burnbar_prices: path("BURNBAR_PRICES"),
             burnbar_data_dir: path("BURNBAR_DATA_DIR"),
             tz: string("TZ"),
+            claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
+            codex_usage_url: string("BURNBAR_CODEX_USAGE_URL"),
         }
     }
 }
@@ -157,6 +166,16 @@ impl Paths {
             ),
             prices_file: env.burnbar_prices.clone(),
             tz: env.tz.clone(),
+            usage_urls: crate::limits::live::Urls {
+                claude: env
+                    .claude_usage_url
+                    .clone()
+                    .unwrap_or_else(|| crate::limits::live::CLAUDE_URL.to_string()),
+                codex: env
+                    .codex_usage_url
+                    .clone()
+                    .unwrap_or_else(|| crate::limits::live::CODEX_URL.to_string()),
+            },
             home,
         }
     }

@@ -107,6 +107,9 @@ pub struct LimitPrefs {
     pub alerts: Vec<u32>,
     /// Also notify when a window that ran out, or came close, has reset.
     pub notify_reset: bool,
+    /// Ask Claude Code's and Codex's own endpoints for their figures, with the token each tool
+    /// stored (off by default; see `limits::live`).
+    pub live: bool,
 }
 
 impl Default for LimitPrefs {
@@ -114,6 +117,7 @@ impl Default for LimitPrefs {
         LimitPrefs {
             alerts: vec![80, 95],
             notify_reset: false,
+            live: false,
         }
     }
 }
@@ -246,7 +250,7 @@ const KNOWN_KEYS: [&str; 9] = [
 const KNOWN_TABLES: [(&str, &[&str]); 3] = [
     ("runaway", &KNOWN_RUNAWAY_KEYS),
     ("tray", &["title"]),
-    ("limits", &["alerts", "notify_reset"]),
+    ("limits", &["alerts", "notify_reset", "live"]),
 ];
 const KNOWN_RUNAWAY_KEYS: [&str; 4] = [
     "enabled",
@@ -375,6 +379,7 @@ mod tests {
             limits: LimitPrefs {
                 alerts: vec![90],
                 notify_reset: true,
+                live: true,
             },
         };
         s.save(&path).expect("save");
@@ -411,7 +416,7 @@ mod tests {
             let s = Settings {
                 limits: LimitPrefs {
                     alerts: bad,
-                    notify_reset: false,
+                    ..LimitPrefs::default()
                 },
                 ..Settings::default()
             };

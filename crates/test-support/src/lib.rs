@@ -5,6 +5,8 @@
 
 #![allow(clippy::missing_panics_doc, clippy::must_use_candidate)] // test helpers panic
 
+pub mod fake_http;
+
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 

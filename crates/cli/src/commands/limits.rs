@@ -14,6 +14,11 @@ use crate::setup::Setup;
 
 pub fn run(args: &LimitsArgs, ctx: &Setup) -> Result<()> {
     let now = ctx.clock.now();
+    // live figures only when asked for (`--live` or `[limits] live`), never with --offline
+    if (args.live || ctx.settings.limits.live) && !args.common.offline {
+        ctx.engine
+            .refresh_live(now, burnbar_engine::limits::live::TIMEOUT)?;
+    }
     let limits = ctx.engine.limits(now)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -108,6 +113,17 @@ fn text(limits: &Limits, now: DateTime<Utc>, tz: Tz, out: &mut impl Write) -> st
             last = Some(head);
         }
         writeln!(out, "  {:<7} {}", w.kind, describe(w, now, tz))?;
+    }
+    for l in &limits.live {
+        if let Some(e) = &l.error {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{} live figures ({}): {e}",
+                l.tool.label(),
+                moment(l.asked_at, now, tz)
+            )?;
+        }
     }
     if !limits.hits.is_empty() {
         writeln!(out)?;

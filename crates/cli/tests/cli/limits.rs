@@ -116,3 +116,66 @@ fn limits_text_names_the_windows_resets_and_the_notice() {
         assert!(text.contains(want), "{want:?} not in:\n{text}");
     }
 }
+
+/// `--live` against a loopback endpoint that refuses the token and echoes it back: the user
+/// reads "sign in again", and no output, log line or index byte holds the token.
+#[test]
+fn limits_live_says_sign_in_again_and_never_shows_the_token() {
+    use burnbar_test_support::fake_http::{reply, serve};
+    const TOKEN: &str = "sk-ant-oat01-CLI-SECRET";
+    let home = home();
+    std::fs::write(
+        home.path().join(".claude/.credentials.json"),
+        format!(r#"{{"claudeAiOauth":{{"accessToken":"{TOKEN}","refreshToken":"R-SECRET"}}}}"#),
+    )
+    .unwrap();
+    let claude = serve(vec![reply(401, TOKEN)]);
+    let codex = serve(vec![reply(500, "{}")]);
+    let data = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        isolated(home.path(), data.path())
+            .env("BURNBAR_CLAUDE_USAGE_URL", &claude.url)
+            .env("BURNBAR_CODEX_USAGE_URL", &codex.url)
+            .env("RUST_LOG", "trace")
+            .args([
+                "limits",
+                "--timezone",
+                "UTC",
+                "--now",
+                "2026-11-22T18:00:00Z",
+                "--prices",
+            ])
+            .arg(prices_file())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // --offline never asks, even with --live
+    let out = run(&["--live", "--offline"]);
+    assert!(out.status.success());
+    assert!(claude.requests().is_empty(), "--offline sent a request");
+    let out = run(&["--live"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(claude.requests().len(), 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Claude Code live figures (18:00): sign in to Claude Code again"),
+        "{text}"
+    );
+    let everything = [out.stdout, out.stderr].concat();
+    assert!(
+        !String::from_utf8_lossy(&everything).contains("SECRET"),
+        "a token was shown"
+    );
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        assert!(
+            !bytes.windows(6).any(|w| w == b"SECRET"),
+            "a token was written"
+        );
+    }
+}

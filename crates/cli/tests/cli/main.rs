@@ -30,6 +30,8 @@ const CALLER_VARS: &[&str] = &[
     "XDG_CONFIG_HOME",
     "XDG_DATA_HOME",
     "TZ",
+    "BURNBAR_CLAUDE_USAGE_URL",
+    "BURNBAR_CODEX_USAGE_URL",
 ];
 
 /// `burnbar` on the fake `home`, its index in `data` (never in the fixture tree), with none of

@@ -13,6 +13,7 @@
 //!
 //! Everything here is pure: [`Engine::limits`](crate::Engine::limits) gathers the inputs.
 
+pub mod live;
 pub mod message;
 
 use chrono::{DateTime, Duration, Utc};
@@ -41,6 +42,76 @@ pub struct Limits {
     pub hits: Vec<Hit>,
     /// Windows that ran out or came close (80 %) and reset in the last 5 hours.
     pub resets: Vec<Reset>,
+    /// The live figures asked for (opt-in): when, and what went wrong if anything.
+    pub live: Vec<LiveStatus>,
+}
+
+/// How the last request for live figures went, per account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveStatus {
+    /// The tool.
+    pub tool: ProviderId,
+    /// The account.
+    pub account: String,
+    /// When it was asked.
+    pub asked_at: DateTime<Utc>,
+    /// What went wrong ("sign in to Claude Code again"), or none.
+    pub error: Option<String>,
+}
+
+/// Puts a live answer asked at `asked` over the account's windows (a fresh one only): the
+/// provider's figure, source `live`.
+pub fn overlay_live(
+    windows: &mut Vec<Window>,
+    tool: ProviderId,
+    account: &str,
+    asked: DateTime<Utc>,
+    answer: &live::Answer,
+    now: DateTime<Utc>,
+) {
+    let fresh = (now - asked)
+        .to_std()
+        .is_ok_and(|age| age <= live::FRESH_FOR);
+    if !fresh || answer.error.is_some() {
+        return;
+    }
+    for lw in &answer.windows {
+        let kind = crate::providers::window_kind(&lw.kind);
+        let length = if kind == "weekly" { WEEK } else { FIVE_HOURS };
+        let resets_at = lw.resets_at_ms.map(from_ms);
+        let mut w = Window {
+            tool,
+            account: account.to_string(),
+            kind,
+            used_percent: Some(lw.used_percent),
+            resets_at,
+            starts_at: resets_at.map(|r| r - length),
+            source: "live",
+            observed_at: asked,
+            pace_percent: None,
+            forecast: Forecast::default(),
+            used: None,
+            capacity: None,
+            note: None,
+        };
+        if let (Some(r), Some(start)) = (w.resets_at, w.starts_at) {
+            w.pace_percent = Some(share(now - start, length));
+            w.forecast = forecast(lw.used_percent, asked - start, now, r);
+        }
+        match windows
+            .iter_mut()
+            .find(|x| x.tool == tool && x.kind == kind && x.account == account)
+        {
+            Some(old) => {
+                // the calls' use stays (Claude): it says what the figure is made of
+                w.used = old.used;
+                w.capacity = old.capacity;
+                *old = w;
+            }
+            None => windows.push(w),
+        }
+    }
 }
 
 /// A window that reset after running out or coming close.

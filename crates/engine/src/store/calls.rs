@@ -423,6 +423,41 @@ pub fn limits(
     rows.collect()
 }
 
+/// The last live answer for an account: (asked, next allowed, the answer as JSON).
+pub fn live_usage(
+    conn: &Connection,
+    provider: ProviderId,
+    account: &str,
+) -> rusqlite::Result<Option<(i64, i64, String)>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached(
+        "SELECT asked_ms, next_ms, answer FROM live_usage WHERE provider = ?1 AND account = ?2",
+    )?
+    .query_row(params![provider.code(), account], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()
+}
+
+/// Keeps a live answer for an account.
+pub fn save_live_usage(
+    conn: &Connection,
+    provider: ProviderId,
+    account: &str,
+    asked_ms: i64,
+    next_ms: i64,
+    answer: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO live_usage (provider, account, asked_ms, next_ms, answer)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (provider, account) DO UPDATE SET asked_ms = excluded.asked_ms,
+             next_ms = excluded.next_ms, answer = excluded.answer",
+    )?
+    .execute(params![provider.code(), account, asked_ms, next_ms, answer])?;
+    Ok(())
+}
+
 /// One session's cost and its calls with no known price.
 pub fn session_cost(
     conn: &Connection,

@@ -251,7 +251,8 @@ const STEPS: &[&str] = &[
     // `limit_hits` the moments a window ran out, as Claude Code wrote them into a session
     // (time, window, its reset; never the message). Codex and Claude Code logs are read again
     // to fill them. `calls_by_time` answers "a tool's calls since" (the windows, the status
-    // line) without a scan of every call.
+    // line) without a scan of every call. `live_usage` keeps the last live answer per account
+    // (opt-in; the windows or an error in words, never a credential) and when to ask next.
     r"
     CREATE TABLE limit_snapshots (
         provider INTEGER NOT NULL,
@@ -273,6 +274,14 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (provider, home, kind, at_ms)
     ) WITHOUT ROWID;
     CREATE INDEX calls_by_time ON calls (provider, ts_ms);
+    CREATE TABLE live_usage (
+        provider INTEGER NOT NULL,
+        account TEXT NOT NULL,
+        asked_ms INTEGER NOT NULL,
+        next_ms INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        PRIMARY KEY (provider, account)
+    ) WITHOUT ROWID;
     UPDATE files SET cursor = 0, state = NULL, size = 0, mtime_ms = 0, tail = NULL,
         malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0
         WHERE provider IN (0, 1);

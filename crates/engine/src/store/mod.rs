@@ -30,8 +30,8 @@ use crate::error::{Error, Result};
 pub use alerts::{active_sessions, claim as claim_alert};
 pub use calls::{
     CallRow, Upsert, all_calls, calls_in_days, key_id, latest_call_ms, limit_hits, limits,
-    mcp_tools_in_days, move_project_calls, projects, prompts_in_days, reprice_all, save_limit,
-    save_limit_hit, session_cost, spend_since,
+    live_usage, mcp_tools_in_days, move_project_calls, projects, prompts_in_days, reprice_all,
+    save_limit, save_limit_hit, save_live_usage, session_cost, spend_since,
 };
 pub(crate) use calls::{Interner, Prepared, Writer};
 pub use files::{

@@ -24,6 +24,7 @@ mod cursor;
 mod gemini;
 mod hostile;
 mod limits;
+mod live;
 mod opencode;
 mod optimize;
 mod pricing;
