@@ -156,3 +156,119 @@ fn blocks_are_per_claude_config_dir() {
         "two blocks, one per dir, not one spanning both"
     );
 }
+
+// ---------------------------------------------------------------- the rules as properties
+
+mod properties {
+    use burnbar_engine::blocks::{BLOCK, blocks};
+    use burnbar_engine::store::CallRow;
+    use burnbar_engine::{CostSource, ProviderId, Tokens, UsageEvent, Usd};
+    use chrono::{DateTime, Duration, Timelike, Utc};
+    use proptest::prelude::*;
+
+    /// A Claude call at `ms` in config dir `dir` (the dir rides in the session name).
+    fn call(ms: i64, dir: usize) -> CallRow {
+        CallRow {
+            id: ms,
+            event: UsageEvent {
+                provider: ProviderId::ClaudeCode,
+                key: format!("k{ms}-{dir}"),
+                timestamp_ms: ms,
+                model: "claude-sonnet-4-5".into(),
+                session_id: format!("dir{dir}"),
+                project: "/w".into(),
+                tokens: Tokens {
+                    input: 10,
+                    ..Tokens::default()
+                },
+                fast: false,
+                reasoning_in_output: true,
+                openai_cache_semantics: false,
+                reported_cost: None,
+                estimated: false,
+                is_final: true,
+                supplementary: false,
+                tools: Vec::new(),
+                branch: None,
+                self_correction: false,
+            },
+            cost: Some(Usd(1_000)),
+            cost_source: CostSource::Computed,
+            owner: (0, 0, 0),
+        }
+    }
+
+    /// Offsets from a base that lands near midnight and the spring DST change of Europe
+    /// (blocks are UTC: local clocks must not matter), with steps that hit the 5-hour edges
+    /// exactly.
+    fn arb_calls() -> impl Strategy<Value = Vec<(i64, usize)>> {
+        let step = prop_oneof![
+            Just(0i64),
+            Just(5 * 3_600_000),     // exactly 5 h after the previous call
+            Just(5 * 3_600_000 - 1), // just under
+            (0i64..90).prop_map(|m| m * 60_000), // busy, whole minutes
+            (180i64..420).prop_map(|m| m * 60_000), // around the idle limit
+        ];
+        prop::collection::vec((step, 0usize..2), 1..40).prop_map(|steps| {
+            let mut at = 1_774_738_800_000i64; // 2026-03-28T23:00:00Z, on the hour
+            steps
+                .into_iter()
+                .map(|(d, dir)| {
+                    at += d;
+                    (at, dir)
+                })
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn blocks_follow_the_rules_per_config_dir(calls in arb_calls()) {
+            let rows: Vec<CallRow> = calls.iter().map(|&(ms, d)| call(ms, d)).collect();
+            let now = DateTime::from_timestamp_millis(calls.last().unwrap().0).unwrap() + Duration::days(2);
+            let out = blocks(&rows, |c| c.event.session_id.clone(), now);
+            for dir in 0..2 {
+                let name = format!("dir{dir}");
+                let mine: Vec<_> = out.iter().filter(|b| b.config_dir == name).collect();
+                let mut times: Vec<DateTime<Utc>> = calls
+                    .iter()
+                    .filter(|c| c.1 == dir)
+                    .map(|c| DateTime::from_timestamp_millis(c.0).unwrap())
+                    .collect();
+                times.sort();
+                // every call in exactly one block, none in a gap
+                prop_assert_eq!(mine.iter().map(|b| b.calls).sum::<u64>(), times.len() as u64);
+                prop_assert!(mine.iter().filter(|b| b.is_gap).all(|b| b.calls == 0));
+                // blocks: on the hour, 5 h long, in order, never overlapping; gaps fill the
+                // idle time between two blocks exactly
+                for b in mine.iter().filter(|b| !b.is_gap) {
+                    prop_assert_eq!((b.start.minute(), b.start.second()), (0, 0));
+                    prop_assert_eq!(b.end - b.start, BLOCK);
+                    prop_assert!(b.calls > 0);
+                    let last = b.last_call.unwrap();
+                    prop_assert!(b.start <= last && last < b.end, "a call at or after the end is the next block's");
+                }
+                for pair in mine.windows(2) {
+                    prop_assert!(pair[0].end <= pair[1].start);
+                    if !pair[0].is_gap && !pair[1].is_gap {
+                        prop_assert_eq!(pair[0].end, pair[1].start, "idle time between two blocks is a gap");
+                    }
+                }
+                // the reference rule: a call starts a block at or after the block's end, or
+                // 5 h or more after the previous call
+                let mut expected = 0u64;
+                let mut end: Option<DateTime<Utc>> = None;
+                let mut prev: Option<DateTime<Utc>> = None;
+                for &t in &times {
+                    if end.is_none_or(|e| t >= e) || prev.is_some_and(|p| t - p >= BLOCK) {
+                        expected += 1;
+                        end = Some(t.with_minute(0).unwrap().with_second(0).unwrap().with_nanosecond(0).unwrap() + BLOCK);
+                    }
+                    prev = Some(t);
+                }
+                prop_assert_eq!(mine.iter().filter(|b| !b.is_gap).count() as u64, expected);
+            }
+        }
+    }
+}
