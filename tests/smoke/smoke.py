@@ -346,8 +346,15 @@ async def limit_checks(host, tray, home, artifacts):
         note, _ = await wait_for(lambda: asyncio.sleep(0, limit_notes()[1] if len(limit_notes()) > 1 else None),
                                  timeout=5)
         check("crossing 95 % notifies again", note and note["summary"] == "Codex 5-hour window: 95% used", note)
+        await host.click(name, path, "Open Burnbar")
+        shown, _ = await wait_for(lambda: asyncio.sleep(0, titled(" · limit 96%")), timeout=30, interval=0.1)
+        check("the popover's Limits section shows the window", shown, window_title())
         append_rate_limits(home, 97.0)
         await wait_for(lambda: changed_to(host, name, path, "5h 97%"), timeout=5)
+        moved, secs = await wait_for(lambda: asyncio.sleep(0, titled(" · limit 97%")), timeout=5)
+        check("a new Codex snapshot moves the open popover's bar within 1 s", moved and secs < 1.0,
+              f"{window_title()} after {secs:.2f} s")
+        screenshot(artifacts / "popover-limits.png")
         await asyncio.sleep(1.0)
         check("no repeat within the same window", len(limit_notes()) == 2, limit_notes())
         await host.click(name, path, "Quit Burnbar")
@@ -360,6 +367,11 @@ async def limit_checks(host, tray, home, artifacts):
     finally:
         stop(proc)
         log.close()
+
+
+def titled(part):
+    t = window_title()
+    return t if t and t.endswith(part) else None
 
 
 async def changed_to(host, name, path, want):

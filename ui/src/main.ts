@@ -37,8 +37,11 @@ function draw(): void {
   // the window title names what the popover shows (the smoke test reads it): spend, period
   // and, when the Tips card is there, its grade
   const tips = root.querySelector('[data-testid="tips"]') && model.snapshot?.tips;
+  // ... and the fullest usage window drawn in the Limits section
+  const top = [...root.querySelectorAll('[data-testid="limits"] [role="meter"]')]
+    .reduce((m, el) => Math.max(m, Number(el.getAttribute("aria-valuenow") ?? 0)), 0);
   const title = spend && model.snapshot
-    ? `Burnbar · ${spend} · ${model.snapshot.report.period.label}${tips ? ` · grade ${tips.grade}` : ""}`
+    ? `Burnbar · ${spend} · ${model.snapshot.report.period.label}${tips ? ` · grade ${tips.grade}` : ""}${top > 0 ? ` · limit ${top}%` : ""}`
     : "Burnbar";
   if (title !== lastTitle) {
     lastTitle = title;

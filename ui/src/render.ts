@@ -216,9 +216,10 @@ function limits(s: Snapshot, model: Model): HTMLElement {
     const reset = w.resetsAt ? new Date(w.resetsAt) : null;
     const passed = reset !== null && reset.getTime() <= model.now;
     const pct = passed ? 0 : w.usedPercent;
+    const idle = pct === null && (!w.used || w.used.calls === 0);
     const value = pct !== null
       ? `${w.source === "estimated" ? "~" : ""}${Math.round(pct)}%`
-      : w.used ? `${money(w.used.cost, s.display)} · ${count(w.used.tokens)} tokens` : "—";
+      : !idle && w.used ? `${money(w.used.cost, s.display)} · ${count(w.used.tokens)} tokens` : "idle";
     const sub: string[] = [];
     if (passed) sub.push("reset since your last call");
     else if (reset) sub.push(`resets in ${span(reset.getTime() - model.now)} (${clock(reset, now)})`);
@@ -228,7 +229,7 @@ function limits(s: Snapshot, model: Model): HTMLElement {
       sub.push(`ends near ${Math.round(w.forecast.endPercent)}%`);
     }
     if (!passed && w.note && !(pct === null && w.note.startsWith("no limit notice"))) sub.push(w.note);
-    if (pct === null && w.kind === "5h" && w.used) sub.push("no percentage until a limit notice calibrates it");
+    if (pct === null && w.kind === "5h" && !idle) sub.push("no percentage until a limit notice calibrates it");
     sub.push(SOURCE_WORD[w.source]);
     const meter = pct !== null
       ? h("div", {

@@ -349,6 +349,7 @@ test("limits: a bar per window with its pace marker, reset, forecast and source"
   assert.ok(Math.abs(bar / width - 0.42) < 0.02, `bar ${bar} of ${width}`);
   assert.ok(Math.abs(pace / width - 0.6) < 0.03, `pace marker at ${pace} of ${width}`);
   assert.equal(await page.getByRole("meter", { name: "Claude Code · weekly window used" }).count(), 0, "no bar without a percentage");
+  assert.match(await page.evaluate(() => window.__title), / · limit 50%$/, "the window title names the fullest window");
 });
 
 test("limits: a window whose reset has come shows reset, never the stale figure", async () => {
@@ -373,6 +374,18 @@ test("limits: log-only Claude shows use and time left; live and used-up windows 
   const used = page.getByRole("list", { name: "Usage windows" }).getByRole("listitem").nth(1);
   assert.equal(await used.getAttribute("class"), "over");
   assert.match(rows[1][2], /limit reached/);
+});
+
+test("limits: a Claude 5-hour window with no block running reads idle", async () => {
+  const snap = structuredClone(limitsDay);
+  Object.assign(snap.limits.windows[2], {
+    usedPercent: null, capacity: null, resetsAt: null, startsAt: null, pacePercent: null,
+    forecast: { hitAt: null, endPercent: null }, used: { cost: 0, tokens: 0, calls: 0 },
+    note: "no active 5-hour window: the next call starts one",
+  });
+  const page = await open(browser, { snapshots: { today: snap }, settings }, { fakeClock: at18 });
+  const rows = await limitRows(page);
+  assert.deepEqual(rows[2], ["Claude Code · 5-hour", "idle", "no active 5-hour window: the next call starts one · estimated"]);
 });
 
 test("limits: no section when no tool has a window", async () => {

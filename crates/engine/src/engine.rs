@@ -480,8 +480,11 @@ impl Engine {
         use crate::limits::{self, CALIBRATION_DAYS, WEEK};
         let conn = self.store.conn();
         let snapshots = store::limits(conn)?;
+        // a reading older than a week is of a tool no longer in use: every window of it reset
+        let in_use = (now - WEEK).timestamp_millis();
         let mut windows: Vec<limits::Window> = snapshots
             .iter()
+            .filter(|(_, m)| m.observed_ms >= in_use)
             .map(|(_, m)| limits::codex_window(m, now))
             .collect();
         let days = chrono::Duration::days(CALIBRATION_DAYS);
@@ -675,7 +678,7 @@ impl Engine {
                 continue;
             };
             let key = alert_key(w.tool, w.kind, &w.account);
-            let period = instance.timestamp_millis().to_string();
+            let period = window_instance(conn, &key, instance.timestamp_millis())?;
             let mut thresholds: Vec<u32> = prefs
                 .alerts
                 .iter()
@@ -706,7 +709,7 @@ impl Engine {
         if prefs.notify_reset {
             for r in &limits.resets {
                 let key = alert_key(r.tool, r.kind, &r.account);
-                let period = r.at.timestamp_millis().to_string();
+                let period = window_instance(conn, &key, r.at.timestamp_millis())?;
                 if !store::claim_alert(conn, &key, 0, &period, now_ms)? {
                     continue;
                 }
@@ -859,4 +862,16 @@ pub struct DueAlerts {
     pub budgets: Vec<Crossing>,
     /// Runaway sessions.
     pub runaways: Vec<RunawayAlert>,
+}
+
+/// The alert period of the window that resets at `resets_ms`: a reset within 15 minutes of
+/// one already alerted for is the same window (a reset given as seconds from the event moves
+/// by a few seconds between readings), else the reset itself.
+fn window_instance(conn: &rusqlite::Connection, key: &str, resets_ms: i64) -> Result<String> {
+    const SAME: i64 = 15 * 60 * 1000;
+    let known = store::alert_periods(conn, key)?.into_iter().find(|p| {
+        p.parse::<i64>()
+            .is_ok_and(|ms| (ms - resets_ms).abs() < SAME)
+    });
+    Ok(known.unwrap_or_else(|| resets_ms.to_string()))
 }

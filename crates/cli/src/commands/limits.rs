@@ -45,6 +45,7 @@ pub fn describe(w: &Window, now: DateTime<Utc>, tz: Tz) -> String {
     let mut parts = Vec::new();
     match w.used_percent {
         Some(p) => parts.push(format!("{} {:>3.0}% {}", bar(p), p, w.source)),
+        None if w.used.is_none_or(|u| u.calls == 0) => parts.push("idle".to_string()),
         None => {
             if let Some(u) = w.used {
                 parts.push(format!(

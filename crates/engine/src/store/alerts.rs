@@ -20,6 +20,13 @@ pub fn claim(
     Ok(stmt.execute(params![alert, threshold, period, now_ms])? == 1)
 }
 
+/// The periods `alert` has fired in (any threshold).
+pub fn periods(conn: &Connection, alert: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT DISTINCT period FROM alerts WHERE alert = ?1")?
+        .query_map([alert], |r| r.get(0))?
+        .collect()
+}
+
 /// Sessions with calls at or after `since_ms`: their spend since then and in total.
 pub fn active_sessions(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<SessionSpend>> {
     let mut stmt = conn.prepare_cached(

@@ -27,7 +27,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
-pub use alerts::{active_sessions, claim as claim_alert};
+pub use alerts::{active_sessions, claim as claim_alert, periods as alert_periods};
 pub use calls::{
     CallRow, Upsert, all_calls, calls_in_days, key_id, latest_call_ms, limit_hits, limits,
     live_usage, mcp_tools_in_days, move_project_calls, projects, prompts_in_days, reprice_all,

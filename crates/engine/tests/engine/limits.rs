@@ -173,6 +173,9 @@ fn a_codex_window_whose_reset_passed_is_shown_reset_not_stale() {
     assert_eq!(five.used_percent, Some(0.0));
     assert_eq!(five.resets_at, None);
     assert_eq!(five.note.as_deref(), Some("reset since your last call"));
+    // a week on, the tool is no longer in use: no window at all
+    let l = limits(&home, "2026-05-08T10:00:01Z");
+    assert!(l.windows.is_empty(), "{:#?}", l.windows);
 }
 
 #[test]
@@ -573,4 +576,52 @@ fn a_rate_limit_update_alone_counts_as_a_change_for_the_watch_loop() {
     let report = engine.sync(Tz::UTC, None).unwrap();
     assert_eq!((report.inserted, report.limits), (0, 1));
     assert!(report.changed(), "the tray must redraw for a new reading");
+}
+
+#[test]
+fn a_reset_that_drifts_by_seconds_between_readings_is_still_one_window() {
+    use burnbar_engine::limits::LimitEvent;
+    use burnbar_engine::settings::LimitPrefs;
+    let home = Home::new();
+    // older Codex: the reset as seconds from each event, so it moves a little per reading
+    let reading = |ts: &str, used: f64, secs: i64| {
+        token_count(
+            ts,
+            false,
+            &json!({"primary": {"used_percent": used, "window_minutes": 300,
+                                "resets_in_seconds": secs}}),
+        )
+    };
+    rollout(
+        &home,
+        ".codex",
+        "j",
+        &[reading("2026-05-01T10:00:00.000Z", 96.0, 7200)],
+    );
+    let mut engine = home.engine();
+    engine.sync(Tz::UTC, None).unwrap();
+    let due = |engine: &Engine, now: &str| {
+        let l = engine.limits(t(now)).unwrap();
+        engine
+            .due_limit_alerts(&l, &LimitPrefs::default(), t(now))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.event)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        due(&engine, "2026-05-01T10:00:10Z"),
+        [LimitEvent::Crossed(95)]
+    );
+    rollout(
+        &home,
+        ".codex",
+        "j",
+        &[
+            reading("2026-05-01T10:00:00.000Z", 96.0, 7200),
+            reading("2026-05-01T10:01:00.000Z", 97.0, 7143), // 3 s later than before
+        ],
+    );
+    engine.sync(Tz::UTC, None).unwrap();
+    assert_eq!(due(&engine, "2026-05-01T10:01:10Z"), []);
 }
