@@ -221,6 +221,7 @@ function limits(s: Snapshot, model: Model): HTMLElement {
       ? `${w.source === "estimated" ? "~" : ""}${Math.round(pct)}%`
       : !idle && w.used ? `${money(w.used.cost, s.display)} · ${count(w.used.tokens)} tokens` : "idle";
     const sub: string[] = [];
+    if (!passed && pct !== null && pct >= 100 && w.forecast.hitAt) sub.push(`limit hit at ${clock(new Date(w.forecast.hitAt), now)}`);
     if (passed) sub.push("reset since your last call");
     else if (reset) sub.push(`resets in ${span(reset.getTime() - model.now)} (${clock(reset, now)})`);
     if (!passed && pct !== null && pct < 100 && w.forecast.hitAt) {
@@ -228,7 +229,7 @@ function limits(s: Snapshot, model: Model): HTMLElement {
     } else if (!passed && pct !== null && pct > 0 && pct < 100 && w.forecast.endPercent !== null && reset) {
       sub.push(`ends near ${Math.round(w.forecast.endPercent)}%`);
     }
-    if (!passed && w.note && !(pct === null && w.note.startsWith("no limit notice"))) sub.push(w.note);
+    if (!passed && w.note && w.note !== "limit reached" && !(pct === null && w.note.startsWith("no limit notice"))) sub.push(w.note);
     if (pct === null && w.kind === "5h" && !idle) sub.push("no percentage until a limit notice calibrates it");
     sub.push(SOURCE_WORD[w.source]);
     const meter = pct !== null

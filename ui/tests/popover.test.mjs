@@ -373,7 +373,7 @@ test("limits: log-only Claude shows use and time left; live and used-up windows 
   assert.equal(await page.getByRole("meter", { name: "Claude Code · 5-hour window used" }).count(), 0);
   const used = page.getByRole("list", { name: "Usage windows" }).getByRole("listitem").nth(1);
   assert.equal(await used.getAttribute("class"), "over");
-  assert.match(rows[1][2], /limit reached/);
+  assert.equal(rows[1][2], "limit hit at 17:00 · resets in 3d 15h (Thu 09:00) · from the tool's log");
 });
 
 test("limits: a Claude 5-hour window with no block running reads idle", async () => {

@@ -559,11 +559,22 @@ impl Engine {
             calls.sort_by_key(|c| c.at_ms);
             let account = dir.display().to_string();
             let block = crate::blocks::active(&account, calls, now);
+            // a weekly reset a live answer named, however old: the week repeats from it
+            let weekly_reset = store::live_usage(conn, ProviderId::ClaudeCode, &account)?
+                .and_then(|(_, _, json)| serde_json::from_str::<limits::live::Answer>(&json).ok())
+                .and_then(|a| {
+                    a.windows
+                        .iter()
+                        .find(|w| w.kind == "weekly")
+                        .and_then(|w| w.resets_at_ms)
+                })
+                .and_then(DateTime::from_timestamp_millis);
             windows.extend(limits::claude_windows(
                 &account,
                 calls,
                 block.as_ref(),
                 &dir_hits,
+                weekly_reset,
                 now,
             ));
         }

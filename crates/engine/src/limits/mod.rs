@@ -381,12 +381,14 @@ fn forecast_at(used: f64, per_sec: f64, now: DateTime<Utc>, resets_at: DateTime<
 ///
 /// `calls` are the dir's calls (any order) back to at least a week before `now` and the
 /// calibration notices' windows; `block` the active 5-hour block, if any; `hits` the dir's
-/// notices of the last [`CALIBRATION_DAYS`].
+/// notices of the last [`CALIBRATION_DAYS`]; `weekly_reset` a weekly reset the provider
+/// named in a live answer (kept after live figures are turned off).
 pub fn claude_windows(
     account: &str,
     calls: &[Spend],
     block: Option<&Block>,
     hits: &[LimitHit],
+    weekly_reset: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> [Window; 2] {
     let all_models = |h: &&LimitHit| h.scope.is_empty();
@@ -402,7 +404,7 @@ pub fn claude_windows(
         .collect();
     [
         claude_five_hour(account, calls, block, &five, now),
-        claude_weekly(account, calls, &weekly, now),
+        claude_weekly(account, calls, &weekly, weekly_reset, now),
     ]
 }
 
@@ -499,7 +501,13 @@ fn claude_five_hour(
     w
 }
 
-fn claude_weekly(account: &str, calls: &[Spend], hits: &[&LimitHit], now: DateTime<Utc>) -> Window {
+fn claude_weekly(
+    account: &str,
+    calls: &[Spend],
+    hits: &[&LimitHit],
+    live_reset: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Window {
     let mut w = base(account, "weekly", now);
     let capacity = calibrate(calls, hits, WEEK, |h| from_ms(h.at_ms) - WEEK);
     w.capacity = capacity;
@@ -509,9 +517,9 @@ fn claude_weekly(account: &str, calls: &[Spend], hits: &[&LimitHit], now: DateTi
         w.used = Some(sum(calls, w.starts_at.unwrap_or(now), now));
         return w;
     }
-    // the week from the last reset a notice named, repeated weekly
-    let anchor = hits.iter().rev().find_map(|h| h.resets_at_ms.map(from_ms));
-    let Some(anchor) = anchor else {
+    // the week from the last reset a notice (else a live answer) named, repeated weekly
+    let named = hits.iter().rev().find_map(|h| h.resets_at_ms.map(from_ms));
+    let Some(anchor) = named.or(live_reset) else {
         let used = sum(calls, now - WEEK, now);
         w.used = Some(used);
         w.starts_at = Some(now - WEEK);
@@ -526,7 +534,11 @@ fn claude_weekly(account: &str, calls: &[Spend], hits: &[&LimitHit], now: DateTi
     w.pace_percent = Some(share(now - start, WEEK));
     let used = sum(calls, start, now);
     w.used = Some(used);
-    w.note = Some("weekly window from the reset Claude Code last named".into());
+    w.note = Some(if named.is_some() {
+        "weekly window from the reset Claude Code last named".into()
+    } else {
+        "weekly window from the reset the live figures named".into()
+    });
     if let Some(c) = capacity {
         let pct = used.cost / c.cost * 100.0;
         w.used_percent = Some(pct);

@@ -67,7 +67,7 @@ fn live_figures_are_asked_with_the_stored_token_shown_as_live_and_throttled() {
     );
     let engine = engine(&home, &claude, &codex);
     let now = t("2026-05-01T12:00:00Z");
-    assert_eq!(engine.refresh_live(now, Duration::from_secs(5)).unwrap(), 2);
+    assert_eq!(engine.refresh_live(now, Duration::from_secs(30)).unwrap(), 2);
     let l = engine.limits(now).unwrap();
     assert_eq!(
         live_window(&l, ProviderId::ClaudeCode, "5h"),
@@ -111,13 +111,13 @@ fn live_figures_are_asked_with_the_stored_token_shown_as_live_and_throttled() {
     // at most one request per account per 5 minutes
     assert_eq!(
         engine
-            .refresh_live(t("2026-05-01T12:04:59Z"), Duration::from_secs(5))
+            .refresh_live(t("2026-05-01T12:04:59Z"), Duration::from_secs(30))
             .unwrap(),
         0
     );
     assert_eq!(
         engine
-            .refresh_live(t("2026-05-01T12:05:00Z"), Duration::from_secs(5))
+            .refresh_live(t("2026-05-01T12:05:00Z"), Duration::from_secs(30))
             .unwrap(),
         2
     );
@@ -217,7 +217,7 @@ fn no_token_is_ever_written_and_the_credential_files_are_left_as_they_were() {
     let engine = engine(&home, &claude, &codex);
     for m in 0..3 {
         let now = t("2026-05-01T12:00:00Z") + chrono::Duration::minutes(6 * m);
-        engine.refresh_live(now, Duration::from_secs(5)).unwrap();
+        engine.refresh_live(now, Duration::from_secs(30)).unwrap();
         engine.limits(now).unwrap();
     }
     drop(engine);
@@ -252,9 +252,60 @@ fn without_a_stored_token_nothing_is_asked() {
     let engine = engine(&home, &claude, &codex);
     assert_eq!(
         engine
-            .refresh_live(t("2026-05-01T12:00:00Z"), Duration::from_secs(5))
+            .refresh_live(t("2026-05-01T12:00:00Z"), Duration::from_secs(30))
             .unwrap(),
         0
     );
     assert!(claude.requests().is_empty() && codex.requests().is_empty());
+}
+
+#[test]
+fn the_weekly_reset_a_live_answer_named_anchors_the_claude_week_later() {
+    let home = signed_in();
+    // a call two days later, when live figures are off (nothing asked since)
+    home.write(
+        ".claude/projects/-w/s.jsonl",
+        &[crate::support::assistant_in(
+            "2026-05-03T10:00:00.000Z",
+            "m1",
+            "claude-sonnet-4-5",
+            &crate::support::usage(1_000, 10, 0, 0, 0),
+            true,
+            "/w",
+            "s",
+        )],
+    );
+    let (claude, codex) = (
+        serve(vec![reply(200, CLAUDE_OK)]),
+        serve(vec![reply(500, "")]),
+    );
+    let mut engine = engine(&home, &claude, &codex);
+    engine
+        .refresh_live(t("2026-05-01T12:00:00Z"), Duration::from_secs(30))
+        .unwrap();
+    engine.sync(chrono_tz::Tz::UTC, None).unwrap();
+    let l = engine.limits(t("2026-05-03T11:00:00Z")).unwrap();
+    assert!(
+        l.live
+            .iter()
+            .any(|s| s.tool == ProviderId::ClaudeCode && s.error.is_none()),
+        "{:?}",
+        l.live
+    );
+    let weekly = l
+        .windows
+        .iter()
+        .find(|w| w.tool == ProviderId::ClaudeCode && w.kind == "weekly")
+        .unwrap();
+    // seven_day resets 2026-05-06T09:00:00.5Z: the week runs up to it
+    assert_eq!(
+        weekly.resets_at,
+        Some(t("2026-05-06T09:00:00.500Z")),
+        "{weekly:#?}"
+    );
+    assert_eq!(weekly.source, "estimated");
+    assert_eq!(
+        weekly.note.as_deref(),
+        Some("weekly window from the reset the live figures named")
+    );
 }
