@@ -228,15 +228,21 @@ usd_in_window = 0.6
 """
 
 
-async def alert_checks(host, tray, cli, home, artifacts):
-    """Budgets and the runaway alert, end to end: notifications as the desktop receives them."""
+def launch_with(host, tray, home, settings, log_path):
+    """Writes `settings`, clears the notifications received, starts the app logging to
+    `log_path`: (env, the notifications list, the log file, the process)."""
     env = make_env(home)
     (home / ".config/burnbar").mkdir(parents=True, exist_ok=True)
-    (home / ".config/burnbar/settings.toml").write_text(SETTINGS)
+    (home / ".config/burnbar/settings.toml").write_text(settings)
     notes = host.notifications.received
     notes.clear()
-    log = open(artifacts / "burnbar-tray-alerts.log", "w")
-    proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+    log = open(log_path, "w")
+    return env, notes, log, subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+async def alert_checks(host, tray, cli, home, artifacts):
+    """Budgets and the runaway alert, end to end: notifications as the desktop receives them."""
+    env, notes, log, proc = launch_with(host, tray, home, SETTINGS, artifacts / "burnbar-tray-alerts.log")
     try:
         item = await started(host, proc)
         if not item:
@@ -317,13 +323,8 @@ def append_rate_limits(home, used, resets_in=7200):
 async def limit_checks(host, tray, home, artifacts):
     """Usage windows end to end: the tray title in "limit" mode follows a Codex snapshot within
     a second, and the 80 % / 95 % notifications arrive once each, never again after a restart."""
-    env = make_env(home)
-    (home / ".config/burnbar").mkdir(parents=True, exist_ok=True)
-    (home / ".config/burnbar/settings.toml").write_text('[tray]\ntitle = "limit"\n\n[runaway]\nenabled = false\n')
-    notes = host.notifications.received
-    notes.clear()
-    log = open(artifacts / "burnbar-tray-limits.log", "w")
-    proc = subprocess.Popen([tray], env=env, stdout=log, stderr=subprocess.STDOUT)
+    env, notes, log, proc = launch_with(host, tray, home, '[tray]\ntitle = "limit"\n\n[runaway]\nenabled = false\n',
+                                        artifacts / "burnbar-tray-limits.log")
     try:
         item = await started(host, proc)
         if not item:

@@ -86,6 +86,18 @@ pub struct LiveWindow {
 }
 
 impl Answer {
+    /// The windows an endpoint answered with; none is an answer without figures.
+    fn of(windows: Vec<LiveWindow>) -> Answer {
+        if windows.is_empty() {
+            return Answer::error("the endpoint's answer had no usage windows");
+        }
+        Answer {
+            windows,
+            error: None,
+            retry_after: None,
+        }
+    }
+
     fn error(msg: impl Into<String>) -> Answer {
         Answer {
             windows: Vec::new(),
@@ -279,14 +291,7 @@ fn parse_claude(body: &[u8]) -> Answer {
             })
         })
         .collect();
-    if windows.is_empty() {
-        return Answer::error("the endpoint's answer had no usage windows");
-    }
-    Answer {
-        windows,
-        error: None,
-        retry_after: None,
-    }
+    Answer::of(windows)
 }
 
 /// `{rate_limit: {primary_window: {used_percent, limit_window_seconds, reset_at |
@@ -325,14 +330,7 @@ fn parse_codex(body: &[u8]) -> Answer {
             })
         })
         .collect();
-    if windows.is_empty() {
-        return Answer::error("the endpoint's answer had no usage windows");
-    }
-    Answer {
-        windows,
-        error: None,
-        retry_after: None,
-    }
+    Answer::of(windows)
 }
 
 #[cfg(test)]

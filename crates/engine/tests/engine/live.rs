@@ -67,7 +67,10 @@ fn live_figures_are_asked_with_the_stored_token_shown_as_live_and_throttled() {
     );
     let engine = engine(&home, &claude, &codex);
     let now = t("2026-05-01T12:00:00Z");
-    assert_eq!(engine.refresh_live(now, Duration::from_secs(30)).unwrap(), 2);
+    assert_eq!(
+        engine.refresh_live(now, Duration::from_secs(30)).unwrap(),
+        2
+    );
     let l = engine.limits(now).unwrap();
     assert_eq!(
         live_window(&l, ProviderId::ClaudeCode, "5h"),
