@@ -1,7 +1,7 @@
 //! The watch loop: keep the index current while the tools write, at ~0 CPU when they don't.
 //!
 //! How it works: a `notify` watcher watches every provider root that exists and sends its
-//! events straight to the loop. The loop batches them itself ([`Debounce`]): the first content
+//! events straight to the loop. The loop batches them itself (`Debounce`): the first content
 //! change opens a batch, which is synced once no event came for 200 ms (or 1 s after it
 //! opened, so a steady stream of writes still shows up). Each batch becomes one sync: files a
 //! provider owns are read from their cursors ([`Engine::sync_paths`]); anything else (a new

@@ -4,8 +4,8 @@
 //!
 //! - `productive`: its commits reached the main branch (`origin/HEAD`, else `main`, else
 //!   `master`, else `HEAD`) and were not reverted;
-//! - `reverted`: at least half of its main-branch commits were reverted later ("This reverts
-//!   commit <sha>" in any commit, full or 7-character sha);
+//! - `reverted`: at least half of its main-branch commits were reverted later (`This reverts
+//!   commit <sha>` in any commit, full or 7-character sha);
 //! - `abandoned`: no commit, or only commits that never reached the main branch;
 //! - `ambiguous`: its candidate commits all went to another session;
 //! - `noRepository`: its directory is not (or no longer) a readable repository.

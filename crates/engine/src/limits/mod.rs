@@ -11,7 +11,8 @@
 //!   median of the recent ones is this user's capacity, and only with it is a Claude
 //!   percentage shown, `estimated`. Without one: used cost, tokens and time left.
 //!
-//! Everything here is pure: [`Engine::limits`](crate::Engine::limits) gathers the inputs.
+//! Everything here but [`live`] (the opt-in client of the providers' endpoints) is pure:
+//! [`Engine::limits`](crate::Engine::limits) gathers the inputs.
 
 pub mod live;
 pub mod message;
