@@ -111,11 +111,11 @@ fn line(common: &Common, input: &Input) -> String {
             w.tool == ProviderId::ClaudeCode
                 && dir.as_deref().is_some_and(|d| Path::new(&w.account) == d)
         });
-        let window = mine
-            .or_else(|| limits.tightest())
-            .or_else(|| five.clone().find(|w| w.tool == ProviderId::ClaudeCode));
-        // a window with neither a share nor a reset (no 5-hour block running) says nothing
-        if let Some(w) = window.filter(|w| w.used_percent.is_some() || w.resets_at.is_some()) {
+        // a window with neither a share nor a reset (no 5-hour block running) says nothing:
+        // the session's own window, else the fullest one
+        let says = |w: &&Window| w.used_percent.is_some() || w.resets_at.is_some();
+        let window = mine.filter(says).or_else(|| limits.tightest().filter(says));
+        if let Some(w) = window {
             parts.push(window_part(w, now));
         }
     }

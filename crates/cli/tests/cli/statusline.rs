@@ -65,3 +65,34 @@ fn statusline_prints_what_it_has_on_bad_input_or_a_broken_index() {
     assert!(ok, "never fails the status bar");
     assert!(line.ends_with('\n'), "{line:?}");
 }
+
+#[test]
+fn statusline_shows_the_fullest_window_when_the_sessions_own_is_idle() {
+    let home = tempfile::tempdir().unwrap();
+    let codex = home.path().join(".codex/sessions/2026/11/22");
+    std::fs::create_dir_all(&codex).unwrap();
+    let rollout = [
+        serde_json::json!({"timestamp": "2026-11-22T16:00:00.000Z", "type": "session_meta",
+            "payload": {"id": "r1", "cwd": "/w", "originator": "codex_cli_rs"}}),
+        serde_json::json!({"timestamp": "2026-11-22T17:30:00.000Z", "type": "event_msg",
+            "payload": {"type": "token_count", "info": null, "rate_limits": {"primary":
+                {"used_percent": 42.0, "window_minutes": 300, "resets_at": 1_795_377_600}}}}),
+    ];
+    let text = rollout
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect::<String>();
+    std::fs::write(codex.join("rollout-2026-11-22T16-00-00-r1.jsonl"), text).unwrap();
+    // the session's last call was two days ago: no 5-hour block runs for it
+    let claude = home.path().join(".claude/projects/-w");
+    std::fs::create_dir_all(&claude).unwrap();
+    let call = serde_json::json!({"type": "assistant", "timestamp": "2026-11-20T10:00:00.000Z",
+        "sessionId": "s", "cwd": "/w", "message": {"id": "m1", "model": "claude-sonnet-4-5",
+        "stop_reason": "end_turn", "content": [], "usage": {"input_tokens": 1000, "output_tokens": 10}}});
+    std::fs::write(claude.join("s.jsonl"), call.to_string() + "\n").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let input = serde_json::json!({"session_id": "s", "transcript_path": claude.join("s.jsonl")});
+    let (line, ok) = statusline(home.path(), data.path(), input.to_string().as_bytes());
+    assert!(ok);
+    assert_eq!(line, "<$0.01 session · $0.00 today · 5h 42% 2h0m\n");
+}
