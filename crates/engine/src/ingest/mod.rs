@@ -190,8 +190,12 @@ pub fn sync(
     if opts.changed.is_none() {
         mark_missing(&tx, providers, opts, &known, &unseen)?;
         // when the whole index was last brought up to date (the real clock: `statusline`
-        // reads only its transcript while this is recent)
-        Store::set_meta(&tx, LAST_FULL_SYNC, &plausible.now_ms.to_string())?;
+        // reads only its transcript while this is recent); written at most every 30 s, so
+        // back-to-back runs that change nothing write nothing
+        let stamped = Store::meta(&tx, LAST_FULL_SYNC)?.and_then(|v| v.parse::<i64>().ok());
+        if stamped.is_none_or(|t| !(0..30_000).contains(&(plausible.now_ms - t))) {
+            Store::set_meta(&tx, LAST_FULL_SYNC, &plausible.now_ms.to_string())?;
+        }
     }
     // one scan of everything beats per-session lookups once a good share of sessions changed
     // (a first scan, a re-read after an upgrade)
