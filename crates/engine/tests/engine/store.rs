@@ -448,3 +448,40 @@ fn reporting_in_a_zone_the_index_was_not_synced_in_is_an_error_not_a_shifted_ans
     engine.sync(tokyo, None).unwrap();
     assert!(engine.export(&Filter::all(tokyo)).is_ok());
 }
+
+/// A full sync that finds nothing new writes nothing (no WAL frame): back-to-back warm runs
+/// and the tray's safety rescans leave the index as it was.
+#[test]
+fn a_sync_that_changes_nothing_writes_nothing() {
+    let home = crate::support::Home::new();
+    home.write(
+        ".claude/projects/-w/s.jsonl",
+        &[crate::support::assistant(
+            "2026-05-01T10:00:00.000Z",
+            "m1",
+            "claude-sonnet-4-5",
+            &crate::support::usage(100, 10, 0, 0, 0),
+            true,
+        )],
+    );
+    let mut paths = burnbar_engine::Paths::for_home(home.path());
+    paths.data = home.path().join("data");
+    let mut engine = burnbar_engine::Engine::open(paths, burnbar_test_support::pricer()).unwrap();
+    engine.sync(chrono_tz::Tz::UTC, None).unwrap();
+    // the database and its WAL (the `-shm` index changes with every read: not a write)
+    let bytes = || {
+        let mut files: Vec<_> = std::fs::read_dir(home.path().join("data"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.to_string_lossy().ends_with("-shm"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let before = bytes();
+    assert!(!engine.sync(chrono_tz::Tz::UTC, None).unwrap().changed());
+    assert!(bytes() == before, "the index files changed");
+}
