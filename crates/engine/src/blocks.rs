@@ -48,6 +48,27 @@ pub struct Block {
     first_call: Option<DateTime<Utc>>,
 }
 
+impl Block {
+    /// A block of `dir` from `start` to `end` with nothing in it yet.
+    fn empty(dir: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Block {
+        Block {
+            config_dir: dir.to_string(),
+            start,
+            end,
+            last_call: None,
+            active: false,
+            is_gap: false,
+            calls: 0,
+            tokens: TokenCounts::default(),
+            cost: 0.0,
+            models: Vec::new(),
+            burn_rate: None,
+            projection: None,
+            first_call: None,
+        }
+    }
+}
+
 /// Token counts of a block.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -182,19 +203,8 @@ fn build(
                 }
                 let start = c.at.duration_trunc(Duration::hours(1)).unwrap_or(c.at);
                 current = Some(Block {
-                    config_dir: dir.clone(),
-                    start,
-                    end: start + BLOCK,
-                    last_call: None,
-                    active: false,
-                    is_gap: false,
-                    calls: 0,
-                    tokens: TokenCounts::default(),
-                    cost: 0.0,
-                    models: Vec::new(),
-                    burn_rate: None,
-                    projection: None,
                     first_call: Some(c.at),
+                    ..Block::empty(&dir, start, start + BLOCK)
                 });
             }
             let Some(b) = current.as_mut() else {
@@ -226,19 +236,8 @@ fn close(out: &mut Vec<Block>, done: Block, next_call: DateTime<Utc>, dir: &str)
     out.push(done);
     if next_start > gap_from {
         out.push(Block {
-            config_dir: dir.to_string(),
-            start: gap_from,
-            end: next_start,
-            last_call: None,
-            active: false,
             is_gap: true,
-            calls: 0,
-            tokens: TokenCounts::default(),
-            cost: 0.0,
-            models: Vec::new(),
-            burn_rate: None,
-            projection: None,
-            first_call: None,
+            ..Block::empty(dir, gap_from, next_start)
         });
     }
 }

@@ -216,6 +216,30 @@ pub struct Tokens {
 }
 
 impl Tokens {
+    /// `n` tokens read from the prompt cache, nothing else.
+    pub fn cache_reads(n: u64) -> Tokens {
+        Tokens {
+            cache_read: n,
+            ..Tokens::default()
+        }
+    }
+
+    /// `n` tokens written to the 5-minute prompt cache, nothing else.
+    pub fn cache_writes_5m(n: u64) -> Tokens {
+        Tokens {
+            cache_write_5m: n,
+            ..Tokens::default()
+        }
+    }
+
+    /// `n` tokens written to the 1-hour prompt cache, nothing else.
+    pub fn cache_writes_1h(n: u64) -> Tokens {
+        Tokens {
+            cache_write_1h: n,
+            ..Tokens::default()
+        }
+    }
+
     /// All cache writes (5m + 1h).
     pub fn cache_write(&self) -> u64 {
         self.cache_write_5m.saturating_add(self.cache_write_1h)

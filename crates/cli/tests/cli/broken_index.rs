@@ -8,7 +8,7 @@ use std::process::Output;
 
 use burnbar_test_support::repo;
 
-use crate::isolated;
+use crate::{assert_ok, isolated};
 
 /// The home every case reads: a 12 MB two-tool corpus, so an index is big enough to damage
 /// and to overflow a small disk.
@@ -28,11 +28,7 @@ fn report(data: &Path) -> Output {
 
 /// The numbers of a report's JSON (everything but the diagnostics and the generation time).
 fn numbers(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(out);
     let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let o = v.as_object_mut().unwrap();
     o.remove("diagnostics");

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use burnbar_test_support::repo;
 
-use crate::isolated;
+use crate::{assert_ok, isolated};
 
 /// `burnbar ARGS` on `home` with its index in `data`; fails the test unless it succeeds.
 fn run_ok(home: &std::path::Path, data: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -243,11 +243,7 @@ fn issue_17_fifos_and_devices_never_hang_a_run() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         report["overview"]["calls"], 1,
@@ -286,11 +282,7 @@ fn issue_17_the_spelling_of_home_does_not_change_file_identity() {
             .arg(burnbar_test_support::prices_file())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         (
             v["overview"]["calls"].clone(),
@@ -425,11 +417,7 @@ fn issue_17_a_directory_that_cannot_be_listed_is_reported() {
         .output()
         .unwrap();
     open(&locked, 0o755); // so the temporary directory can be removed
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["overview"]["calls"], fixture_calls(), "the rest is read");
     let errors = v["diagnostics"]["errors"].as_array().unwrap();

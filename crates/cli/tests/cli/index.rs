@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::repo;
+use crate::{assert_ok, repo};
 
 fn export(home: &Path, data: &Path, tz: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_burnbar"))
@@ -49,11 +49,7 @@ fn a_kill_during_ingest_leaves_the_index_consistent_and_the_next_run_exact() {
         let _ = child.wait();
         // every state the kill left behind must open and sync to the exact answer
         let got = export(&home, data.path(), tz);
-        assert!(
-            got.status.success(),
-            "{}",
-            String::from_utf8_lossy(&got.stderr)
-        );
+        assert_ok(&got);
         assert_eq!(
             String::from_utf8_lossy(&got.stdout),
             String::from_utf8_lossy(&want.stdout),

@@ -1,16 +1,14 @@
 //! `burnbar limits` (issue 19): the JSON contract scripts read and the words people see.
 
-use burnbar_test_support::prices_file;
 use serde_json::{Value, json};
 
-use crate::isolated;
+use crate::{assert_ok, at_now, write_jsonl};
 
 /// A home with a Codex snapshot (42 % of the 5-hour window, resets 20:00) and a Claude Code
 /// session that ran out of its 5-hour window at 17:10 (resets 19:00).
 fn home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     let codex = home.path().join(".codex/sessions/2026/11/22");
-    std::fs::create_dir_all(&codex).unwrap();
     let lines = [
         json!({"timestamp": "2026-11-22T16:00:00.000Z", "type": "session_meta",
                "payload": {"id": "r1", "timestamp": "2026-11-22T16:00:00.000Z", "cwd": "/w",
@@ -23,13 +21,8 @@ fn home() -> tempfile::TempDir {
                                                          "window_minutes": 10080,
                                                          "resets_in_seconds": 172_800}}}}),
     ];
-    let text = lines
-        .iter()
-        .map(|l| l.to_string() + "\n")
-        .collect::<String>();
-    std::fs::write(codex.join("rollout-2026-11-22T16-00-00-r1.jsonl"), text).unwrap();
+    write_jsonl(&codex.join("rollout-2026-11-22T16-00-00-r1.jsonl"), &lines);
     let claude = home.path().join(".claude/projects/-w");
-    std::fs::create_dir_all(&claude).unwrap();
     let lines = [
         json!({"type": "assistant", "timestamp": "2026-11-22T16:05:00.000Z", "sessionId": "s",
                "cwd": "/w", "message": {"id": "m1", "model": "claude-sonnet-4-5",
@@ -41,35 +34,18 @@ fn home() -> tempfile::TempDir {
                    {"type": "text", "text": "You've hit your limit · resets 7pm (UTC)"}],
                "usage": {"input_tokens": 0, "output_tokens": 0}}}),
     ];
-    let text = lines
-        .iter()
-        .map(|l| l.to_string() + "\n")
-        .collect::<String>();
-    std::fs::write(claude.join("s.jsonl"), text).unwrap();
+    write_jsonl(&claude.join("s.jsonl"), &lines);
     home
 }
 
 fn limits(format: &str) -> String {
     let home = home();
     let data = tempfile::tempdir().unwrap();
-    let out = isolated(home.path(), data.path())
-        .args([
-            "limits",
-            "--offline",
-            "--timezone",
-            "UTC",
-            "--format",
-            format,
-        ])
-        .args(["--now", "2026-11-22T18:00:00Z", "--prices"])
-        .arg(prices_file())
+    let out = at_now(home.path(), data.path(), "limits")
+        .args(["--offline", "--format", format])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -133,19 +109,10 @@ fn limits_live_says_sign_in_again_and_never_shows_the_token() {
     let codex = serve(vec![reply(500, "{}")]);
     let data = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
-        isolated(home.path(), data.path())
+        at_now(home.path(), data.path(), "limits")
             .env("BURNBAR_CLAUDE_USAGE_URL", &claude.url)
             .env("BURNBAR_CODEX_USAGE_URL", &codex.url)
             .env("RUST_LOG", "trace")
-            .args([
-                "limits",
-                "--timezone",
-                "UTC",
-                "--now",
-                "2026-11-22T18:00:00Z",
-                "--prices",
-            ])
-            .arg(prices_file())
             .args(extra)
             .output()
             .unwrap()
@@ -155,11 +122,7 @@ fn limits_live_says_sign_in_again_and_never_shows_the_token() {
     assert!(out.status.success());
     assert!(claude.requests().is_empty(), "--offline sent a request");
     let out = run(&["--live"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert_eq!(claude.requests().len(), 1);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -47,6 +47,15 @@ fn isolated(home: &Path, data: &Path) -> Command {
     c
 }
 
+/// `burnbar COMMAND` on `home` (index in `data`) at the fixed clock ([`NOW`], days in UTC)
+/// with the frozen prices; more arguments may follow.
+fn at_now(home: &Path, data: &Path, command: &str) -> Command {
+    let mut c = isolated(home, data);
+    c.args([command, "--timezone", "UTC", "--now", NOW, "--prices"])
+        .arg(prices_file());
+    c
+}
+
 /// `burnbar` on tests/fixtures/home with the frozen prices and a fixed clock.
 fn burnbar(args: &[&str]) -> Output {
     let data = tempfile::tempdir().unwrap();
@@ -59,13 +68,28 @@ fn burnbar(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Writes `lines` as JSON lines to `path`, creating its directory.
+fn write_jsonl(path: &Path, lines: &[serde_json::Value]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let text = lines
+        .iter()
+        .map(|l| l.to_string() + "\n")
+        .collect::<String>();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Fails the test, with the command's stderr, unless `out` is a success.
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "burnbar failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Stdout with machine-specific paths replaced.
 fn stdout(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "burnbar failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(o);
     redact(&String::from_utf8_lossy(&o.stdout))
 }
 
@@ -335,7 +359,7 @@ fn an_unusable_index_falls_back_to_memory_with_a_warning() {
         .env("BURNBAR_DATA_DIR", &bad)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("temporary in-memory index"), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -2,7 +2,7 @@
 
 use burnbar_test_support::repo;
 
-use crate::isolated;
+use crate::{assert_ok, isolated};
 
 fn optimize(format: &str) -> std::process::Output {
     let home = repo().join("tests/fixtures/corpus/seed8-kolkata");
@@ -26,11 +26,7 @@ fn optimize(format: &str) -> std::process::Output {
 #[test]
 fn optimize_json_has_the_documented_keys() {
     let out = optimize("json");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let s = &v["summary"];
     for key in [
@@ -79,11 +75,7 @@ fn optimize_json_has_the_documented_keys() {
 #[test]
 fn optimize_text_leads_with_the_grade_and_gives_every_fix() {
     let out = optimize("text");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("Burnbar optimize: All time\n"), "{text}");
     assert!(text.contains("Grade "), "{text}");
@@ -108,11 +100,7 @@ fn yield_json_has_the_documented_keys() {
         .arg(home.join("litellm-prices.json"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["methodology"], "file-overlap-then-timestamp-window");
     let o = &v["overall"];
@@ -136,52 +124,30 @@ fn yield_json_has_the_documented_keys() {
 /// restores the file byte for byte (or removes the one the fix created).
 #[test]
 fn apply_then_undo_restores_the_files_byte_for_byte() {
-    let corpus = repo().join("tests/fixtures/corpus/seed8-kolkata");
-    let home = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    std::process::Command::new("cp")
-        .arg("-r")
-        .arg(corpus.join(".claude"))
-        .arg(home.path())
-        .status()
-        .unwrap();
+    let copy = Copied::new();
+    let home = copy.home.path();
     // a settings file with its own keys and layout
-    let settings = home.path().join(".claude/settings.json");
+    let settings = home.join(".claude/settings.json");
     let original = "{\n    \"model\": \"sonnet\",\n    \"env\": {\"FOO\": \"1\"}\n}\n";
     std::fs::write(&settings, original).unwrap();
-    let run = |args: &[&str]| {
-        isolated(home.path(), data.path())
-            .args(args)
-            .args(["--period", "all", "--offline", "--prices"])
-            .arg(corpus.join("litellm-prices.json"))
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| copy.run(args);
     // without --yes and without a terminal: shows the change, changes nothing
     let asked = run(&["optimize", "--apply", "bash-output-cap"]);
     assert!(!asked.status.success());
     assert!(String::from_utf8_lossy(&asked.stdout).contains("+++ "));
     assert_eq!(std::fs::read_to_string(&settings).unwrap(), original);
     let done = run(&["optimize", "--apply", "bash-output-cap", "--yes"]);
-    assert!(
-        done.status.success(),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    assert_ok(&done);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
     assert_eq!(v["env"]["BASH_MAX_OUTPUT_LENGTH"], "15000");
     assert_eq!(v["env"]["FOO"], "1", "other settings stay");
     assert_eq!(v["model"], "sonnet");
     // the rule for CLAUDE.md creates the file
-    let claude_md = home.path().join(".claude/CLAUDE.md");
+    let claude_md = home.join(".claude/CLAUDE.md");
     assert!(!claude_md.exists());
     let rule = run(&["optimize", "--apply", "read-edit-ratio", "--yes"]);
-    assert!(
-        rule.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rule.stderr)
-    );
+    assert_ok(&rule);
     assert!(
         std::fs::read_to_string(&claude_md)
             .unwrap()
@@ -194,12 +160,7 @@ fn apply_then_undo_restores_the_files_byte_for_byte() {
     assert_eq!(applied.len(), 2);
     assert!(applied.iter().all(|a| a["status"] == "too-early"));
     // undo, latest first
-    let undo = |id: &str| {
-        isolated(home.path(), data.path())
-            .args(["optimize", "undo", id])
-            .output()
-            .unwrap()
-    };
+    let undo = |id: &str| copy.undo(id);
     assert!(undo("read-edit-ratio").status.success());
     assert!(!claude_md.exists(), "the file the fix created is gone");
     assert!(undo("bash-output-cap").status.success());
@@ -218,16 +179,9 @@ fn apply_then_undo_restores_the_files_byte_for_byte() {
 /// server and other keys stay), and `undo` puts the file back byte for byte.
 #[test]
 fn apply_removes_unused_mcp_servers_and_undo_puts_them_back() {
-    let corpus = repo().join("tests/fixtures/corpus/seed8-kolkata");
-    let home = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    std::process::Command::new("cp")
-        .arg("-r")
-        .arg(corpus.join(".claude"))
-        .arg(home.path())
-        .status()
-        .unwrap();
-    let config = home.path().join(".claude.json");
+    let copy = Copied::new();
+    let home = copy.home.path();
+    let config = home.join(".claude.json");
     let original = "{\"numStartups\": 3, \"mcpServers\": {\"linear\": {\"command\": \"linear-mcp\"}, \"jira\": {\"command\": \"jira-mcp\"}}}";
     std::fs::write(&config, original).unwrap();
     std::fs::File::options()
@@ -236,20 +190,9 @@ fn apply_removes_unused_mcp_servers_and_undo_puts_them_back() {
         .unwrap()
         .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000))
         .unwrap();
-    let run = |args: &[&str]| {
-        isolated(home.path(), data.path())
-            .args(args)
-            .args(["--period", "all", "--offline", "--prices"])
-            .arg(corpus.join("litellm-prices.json"))
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| copy.run(args);
     let out = run(&["optimize", "--apply", "unused-mcp", "--yes"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     assert_eq!(v["numStartups"], 3);
@@ -258,10 +201,52 @@ fn apply_removes_unused_mcp_servers_and_undo_puts_them_back() {
         v["mcpServers"],
         serde_json::json!({"linear": {"command": "linear-mcp"}})
     );
-    let undo = isolated(home.path(), data.path())
-        .args(["optimize", "undo", "unused-mcp"])
-        .output()
-        .unwrap();
+    let undo = copy.undo("unused-mcp");
     assert!(undo.status.success());
     assert_eq!(std::fs::read_to_string(&config).unwrap(), original);
+}
+
+/// A home holding a copy of the seed8 corpus's Claude Code logs (files a fix may edit), with
+/// its own index.
+struct Copied {
+    corpus: std::path::PathBuf,
+    home: tempfile::TempDir,
+    data: tempfile::TempDir,
+}
+
+impl Copied {
+    fn new() -> Copied {
+        let corpus = repo().join("tests/fixtures/corpus/seed8-kolkata");
+        let home = tempfile::tempdir().unwrap();
+        let copied = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(corpus.join(".claude"))
+            .arg(home.path())
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        Copied {
+            corpus,
+            home,
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `burnbar ARGS` over all of it, offline, with the corpus's prices.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        isolated(self.home.path(), self.data.path())
+            .args(args)
+            .args(["--period", "all", "--offline", "--prices"])
+            .arg(self.corpus.join("litellm-prices.json"))
+            .output()
+            .unwrap()
+    }
+
+    /// `burnbar optimize undo ID`.
+    fn undo(&self, id: &str) -> std::process::Output {
+        isolated(self.home.path(), self.data.path())
+            .args(["optimize", "undo", id])
+            .output()
+            .unwrap()
+    }
 }

@@ -4,21 +4,12 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use burnbar_test_support::{prices_file, repo};
+use burnbar_test_support::repo;
 
-use crate::isolated;
+use crate::{at_now, write_jsonl};
 
 fn statusline(home: &std::path::Path, data: &std::path::Path, stdin: &[u8]) -> (String, bool) {
-    let mut child = isolated(home, data)
-        .args([
-            "statusline",
-            "--timezone",
-            "UTC",
-            "--now",
-            "2026-11-22T18:00:00Z",
-            "--prices",
-        ])
-        .arg(prices_file())
+    let mut child = at_now(home, data, "statusline")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -70,7 +61,6 @@ fn statusline_prints_what_it_has_on_bad_input_or_a_broken_index() {
 fn statusline_shows_the_fullest_window_when_the_sessions_own_is_idle() {
     let home = tempfile::tempdir().unwrap();
     let codex = home.path().join(".codex/sessions/2026/11/22");
-    std::fs::create_dir_all(&codex).unwrap();
     let rollout = [
         serde_json::json!({"timestamp": "2026-11-22T16:00:00.000Z", "type": "session_meta",
             "payload": {"id": "r1", "cwd": "/w", "originator": "codex_cli_rs"}}),
@@ -78,18 +68,16 @@ fn statusline_shows_the_fullest_window_when_the_sessions_own_is_idle() {
             "payload": {"type": "token_count", "info": null, "rate_limits": {"primary":
                 {"used_percent": 42.0, "window_minutes": 300, "resets_at": 1_795_377_600}}}}),
     ];
-    let text = rollout
-        .iter()
-        .map(|l| l.to_string() + "\n")
-        .collect::<String>();
-    std::fs::write(codex.join("rollout-2026-11-22T16-00-00-r1.jsonl"), text).unwrap();
+    write_jsonl(
+        &codex.join("rollout-2026-11-22T16-00-00-r1.jsonl"),
+        &rollout,
+    );
     // the session's last call was two days ago: no 5-hour block runs for it
     let claude = home.path().join(".claude/projects/-w");
-    std::fs::create_dir_all(&claude).unwrap();
     let call = serde_json::json!({"type": "assistant", "timestamp": "2026-11-20T10:00:00.000Z",
         "sessionId": "s", "cwd": "/w", "message": {"id": "m1", "model": "claude-sonnet-4-5",
         "stop_reason": "end_turn", "content": [], "usage": {"input_tokens": 1000, "output_tokens": 10}}});
-    std::fs::write(claude.join("s.jsonl"), call.to_string() + "\n").unwrap();
+    write_jsonl(&claude.join("s.jsonl"), &[call]);
     let data = tempfile::tempdir().unwrap();
     let input = serde_json::json!({"session_id": "s", "transcript_path": claude.join("s.jsonl")});
     let (line, ok) = statusline(home.path(), data.path(), input.to_string().as_bytes());

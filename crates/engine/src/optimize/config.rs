@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::detect::TOKENS_PER_READ;
-use super::{Basis, Class, Evidence, Finding, Fix, Input, Severity, round_cents};
+use super::{Basis, Class, Evidence, Finding, Fix, Input, Severity, usd};
 use crate::model::{Tokens, Usd};
 use crate::paths::Paths;
 
@@ -255,29 +255,20 @@ pub(super) fn all(input: &Input<'_>) -> Vec<Finding> {
     .collect()
 }
 
-fn usd(u: Usd) -> f64 {
-    round_cents(u.as_f64())
-}
-
 /// What `tokens` more (or fewer) in every call's cached prompt costs over the period: written
-/// once per session, read by every other call, each at its own model's rates.
-fn in_every_prompt(input: &Input<'_>, tokens: u64, only: impl Fn(&str) -> bool) -> Usd {
+/// once per session, read by every other call, each at its own model's rates. `keep` picks
+/// the sessions by id and project.
+fn in_every_prompt(input: &Input<'_>, tokens: u64, keep: impl Fn(&str, &str) -> bool) -> Usd {
     let mut total = Usd::ZERO;
-    for calls in input.sessions().values() {
+    for ((_, id), calls) in input.sessions() {
         for (i, c) in calls.iter().enumerate() {
-            if c.event.supplementary || !only(&c.event.project) {
+            if c.event.supplementary || !keep(id, &c.event.project) {
                 continue;
             }
             let t = if i == 0 {
-                Tokens {
-                    cache_write_5m: tokens,
-                    ..Tokens::default()
-                }
+                Tokens::cache_writes_5m(tokens)
             } else {
-                Tokens {
-                    cache_read: tokens,
-                    ..Tokens::default()
-                }
+                Tokens::cache_reads(tokens)
             };
             total += input.price(&c.event.model, t, &c.event);
         }
@@ -312,7 +303,7 @@ fn unused_mcp(input: &Input<'_>, low_coverage: &[String]) -> Option<Finding> {
     let n = unused.len() as u64;
     let per_prompt = n * TOOLS_PER_SERVER * TOKENS_PER_TOOL_SCHEMA;
     let sessions = input.sessions().len().max(1) as u64;
-    let savings = in_every_prompt(input, per_prompt, |_| true);
+    let savings = in_every_prompt(input, per_prompt, |_, _| true);
     let names: Vec<String> = unused
         .iter()
         .map(|(name, file)| format!("{name} ({})", file.display()))
@@ -339,11 +330,7 @@ fn unused_mcp(input: &Input<'_>, low_coverage: &[String]) -> Option<Finding> {
         class: Class::Fix,
         tokens_saved: per_prompt * sessions,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("servers", n), ("sessions", sessions)].into(),
-            sessions: Vec::new(),
-            items: names,
-        },
+        evidence: Evidence::of([("servers", n), ("sessions", sessions)]).with_items(names),
         fix: Fix {
             kind: "command",
             label: "Remove them (or move them to the one project that needs them)".into(),
@@ -385,7 +372,7 @@ fn claude_md_too_long(input: &Input<'_>) -> Option<Finding> {
             })
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_default();
-        savings += in_every_prompt(input, extra, |p| p == project);
+        savings += in_every_prompt(input, extra, |_, p| p == project);
     }
     let worst = long.iter().map(|(_, l)| *l).max().unwrap_or(0);
     Some(Finding {
@@ -407,14 +394,11 @@ fn claude_md_too_long(input: &Input<'_>) -> Option<Finding> {
         class: Class::Nudge,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("files", long.len() as u64), ("longestLines", worst as u64)].into(),
-            sessions: Vec::new(),
-            items: long
-                .iter()
-                .map(|(f, l)| format!("{} ({l} lines)", f.display()))
-                .collect(),
-        },
+        evidence: Evidence::of([("files", long.len() as u64), ("longestLines", worst as u64)])
+            .with_items(
+                long.iter()
+                    .map(|(f, l)| format!("{} ({l} lines)", f.display())),
+            ),
         fix: Fix {
             kind: "paste",
             label: "Keep CLAUDE.md short".into(),
@@ -455,10 +439,7 @@ fn bash_output_cap(input: &Input<'_>) -> Option<Finding> {
         .map(|c| {
             input.price(
                 &c.event.model,
-                Tokens {
-                    cache_write_5m: per_command.min(TOKENS_PER_READ * 4),
-                    ..Tokens::default()
-                },
+                Tokens::cache_writes_5m(per_command.min(TOKENS_PER_READ * 4)),
                 &c.event,
             )
         })
@@ -482,14 +463,8 @@ fn bash_output_cap(input: &Input<'_>) -> Option<Finding> {
         class: Class::Fix,
         tokens_saved: per_command,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("cap", cap), ("callsWithCommands", bash_calls.len() as u64)].into(),
-            sessions: Vec::new(),
-            items: source
-                .map(|f| f.display().to_string())
-                .into_iter()
-                .collect(),
-        },
+        evidence: Evidence::of([("cap", cap), ("callsWithCommands", bash_calls.len() as u64)])
+            .with_items(source.map(|f| f.display().to_string())),
         fix: Fix {
             kind: "file-content",
             label: "Claude Code settings".into(),
@@ -535,7 +510,7 @@ fn unused_definitions(input: &Input<'_>, kind: Kind) -> Option<Finding> {
     }
     let n = unused.len() as u64;
     let per_prompt = n * TOKENS_PER_DEFINITION;
-    let savings = in_every_prompt(input, per_prompt, |_| true);
+    let savings = in_every_prompt(input, per_prompt, |_, _| true);
     let (high, medium) = match kind {
         Kind::Agents => (5, 2),
         Kind::Skills => (10, 5),
@@ -552,22 +527,12 @@ fn unused_definitions(input: &Input<'_>, kind: Kind) -> Option<Finding> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        severity: if n >= high {
-            Severity::High
-        } else if n >= medium {
-            Severity::Medium
-        } else {
-            Severity::Low
-        },
+        severity: Severity::by(n, high, medium),
         basis: Basis::Modelled,
         class: Class::Fix,
         tokens_saved: per_prompt * input.sessions().len() as u64,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [(what_key(kind), n)].into(),
-            sessions: Vec::new(),
-            items: unused.into_iter().cloned().collect(),
-        },
+        evidence: Evidence::of([(what_key(kind), n)]).with_items(unused.into_iter().cloned()),
         fix: Fix {
             kind: "command",
             label: format!("Archive the unused {what}"),
@@ -612,7 +577,7 @@ fn unused_commands(input: &Input<'_>) -> Option<Finding> {
     }
     let n = unused.len() as u64;
     let per_prompt = n * TOKENS_PER_COMMAND;
-    let savings = in_every_prompt(input, per_prompt, |_| true);
+    let savings = in_every_prompt(input, per_prompt, |_, _| true);
     Some(Finding {
         id: "unused-commands",
         title: format!("{n} slash commands defined but never run"),
@@ -634,11 +599,8 @@ fn unused_commands(input: &Input<'_>) -> Option<Finding> {
         class: Class::Fix,
         tokens_saved: per_prompt * input.sessions().len() as u64,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("commands", n)].into(),
-            sessions: Vec::new(),
-            items: unused.into_iter().map(|c| format!("/{c}")).collect(),
-        },
+        evidence: Evidence::of([("commands", n)])
+            .with_items(unused.into_iter().map(|c| format!("/{c}"))),
         fix: Fix {
             kind: "command",
             label: "Archive the unused commands".into(),
@@ -688,10 +650,7 @@ fn recurring_context(input: &Input<'_>) -> Option<Finding> {
         .max_by_key(|c| c.cost.unwrap_or(Usd::ZERO))?;
     let savings = input.price(
         &typical.event.model,
-        Tokens {
-            cache_write_5m: tokens,
-            ..Tokens::default()
-        },
+        Tokens::cache_writes_5m(tokens),
         &typical.event,
     );
     Some(Finding {
@@ -706,25 +665,15 @@ fn recurring_context(input: &Input<'_>) -> Option<Finding> {
              sessions with the task alone.",
             crate::classify::OPENER_CHARS
         ),
-        severity: if tokens >= 200_000 {
-            Severity::High
-        } else if tokens >= 50_000 {
-            Severity::Medium
-        } else {
-            Severity::Low
-        },
+        severity: Severity::by(tokens, 200_000, 50_000),
         basis: Basis::Modelled,
         class: Class::Nudge,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [
-                ("sessions", sessions as u64),
-                ("variants", recurring.len() as u64),
-            ]
-            .into(),
-            ..Evidence::default()
-        },
+        evidence: Evidence::of([
+            ("sessions", sessions as u64),
+            ("variants", recurring.len() as u64),
+        ]),
         fix: Fix {
             kind: "paste",
             label: "Move the repeated context into CLAUDE.md".into(),
@@ -775,7 +724,7 @@ fn mcp_low_coverage(input: &Input<'_>) -> Option<Finding> {
         let idle = (exposed - invoked) * TOKENS_PER_TOOL_SCHEMA;
         let sessions = &loaded[server].1;
         tokens += idle * sessions.len() as u64;
-        savings += in_sessions(input, idle, sessions);
+        savings += in_every_prompt(input, idle, |id, _| sessions.contains(id));
     }
     Some(Finding {
         id: "mcp-low-coverage",
@@ -801,11 +750,8 @@ fn mcp_low_coverage(input: &Input<'_>) -> Option<Finding> {
         class: Class::Fix,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("servers", flagged.len() as u64)].into(),
-            sessions: Vec::new(),
-            items: flagged.iter().map(|(s, ..)| (*s).to_string()).collect(),
-        },
+        evidence: Evidence::of([("servers", flagged.len() as u64)])
+            .with_items(flagged.iter().map(|(s, ..)| (*s).to_string())),
         fix: Fix {
             kind: "command",
             label: "Load them only where they are used (or let Claude Code defer them)".into(),
@@ -815,29 +761,4 @@ fn mcp_low_coverage(input: &Input<'_>) -> Option<Finding> {
             destination: None,
         },
     })
-}
-
-/// [`in_every_prompt`] for the calls of `sessions` only.
-fn in_sessions(input: &Input<'_>, tokens: u64, sessions: &BTreeSet<&str>) -> Usd {
-    let mut total = Usd::ZERO;
-    for ((_, id), calls) in input.sessions() {
-        if !sessions.contains(id) {
-            continue;
-        }
-        for (i, c) in calls.iter().enumerate() {
-            let t = if i == 0 {
-                Tokens {
-                    cache_write_5m: tokens,
-                    ..Tokens::default()
-                }
-            } else {
-                Tokens {
-                    cache_read: tokens,
-                    ..Tokens::default()
-                }
-            };
-            total += input.price(&c.event.model, t, &c.event);
-        }
-    }
-    total
 }

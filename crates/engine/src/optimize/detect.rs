@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Basis, Class, Evidence, Finding, Fix, Input, Severity, round_cents};
+use super::{Basis, Class, Evidence, Finding, Fix, Input, Severity, dollars, usd};
 use crate::classify::Category;
 use crate::classify::rules;
 use crate::model::{Tokens, ToolUse, UsageEvent, Usd};
@@ -66,21 +66,8 @@ fn as_cache_writes<'c>(
 ) -> Usd {
     calls
         .into_iter()
-        .map(|(c, tokens)| {
-            input.price(
-                &c.event.model,
-                Tokens {
-                    cache_write_5m: tokens,
-                    ..Tokens::default()
-                },
-                &c.event,
-            )
-        })
+        .map(|(c, tokens)| input.price(&c.event.model, Tokens::cache_writes_5m(tokens), &c.event))
         .sum()
-}
-
-fn usd(u: Usd) -> f64 {
-    round_cents(u.as_f64())
 }
 
 /// A count with thousands separators.
@@ -134,11 +121,8 @@ fn build_folder_reads(input: &Input<'_>) -> Option<Finding> {
         class: Class::Fix,
         tokens_saved: n * TOKENS_PER_READ,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("reads", n), ("sessions", sessions.len() as u64)].into(),
-            sessions: sessions.into_iter().take(10).map(str::to_string).collect(),
-            items: Vec::new(),
-        },
+        evidence: Evidence::of([("reads", n), ("sessions", sessions.len() as u64)])
+            .with_sessions(sessions.into_iter().map(str::to_string)),
         fix: Fix {
             kind: "paste",
             label: "A rule for CLAUDE.md / AGENTS.md".into(),
@@ -218,11 +202,7 @@ fn low_worth_sessions(input: &Input<'_>) -> Option<Finding> {
         class: Class::Nudge,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("sessions", n)].into(),
-            sessions: found.into_iter().map(|f| f.0).collect(),
-            items: Vec::new(),
-        },
+        evidence: Evidence::of([("sessions", n)]).with_sessions(found.into_iter().map(|f| f.0)),
         fix: Fix {
             kind: "paste",
             label: "A rule for CLAUDE.md / AGENTS.md".into(),
@@ -280,16 +260,12 @@ fn redundant_rereads(input: &Input<'_>) -> Option<Finding> {
         class: Class::Nudge,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [
-                ("extraReads", extra),
-                ("files", files),
-                ("sessions", sessions.len() as u64),
-            ]
-            .into(),
-            sessions: sessions.into_iter().take(10).collect(),
-            items: Vec::new(),
-        },
+        evidence: Evidence::of([
+            ("extraReads", extra),
+            ("files", files),
+            ("sessions", sessions.len() as u64),
+        ])
+        .with_sessions(sessions),
         fix: Fix {
             kind: "paste",
             label: "A rule for CLAUDE.md / AGENTS.md".into(),
@@ -347,10 +323,7 @@ fn read_edit_ratio(input: &Input<'_>) -> Option<Finding> {
         class: Class::Fix,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("reads", reads), ("edits", edits)].into(),
-            ..Evidence::default()
-        },
+        evidence: Evidence::of([("reads", reads), ("edits", edits)]),
         fix: Fix {
             kind: "paste",
             label: "A rule for CLAUDE.md / AGENTS.md".into(),
@@ -436,15 +409,11 @@ fn warmup_heavy(input: &Input<'_>) -> Option<Finding> {
         class: Class::Nudge,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [
-                ("medianWarmupTokens", median),
-                ("baselineTokens", baseline),
-                ("sessions", firsts.len() as u64),
-            ]
-            .into(),
-            ..Evidence::default()
-        },
+        evidence: Evidence::of([
+            ("medianWarmupTokens", median),
+            ("baselineTokens", baseline),
+            ("sessions", firsts.len() as u64),
+        ]),
         fix: Fix {
             kind: "paste",
             label: "Trim what every session loads".into(),
@@ -472,12 +441,7 @@ fn session_sums<'c>(input: &Input<'_>, calls: &[&'c CallRow]) -> SessionSums<'c>
     let mut input_cost = Usd::ZERO;
     for c in calls {
         let t = &c.event.tokens;
-        tokens.input += t.input;
-        tokens.output += t.output;
-        tokens.cache_read += t.cache_read;
-        tokens.cache_write_5m += t.cache_write_5m;
-        tokens.cache_write_1h += t.cache_write_1h;
-        tokens.reasoning += t.reasoning;
+        tokens += *t;
         cost += c.cost.unwrap_or(Usd::ZERO);
         input_cost += input.price(
             &c.event.model,
@@ -546,11 +510,7 @@ fn context_heavy_sessions(input: &Input<'_>, exclude: &[String]) -> Option<Findi
         class: Class::Keep,
         tokens_saved: tokens,
         estimated_savings_usd: usd(savings),
-        evidence: Evidence {
-            counts: [("sessions", n)].into(),
-            sessions: found.into_iter().map(|f| f.0).collect(),
-            items: Vec::new(),
-        },
+        evidence: Evidence::of([("sessions", n)]).with_sessions(found.into_iter().map(|f| f.0)),
         fix: Fix {
             kind: "command",
             label: "When a task is done".into(),
@@ -593,7 +553,7 @@ fn cost_outliers(input: &Input<'_>, exclude: &[String]) -> Option<Finding> {
         explanation: format!(
             "Together {} above what a typical session of the same project costs. Outliers \
              are usually a task that went in circles, or one that should have been split.",
-            crate::format::money(excess, &crate::format::Display::default())
+            dollars(excess)
         ),
         severity: if n >= 3 || excess.as_f64() >= 10.0 {
             Severity::High
@@ -604,11 +564,7 @@ fn cost_outliers(input: &Input<'_>, exclude: &[String]) -> Option<Finding> {
         class: Class::Nudge,
         tokens_saved: 0,
         estimated_savings_usd: usd(excess),
-        evidence: Evidence {
-            counts: [("sessions", n)].into(),
-            sessions: found.into_iter().take(10).map(|f| f.0).collect(),
-            items: Vec::new(),
-        },
+        evidence: Evidence::of([("sessions", n)]).with_sessions(found.into_iter().map(|f| f.0)),
         fix: Fix {
             kind: "paste",
             label: "For long tasks".into(),
@@ -701,27 +657,18 @@ fn model_overkill(input: &Input<'_>) -> Option<Finding> {
         explanation: format!(
             "Turns that only talked or read (no edits) ran on an expensive model; the same \
              tokens on the family's cheaper model would have cost {} less.",
-            crate::format::money(saving, &crate::format::Display::default())
+            dollars(saving)
         ),
-        severity: if saving.as_f64() >= 20.0 {
-            Severity::High
-        } else if saving.as_f64() >= 5.0 {
-            Severity::Medium
-        } else {
-            Severity::Low
-        },
+        severity: Severity::by(saving.as_f64(), 20.0, 5.0),
         basis: Basis::Modelled,
         class: Class::Nudge,
         tokens_saved: tokens,
         estimated_savings_usd: usd(saving),
-        evidence: Evidence {
-            counts: [("calls", calls)].into(),
-            sessions: Vec::new(),
-            items: by_model
+        evidence: Evidence::of([("calls", calls)]).with_items(
+            by_model
                 .into_iter()
-                .map(|(k, n)| format!("{k} ({n} calls)"))
-                .collect(),
-        },
+                .map(|(k, n)| format!("{k} ({n} calls)")),
+        ),
         fix: Fix {
             kind: "command",
             label: "For questions and exploring".into(),
@@ -738,32 +685,10 @@ fn model_overkill(input: &Input<'_>) -> Option<Finding> {
 fn expiry_cost(input: &Input<'_>, a: &UsageEvent, b: &UsageEvent) -> (u64, Usd, Usd) {
     let again = b.tokens.cache_write_5m.min(a.tokens.cache_write_5m);
     let price = |e: &UsageEvent, tokens: Tokens| input.price(&e.model, tokens, e);
-    let now = price(
-        b,
-        Tokens {
-            cache_write_5m: again,
-            ..Tokens::default()
-        },
-    ) + price(
-        a,
-        Tokens {
-            cache_write_5m: a.tokens.cache_write_5m,
-            ..Tokens::default()
-        },
-    );
-    let then = price(
-        b,
-        Tokens {
-            cache_read: again,
-            ..Tokens::default()
-        },
-    ) + price(
-        a,
-        Tokens {
-            cache_write_1h: a.tokens.cache_write_5m,
-            ..Tokens::default()
-        },
-    );
+    let now = price(b, Tokens::cache_writes_5m(again))
+        + price(a, Tokens::cache_writes_5m(a.tokens.cache_write_5m));
+    let then = price(b, Tokens::cache_reads(again))
+        + price(a, Tokens::cache_writes_1h(a.tokens.cache_write_5m));
     (again, now, then)
 }
 
@@ -809,23 +734,14 @@ fn cache_expiry(input: &Input<'_>) -> Option<Finding> {
         explanation: format!(
             "After each of these pauses the next call wrote its context to the cache again. \
              The 1-hour cache would have kept it: {} less over the period.",
-            crate::format::money(saving, &crate::format::Display::default())
+            dollars(saving)
         ),
-        severity: if saving.as_f64() >= 10.0 {
-            Severity::High
-        } else if saving.as_f64() >= 2.0 {
-            Severity::Medium
-        } else {
-            Severity::Low
-        },
+        severity: Severity::by(saving.as_f64(), 10.0, 2.0),
         basis: Basis::Measured,
         class: Class::Fix,
         tokens_saved: tokens,
         estimated_savings_usd: usd(saving),
-        evidence: Evidence {
-            counts: [("pauses", gaps), ("sessions", sessions)].into(),
-            ..Evidence::default()
-        },
+        evidence: Evidence::of([("pauses", gaps), ("sessions", sessions)]),
         fix: Fix {
             kind: "file-content",
             label: "Claude Code 2.1.243+: the 1-hour prompt cache (older versions: the \

@@ -81,6 +81,17 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// `High` from `high` up, `Medium` from `medium` up, else `Low`.
+    pub(crate) fn by<T: PartialOrd + Copy>(value: T, high: T, medium: T) -> Severity {
+        if value >= high {
+            Severity::High
+        } else if value >= medium {
+            Severity::Medium
+        } else {
+            Severity::Low
+        }
+    }
+
     fn weight(self) -> u32 {
         match self {
             Severity::High => 15,
@@ -169,6 +180,30 @@ pub struct Evidence {
     /// Items involved: configured servers, agents, files of the user's configuration.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<String>,
+}
+
+impl Evidence {
+    /// Evidence of these counts.
+    pub fn of(counts: impl IntoIterator<Item = (&'static str, u64)>) -> Evidence {
+        Evidence {
+            counts: counts.into_iter().collect(),
+            ..Evidence::default()
+        }
+    }
+
+    /// With the sessions involved (the first 10 given: pass the costliest first).
+    #[must_use]
+    pub fn with_sessions(mut self, sessions: impl IntoIterator<Item = String>) -> Evidence {
+        self.sessions = sessions.into_iter().take(10).collect();
+        self
+    }
+
+    /// With the items involved (names from the user's configuration).
+    #[must_use]
+    pub fn with_items(mut self, items: impl IntoIterator<Item = String>) -> Evidence {
+        self.items = items.into_iter().collect();
+        self
+    }
 }
 
 /// What to do about a finding.
@@ -374,6 +409,16 @@ fn urgency(f: &Finding) -> f64 {
     #[allow(clippy::cast_precision_loss)] // a ratio
     let size = (f.tokens_saved as f64 / 5_000_000.0).min(1.0);
     0.5 * f.severity.urgency() + 0.5 * size
+}
+
+/// A saving as the findings report it: dollars to the cent.
+pub(crate) fn usd(u: Usd) -> f64 {
+    round_cents(u.as_f64())
+}
+
+/// A saving in words: `$12.34`.
+pub(crate) fn dollars(u: Usd) -> String {
+    crate::format::money(u, &crate::format::Display::default())
 }
 
 pub(crate) fn round_cents(usd: f64) -> f64 {

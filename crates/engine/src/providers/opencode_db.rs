@@ -166,15 +166,31 @@ fn read_messages(
     file: &Path,
     batch: &mut Batch,
 ) -> rusqlite::Result<i64> {
-    let sessions = read_sessions(conn)?;
+    let read = Read {
+        conn,
+        sessions: read_sessions(conn)?,
+        since,
+        file,
+    };
     let mut newest = since;
     if let Some(cols) = columns(conn, "message")? {
-        read_message_table(conn, &cols, &sessions, since, &mut newest, file, batch)?;
+        read.message_table(&cols, &mut newest, batch)?;
     }
     if let Some(cols) = columns(conn, "session_message")? {
-        read_session_message_table(conn, &cols, &sessions, since, &mut newest, file, batch)?;
+        read.session_message_table(&cols, &mut newest, batch)?;
     }
     Ok(newest)
+}
+
+/// What reading a database's message tables needs.
+struct Read<'a> {
+    conn: &'a Connection,
+    /// Every session's parent and directory.
+    sessions: HashMap<String, Session>,
+    /// Rows updated at or after this are read.
+    since: i64,
+    /// The database (for warnings).
+    file: &'a Path,
 }
 
 /// The session a session's calls count in: its root (a child session rolls up into it).
@@ -191,104 +207,96 @@ fn directory_of<'a>(sessions: &'a HashMap<String, Session>, session: &str) -> Op
     sessions.get(session).and_then(|s| s.directory.as_deref())
 }
 
-/// The `message` table: `data` is the message as the file layout stores it.
-fn read_message_table(
-    conn: &Connection,
-    cols: &[String],
-    sessions: &HashMap<String, Session>,
-    since: i64,
-    newest: &mut i64,
-    file: &Path,
-    batch: &mut Batch,
-) -> rusqlite::Result<()> {
-    // older databases have no part table: their messages simply have no tool uses or prompts
-    let mut parts_of = conn
-        .prepare("SELECT data FROM part WHERE message_id = ?1 ORDER BY id")
-        .ok();
-    let mut parts = |message: &str| db_parts(parts_of.as_mut(), message);
-    let (created, updated) = times(cols);
-    let mut stmt = conn.prepare(&format!(
-        "SELECT id, session_id, {created}, {updated}, data FROM message WHERE {updated} >= ?1"
-    ))?;
-    let mut rows = stmt.query([since])?;
-    while let Some(r) = rows.next()? {
-        let Some(row) = Row::of(r, newest)? else {
-            continue;
-        };
-        let root_id = root_of(sessions, &row.session);
-        let m = match serde_json::from_str::<MessageFile>(&row.data) {
-            Ok(m) => m,
-            Err(e) => {
-                batch.warnings.push(row.malformed(file, &e));
+impl Read<'_> {
+    /// The `message` table: `data` is the message as the file layout stores it.
+    fn message_table(
+        &self,
+        cols: &[String],
+        newest: &mut i64,
+        batch: &mut Batch,
+    ) -> rusqlite::Result<()> {
+        let (conn, sessions, since) = (self.conn, &self.sessions, self.since);
+        // older databases have no part table: their messages simply have no tool uses or prompts
+        let mut parts_of = conn
+            .prepare("SELECT data FROM part WHERE message_id = ?1 ORDER BY id")
+            .ok();
+        let mut parts = |message: &str| db_parts(parts_of.as_mut(), message);
+        let (created, updated) = times(cols);
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, session_id, {created}, {updated}, data FROM message WHERE {updated} >= ?1"
+        ))?;
+        let mut rows = stmt.query([since])?;
+        while let Some(r) = rows.next()? {
+            let Some(row) = Row::of(r, newest)? else {
                 continue;
-            }
-        };
-        let directory = directory_of(sessions, &row.session);
-        if let Some(mut e) = message_event(&m, root_id.clone(), &row.id, directory, row.created) {
-            // the key names the message's own session, as the file layout does
-            e.key = format!("opencode:{}:{}", row.session, row.id);
-            e.tools = parts(&row.id).tools;
-            batch.events.push(e);
-        } else if m.is_user()
-            && let (Some(ts), Some(text)) = (message_ms(&m).or(row.created), parts(&row.id).text)
-        {
-            batch
-                .prompts
-                .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, &text));
-        }
-    }
-    Ok(())
-}
-
-/// The `session_message` table: assistant rows are calls, user rows prompts.
-fn read_session_message_table(
-    conn: &Connection,
-    cols: &[String],
-    sessions: &HashMap<String, Session>,
-    since: i64,
-    newest: &mut i64,
-    file: &Path,
-    batch: &mut Batch,
-) -> rusqlite::Result<()> {
-    let (created, updated) = times(cols);
-    let kind = or(cols, "type", "'assistant'");
-    let mut stmt = conn.prepare(&format!(
-        "SELECT id, session_id, {created}, {updated}, data, {kind} FROM session_message
-         WHERE {updated} >= ?1 AND {kind} IN ('assistant', 'user')"
-    ))?;
-    let mut rows = stmt.query([since])?;
-    while let Some(r) = rows.next()? {
-        let Some(row) = Row::of(r, newest)? else {
-            continue;
-        };
-        let is_user = r.get::<_, Option<String>>(5)?.as_deref() == Some("user");
-        let root_id = root_of(sessions, &row.session);
-        let d = match serde_json::from_str::<SessionMessageData>(&row.data) {
-            Ok(d) => d,
-            Err(e) => {
-                batch.warnings.push(row.malformed(file, &e));
+            };
+            let root_id = root_of(sessions, &row.session);
+            let Some(m) = row.parse::<MessageFile>(self.file, batch) else {
                 continue;
-            }
-        };
-        if is_user {
-            if let Some((ts, text)) = d.prompt(row.created) {
+            };
+            let directory = directory_of(sessions, &row.session);
+            if let Some(mut e) = message_event(&m, root_id.clone(), &row.id, directory, row.created)
+            {
+                // the key names the message's own session, as the file layout does
+                e.key = format!("opencode:{}:{}", row.session, row.id);
+                e.tools = parts(&row.id).tools;
+                batch.events.push(e);
+            } else if m.is_user()
+                && let (Some(ts), Some(text)) =
+                    (message_ms(&m).or(row.created), parts(&row.id).text)
+            {
                 batch
                     .prompts
-                    .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, text));
+                    .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, &text));
             }
-        } else if let Some(mut e) = session_message_event(
-            &d,
-            root_id,
-            &row.id,
-            directory_of(sessions, &row.session),
-            row.created,
-        ) {
-            e.key = format!("opencode:{}:{}", row.session, row.id);
-            e.tools = d.tools();
-            batch.events.push(e);
         }
+        Ok(())
     }
-    Ok(())
+
+    /// The `session_message` table: assistant rows are calls, user rows prompts.
+    fn session_message_table(
+        &self,
+        cols: &[String],
+        newest: &mut i64,
+        batch: &mut Batch,
+    ) -> rusqlite::Result<()> {
+        let (conn, sessions, since) = (self.conn, &self.sessions, self.since);
+        let (created, updated) = times(cols);
+        let kind = or(cols, "type", "'assistant'");
+        let mut stmt = conn.prepare(&format!(
+            "SELECT id, session_id, {created}, {updated}, data, {kind} FROM session_message
+         WHERE {updated} >= ?1 AND {kind} IN ('assistant', 'user')"
+        ))?;
+        let mut rows = stmt.query([since])?;
+        while let Some(r) = rows.next()? {
+            let Some(row) = Row::of(r, newest)? else {
+                continue;
+            };
+            let is_user = r.get::<_, Option<String>>(5)?.as_deref() == Some("user");
+            let root_id = root_of(sessions, &row.session);
+            let Some(d) = row.parse::<SessionMessageData>(self.file, batch) else {
+                continue;
+            };
+            if is_user {
+                if let Some((ts, text)) = d.prompt(row.created) {
+                    batch
+                        .prompts
+                        .push(PromptMark::new(ProviderId::OpenCode, &root_id, ts, text));
+                }
+            } else if let Some(mut e) = session_message_event(
+                &d,
+                root_id,
+                &row.id,
+                directory_of(sessions, &row.session),
+                row.created,
+            ) {
+                e.key = format!("opencode:{}:{}", row.session, row.id);
+                e.tools = d.tools();
+                batch.events.push(e);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Every session's parent and directory. Archived sessions are read like any other: archiving
@@ -377,6 +385,17 @@ impl Row {
             created,
             data,
         }))
+    }
+
+    /// `data` as a `T`; a row that is not one is a counted warning.
+    fn parse<'d, T: serde::Deserialize<'d>>(&'d self, file: &Path, batch: &mut Batch) -> Option<T> {
+        match serde_json::from_str::<T>(&self.data) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                batch.warnings.push(self.malformed(file, &e));
+                None
+            }
+        }
     }
 
     fn malformed(&self, file: &Path, e: &serde_json::Error) -> Warning {

@@ -170,28 +170,18 @@ mod properties {
     fn call(ms: i64, dir: usize) -> CallRow {
         CallRow {
             id: ms,
-            event: UsageEvent {
-                provider: ProviderId::ClaudeCode,
-                key: format!("k{ms}-{dir}"),
-                timestamp_ms: ms,
-                model: "claude-sonnet-4-5".into(),
-                session_id: format!("dir{dir}"),
-                project: "/w".into(),
-                tokens: Tokens {
+            event: UsageEvent::new(
+                ProviderId::ClaudeCode,
+                format!("k{ms}-{dir}"),
+                ms,
+                "claude-sonnet-4-5".into(),
+                format!("dir{dir}"),
+                "/w".into(),
+                Tokens {
                     input: 10,
                     ..Tokens::default()
                 },
-                fast: false,
-                reasoning_in_output: true,
-                openai_cache_semantics: false,
-                reported_cost: None,
-                estimated: false,
-                is_final: true,
-                supplementary: false,
-                tools: Vec::new(),
-                branch: None,
-                self_correction: false,
-            },
+            ),
             cost: Some(Usd(1_000)),
             cost_source: CostSource::Computed,
             owner: (0, 0, 0),

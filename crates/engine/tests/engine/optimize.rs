@@ -71,6 +71,11 @@ fn transcript(home: &Home, session: &str, lines: &[String]) {
 }
 
 /// `optimize` over the home's last 30 days.
+/// Session `s1` of one Sonnet call in `/w` with `u` and `tools`.
+fn one_call(home: &Home, u: &Value, tools: Vec<Value>) {
+    transcript(home, "s1", &[call("s1", "/w", &at(0), SONNET, u, tools)]);
+}
+
 fn optimize(home: &Home) -> Optimization {
     let mut engine = home
         .engine()
@@ -201,11 +206,7 @@ fn model_overkill_prices_the_same_tokens_on_the_cheaper_model() {
     // the same on Sonnet's cheaper sibling, but too little to mention
     let home = Home::new();
     let small = usage(1_000, 100, 0, 0, 0);
-    transcript(
-        &home,
-        "s1",
-        &[call("s1", "/w", &at(0), SONNET, &small, vec![])],
-    );
+    one_call(&home, &small, vec![]);
     assert!(find(&optimize(&home), "model-overkill").is_none());
 }
 
@@ -253,17 +254,10 @@ fn unused_mcp_names_configured_servers_no_call_used() {
     );
     home.set_mtime(".claude.json", 1_700_000_000); // long unchanged
     let u = usage(10, 10, 0, 0, 0);
-    transcript(
+    one_call(
         &home,
-        "s1",
-        &[call(
-            "s1",
-            "/w",
-            &at(0),
-            SONNET,
-            &u,
-            vec![tool("mcp__github__get_issue", json!({"n": 1}))],
-        )],
+        &u,
+        vec![tool("mcp__github__get_issue", json!({"n": 1}))],
     );
     let o = optimize(&home);
     let f = find(&o, "unused-mcp").expect("fires");
@@ -284,11 +278,7 @@ fn unused_mcp_names_configured_servers_no_call_used() {
     );
     let secs = u64::try_from(now().timestamp()).unwrap() - 3600;
     home2.set_mtime(".claude.json", secs);
-    transcript(
-        &home2,
-        "s1",
-        &[call("s1", "/w", &at(0), SONNET, &u, vec![])],
-    );
+    one_call(&home2, &u, vec![]);
     assert!(find(&optimize(&home2), "unused-mcp").is_none());
 }
 
@@ -322,11 +312,7 @@ fn bash_output_cap_fires_at_the_default_and_not_at_fifteen_thousand() {
     let u = usage(10, 10, 0, 0, 0);
     let bash = || tool("Bash", json!({"command": "cargo test"}));
     let home = Home::new();
-    transcript(
-        &home,
-        "s1",
-        &[call("s1", "/w", &at(0), SONNET, &u, vec![bash()])],
-    );
+    one_call(&home, &u, vec![bash()]);
     let f = find(&optimize(&home), "bash-output-cap").map(|f| f.evidence.counts["cap"]);
     assert_eq!(f, Some(30_000), "Claude Code's default");
     let home = Home::new();
@@ -334,11 +320,7 @@ fn bash_output_cap_fires_at_the_default_and_not_at_fifteen_thousand() {
         ".claude/settings.json",
         br#"{"env": {"BASH_MAX_OUTPUT_LENGTH": "15000"}}"#,
     );
-    transcript(
-        &home,
-        "s1",
-        &[call("s1", "/w", &at(0), SONNET, &u, vec![bash()])],
-    );
+    one_call(&home, &u, vec![bash()]);
     assert!(find(&optimize(&home), "bash-output-cap").is_none());
 }
 
@@ -349,19 +331,12 @@ fn unused_agents_and_skills_are_the_defined_ones_never_used() {
     home.write_raw(".claude/agents/tester.md", b"---\nname: tester\n---\n");
     home.write_raw(".claude/skills/pdf/SKILL.md", b"---\nname: pdf\n---\n");
     let u = usage(10, 10, 0, 0, 0);
-    transcript(
+    one_call(
         &home,
-        "s1",
-        &[call(
-            "s1",
-            "/w",
-            &at(0),
-            SONNET,
-            &u,
-            vec![tool(
-                "Task",
-                json!({"subagent_type": "reviewer", "prompt": "review"}),
-            )],
+        &u,
+        vec![tool(
+            "Task",
+            json!({"subagent_type": "reviewer", "prompt": "review"}),
         )],
     );
     let o = optimize(&home);
@@ -427,7 +402,7 @@ fn context_heavy_sessions_read_25_times_what_they_write_from_75k_tokens() {
     for (output, fires) in [(1_000, true), (5_000, false)] {
         let home = Home::new();
         let u = usage(100_000, output, 0, 0, 0);
-        transcript(&home, "s1", &[call("s1", "/w", &at(0), SONNET, &u, vec![])]);
+        one_call(&home, &u, vec![]);
         let o = optimize(&home);
         let f = find(&o, "context-heavy-sessions");
         assert_eq!(f.is_some(), fires, "output {output}");

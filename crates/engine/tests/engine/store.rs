@@ -454,16 +454,7 @@ fn reporting_in_a_zone_the_index_was_not_synced_in_is_an_error_not_a_shifted_ans
 #[test]
 fn a_sync_that_changes_nothing_writes_nothing() {
     let home = crate::support::Home::new();
-    home.write(
-        ".claude/projects/-w/s.jsonl",
-        &[crate::support::assistant(
-            "2026-05-01T10:00:00.000Z",
-            "m1",
-            "claude-sonnet-4-5",
-            &crate::support::usage(100, 10, 0, 0, 0),
-            true,
-        )],
-    );
+    crate::support::one_claude_call(&home, None);
     let mut paths = burnbar_engine::Paths::for_home(home.path());
     paths.data = home.path().join("data");
     let mut engine = burnbar_engine::Engine::open(paths, burnbar_test_support::pricer()).unwrap();

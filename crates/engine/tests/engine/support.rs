@@ -80,6 +80,21 @@ pub fn assistant_in(
     .to_string()
 }
 
+/// A Claude Code transcript of one call (`m1`, Opus, 2026-05-01 10:00 UTC) at `rel`
+/// (`.claude/projects/-w/s.jsonl` when none is given).
+pub fn one_claude_call(home: &Home, rel: Option<&str>) {
+    home.write(
+        rel.unwrap_or(".claude/projects/-w/s.jsonl"),
+        &[assistant(
+            "2026-05-01T10:00:00.000Z",
+            "m1",
+            "claude-opus-4-6",
+            &usage(1, 2, 0, 0, 0),
+            true,
+        )],
+    );
+}
+
 /// A Claude user prompt line.
 pub fn user(ts: &str, text: &str) -> String {
     json!({

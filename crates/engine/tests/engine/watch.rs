@@ -44,17 +44,7 @@ fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
     );
     // ~/.claude/projects does not exist yet: create it with a transcript
     let rel = ".claude/projects/-w/s.jsonl";
-    let u = usage(1, 2, 0, 0, 0);
-    home.write(
-        rel,
-        &[assistant(
-            "2026-05-01T10:00:00.000Z",
-            "m1",
-            "claude-opus-4-6",
-            &u,
-            true,
-        )],
-    );
+    crate::support::one_claude_call(&home, Some(rel));
     assert_eq!(
         rx.recv_timeout(wait).unwrap(),
         1,
@@ -66,7 +56,7 @@ fn a_root_created_after_start_is_watched_and_its_appends_are_synced() {
         "2026-05-01T10:01:00.000Z",
         "m2",
         "claude-opus-4-6",
-        &u,
+        &usage(1, 2, 0, 0, 0),
         true,
     );
     let mut f = std::fs::OpenOptions::new()
@@ -170,17 +160,7 @@ fn issue_17_a_root_deleted_and_recreated_is_watched_again() {
 #[test]
 fn issue_17_a_watch_on_a_failed_index_goes_back_to_it() {
     let home = Home::new();
-    let u = usage(1, 2, 0, 0, 0);
-    home.write(
-        ".claude/projects/-w/s.jsonl",
-        &[assistant(
-            "2026-05-01T10:00:00.000Z",
-            "m1",
-            "claude-opus-4-6",
-            &u,
-            true,
-        )],
-    );
+    crate::support::one_claude_call(&home, None);
     let data = tempfile::tempdir().unwrap();
     let index = data.path().join("usage.sqlite");
     // something else's database where the index belongs
