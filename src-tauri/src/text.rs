@@ -97,8 +97,14 @@ pub fn tooltip(today: &Today, display: &Display) -> String {
     lines.push(second.join(" · "));
     if today.estimated_cost > Usd::ZERO {
         lines.push(format!(
-            "~ {} estimated (model not in the log)",
+            "~ {} estimated (model or tokens not in the log)",
             money(today.estimated_cost, display)
+        ));
+    }
+    if today.session_total_cost > Usd::ZERO {
+        lines.push(format!(
+            "{} from whole-session sums",
+            money(today.session_total_cost, display)
         ));
     }
     if today.unpriced_calls > 0 {
@@ -141,6 +147,7 @@ mod tests {
             date: NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"),
             cost: Usd(cost),
             estimated_cost: Usd(estimated),
+            session_total_cost: Usd::ZERO,
             calls: 12,
             unpriced_calls: unpriced,
             cache_hit_rate: rate,
@@ -195,7 +202,7 @@ mod tests {
         let t = tooltip(&today(12_340_000, 1_000_000, 1, Some(0.873)), &usd());
         assert_eq!(
             t,
-            "Burnbar · today $12.34\n87% cache hit · 12 calls\n~ $1.00 estimated (model not in the log)\n+ 1 call with no known price (not counted)"
+            "Burnbar · today $12.34\n87% cache hit · 12 calls\n~ $1.00 estimated (model or tokens not in the log)\n+ 1 call with no known price (not counted)"
         );
         let plain = tooltip(&today(500_000, 0, 0, None), &usd());
         assert_eq!(plain, "Burnbar · today $0.50\n12 calls");

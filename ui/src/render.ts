@@ -160,7 +160,11 @@ function overview(s: Snapshot, model: Model, on: Handlers): HTMLElement {
     ));
   }
   if (o.estimatedCost > 0) {
-    root.append(h("p", { class: "note" }, `~ ${money(o.estimatedCost, d)} is estimated: the log did not name the model.`));
+    root.append(h("p", { class: "note" }, `~ ${money(o.estimatedCost, d)} is estimated: the log did not name the model or count the tokens.`));
+  }
+  if (o.sessionTotalCost > 0) {
+    root.append(h("p", { class: "note", "data-testid": "session-total-note" },
+      `${money(o.sessionTotalCost, d)} comes from tools that keep only whole-session sums: each is dated at its session's last activity.`));
   }
   if (o.calls === 0) {
     root.append(h("p", { class: "muted empty-period" }, "No usage in this period."));

@@ -2,7 +2,11 @@
 // by the CLI (tests/fixtures/*.json) catch drift: the browser tests render them.
 
 export type ProviderId =
-  | "claude-code" | "codex" | "gemini" | "opencode" | "qwen" | "pi" | "copilot" | "cursor";
+  | "claude-code" | "codex" | "gemini" | "opencode" | "qwen" | "pi" | "copilot" | "cursor"
+  | "cline"
+  | "roo-code"
+  | "kilo-code"
+  | "kilo";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 
@@ -11,6 +15,8 @@ export interface Figures {
   calls: number;
   unpricedCalls: number;
   estimatedCost: number;
+  /** Part of cost recorded only as whole-session sums, each dated at its session's last activity. */
+  sessionTotalCost: number;
   cacheHitRate: number | null;
   /** Turns (a prompt and the calls it led to), counted on their first call. */
   turns: number;
@@ -84,7 +90,7 @@ export interface Runaway { enabled: boolean; window_minutes: number; usd_in_wind
 export interface Snapshot {
   schema: string;
   view: { period: PeriodKey; provider: ProviderId | null };
-  today: { date: string; cost: number; estimatedCost: number; calls: number; unpricedCalls: number; cacheHitRate: number | null };
+  today: { date: string; cost: number; estimatedCost: number; sessionTotalCost: number; calls: number; unpricedCalls: number; cacheHitRate: number | null };
   trend: { date: string; cost: number; calls: number }[];
   providersWithData: ProviderId[];
   display: Display;

@@ -169,6 +169,14 @@ pub fn report(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()>
             money(f.estimated_cost)
         )?;
     }
+    if f.session_total_cost.micros() > 0 {
+        writeln!(
+            out,
+            "  Sessions   {} of the total is kept by its tools only as whole-session sums, each \
+             dated at its session's last activity",
+            money(f.session_total_cost)
+        )?;
+    }
     sections(r, paths, out)?;
     writeln!(out)?;
     sources(r, paths, out)?;

@@ -40,6 +40,9 @@ pub struct Totals {
     pub unpriced_calls: u64,
     /// The part of `cost` that is estimated.
     pub estimated_cost: Usd,
+    /// The part of `cost` a tool recorded only as session sums (dated at each session's last
+    /// activity).
+    pub session_total_cost: Usd,
     /// The weakest cost source among the calls (`None` for no calls).
     pub cost_source: Option<CostSource>,
     /// Turn counts (each turn counted on its first call).
@@ -130,8 +133,10 @@ impl Totals {
         match cost {
             Some(cost) => {
                 self.cost += cost;
-                if source == CostSource::Estimated {
-                    self.estimated_cost += cost;
+                match source {
+                    CostSource::Estimated => self.estimated_cost += cost,
+                    CostSource::SessionTotal => self.session_total_cost += cost,
+                    _ => {}
                 }
             }
             None if !supplementary => self.unpriced_calls += 1,
@@ -147,6 +152,7 @@ impl Totals {
         self.cost += o.cost;
         self.unpriced_calls += o.unpriced_calls;
         self.estimated_cost += o.estimated_cost;
+        self.session_total_cost += o.session_total_cost;
         self.cost_source = match (self.cost_source, o.cost_source) {
             (Some(a), Some(b)) => Some(a.weakest(b)),
             (a, b) => a.or(b),

@@ -453,3 +453,113 @@ mod tests {
         assert_eq!(r.n, Count(u64::MAX));
     }
 }
+
+/// A moment, in whatever form a tool wrote it: an ISO 8601 / RFC 3339 string, epoch
+/// seconds, milliseconds, microseconds or nanoseconds (as a number or a numeric string; the
+/// unit is told by the magnitude: below 1e11 is seconds, as 1e11 s is the year 5138 and 1e11
+/// ms is 1973), or a `[seconds, nanoseconds]` pair. Reads as UTC milliseconds, `None` for
+/// anything else; plausibility is checked where calls are admitted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp(pub Option<i64>);
+
+/// Epoch milliseconds of a number in seconds, ms, µs or ns (by magnitude).
+#[allow(clippy::cast_possible_truncation)] // bounded by the checks
+pub fn epoch_ms(v: f64) -> Option<i64> {
+    if !v.is_finite() || v <= 0.0 {
+        return None;
+    }
+    let ms = if v < 1e11 {
+        v * 1e3
+    } else if v < 1e14 {
+        v
+    } else if v < 1e17 {
+        v / 1e3
+    } else {
+        v / 1e6
+    };
+    (ms < 9.2e18).then_some(ms.round() as i64)
+}
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            #[allow(clippy::cast_precision_loss)] // epoch values are far below 2^53 ms
+            fn visit_u64<E>(self, v: u64) -> Result<Stamp, E> {
+                Ok(Stamp(epoch_ms(v as f64)))
+            }
+            #[allow(clippy::cast_precision_loss)]
+            fn visit_i64<E>(self, v: i64) -> Result<Stamp, E> {
+                Ok(Stamp(epoch_ms(v as f64)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Stamp, E> {
+                Ok(Stamp(epoch_ms(v)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Stamp, E> {
+                Ok(Stamp(crate::time::parse_timestamp_ms(s).or_else(|| {
+                    s.trim().parse::<f64>().ok().and_then(epoch_ms)
+                })))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Stamp, A::Error> {
+                let secs = seq.next_element::<Num>()?.and_then(|n| n.0);
+                let nanos = seq.next_element::<Num>()?.and_then(|n| n.0).unwrap_or(0.0);
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                #[allow(clippy::cast_possible_truncation)]
+                let ms = secs
+                    .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e11)
+                    .map(|s| (s * 1e3 + nanos / 1e6).round() as i64);
+                Ok(Stamp(ms))
+            }
+            bool_and_null_are!(Stamp(None));
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Stamp, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Stamp(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    use super::Stamp;
+
+    fn stamp(json: &str) -> Option<i64> {
+        serde_json::from_str::<Stamp>(json).unwrap().0
+    }
+
+    #[test]
+    fn every_form_a_tool_writes_reads_as_the_same_moment() {
+        let ms = Some(1_767_225_600_000); // 2026-01-01T00:00:00Z
+        assert_eq!(stamp("1767225600"), ms);
+        assert_eq!(stamp("1767225600000"), ms);
+        assert_eq!(stamp("1767225600000000"), ms);
+        assert_eq!(stamp("1767225600000000000"), ms);
+        assert_eq!(stamp("1767225600.0"), ms);
+        assert_eq!(stamp(r#""2026-01-01T00:00:00Z""#), ms);
+        assert_eq!(stamp(r#""2026-01-01T01:00:00+01:00""#), ms);
+        assert_eq!(stamp(r#""1767225600""#), ms);
+        assert_eq!(stamp("[1767225600, 0]"), ms);
+        assert_eq!(stamp("[1767225599, 999000000]"), Some(1_767_225_599_999));
+    }
+
+    #[test]
+    fn what_is_no_moment_reads_as_none() {
+        for json in [
+            "null",
+            "true",
+            "0",
+            "-5",
+            r#""soon""#,
+            "{}",
+            "[]",
+            r#"["x"]"#,
+        ] {
+            assert_eq!(stamp(json), None, "{json}");
+        }
+    }
+}

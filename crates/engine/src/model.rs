@@ -110,11 +110,19 @@ pub enum ProviderId {
     Copilot,
     /// Cursor, the IDE (`…/Cursor/User/globalStorage/state.vscdb`).
     Cursor,
+    /// Cline, the VS Code extension and its CLI (`…/globalStorage/saoudrizwan.claude-dev/tasks`, `~/.cline/data/tasks`).
+    Cline,
+    /// Roo Code (`…/globalStorage/rooveterinaryinc.roo-cline/tasks`).
+    RooCode,
+    /// Kilo Code, the VS Code extension (`…/globalStorage/kilocode.kilo-code/tasks`).
+    KiloCode,
+    /// Kilo CLI, OpenCode's fork (`~/.local/share/kilo/kilo.db`).
+    Kilo,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 8] = [
+    pub const ALL: [ProviderId; 12] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -123,6 +131,10 @@ impl ProviderId {
         ProviderId::Pi,
         ProviderId::Copilot,
         ProviderId::Cursor,
+        ProviderId::Cline,
+        ProviderId::RooCode,
+        ProviderId::KiloCode,
+        ProviderId::Kilo,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -136,6 +148,10 @@ impl ProviderId {
             ProviderId::Pi => "pi",
             ProviderId::Copilot => "copilot",
             ProviderId::Cursor => "cursor",
+            ProviderId::Cline => "cline",
+            ProviderId::RooCode => "roo-code",
+            ProviderId::KiloCode => "kilo-code",
+            ProviderId::Kilo => "kilo",
         }
     }
 
@@ -150,6 +166,10 @@ impl ProviderId {
             ProviderId::Pi => "Pi",
             ProviderId::Copilot => "Copilot CLI",
             ProviderId::Cursor => "Cursor",
+            ProviderId::Cline => "Cline",
+            ProviderId::RooCode => "Roo Code",
+            ProviderId::KiloCode => "Kilo Code",
+            ProviderId::Kilo => "Kilo CLI",
         }
     }
 
@@ -164,6 +184,10 @@ impl ProviderId {
             ProviderId::Pi => 5,
             ProviderId::Copilot => 6,
             ProviderId::Cursor => 7,
+            ProviderId::Cline => 8,
+            ProviderId::RooCode => 9,
+            ProviderId::KiloCode => 10,
+            ProviderId::Kilo => 11,
         }
     }
 
@@ -183,6 +207,10 @@ impl ProviderId {
             "pi" | "omp" => Some(ProviderId::Pi),
             "copilot" | "copilot-cli" | "github-copilot" => Some(ProviderId::Copilot),
             "cursor" => Some(ProviderId::Cursor),
+            "cline" | "cline-cli" | "claude-dev" => Some(ProviderId::Cline),
+            "roo-code" | "roo" | "roo-cline" | "roocode" => Some(ProviderId::RooCode),
+            "kilo-code" | "kilocode" => Some(ProviderId::KiloCode),
+            "kilo" | "kilo-cli" => Some(ProviderId::Kilo),
             _ => None,
         }
     }
@@ -277,7 +305,10 @@ pub enum CostSource {
     Computed,
     /// Reported by the tool itself.
     Reported,
-    /// Computed from estimated tokens or a guessed model.
+    /// The tool keeps only a session's sum: one record at the session's last activity, exact
+    /// in total but not spread over the calls that made it.
+    SessionTotal,
+    /// Computed from estimated tokens (text length, credits) or a guessed model.
     Estimated,
     /// No price known for the model: the cost is missing, not zero.
     Unpriced,
@@ -289,18 +320,21 @@ impl CostSource {
         match self {
             CostSource::Computed => "computed",
             CostSource::Reported => "reported",
+            CostSource::SessionTotal => "session-total",
             CostSource::Estimated => "estimated",
             CostSource::Unpriced => "unpriced",
         }
     }
 
-    /// The integer stored in the index (ordered weakest last).
+    /// The integer stored in the index (codes are published: a new source takes a new code,
+    /// whatever its rank).
     pub fn code(self) -> i64 {
         match self {
             CostSource::Computed => 0,
             CostSource::Reported => 1,
             CostSource::Estimated => 2,
             CostSource::Unpriced => 3,
+            CostSource::SessionTotal => 4,
         }
     }
 
@@ -310,6 +344,7 @@ impl CostSource {
             0 => CostSource::Computed,
             1 => CostSource::Reported,
             2 => CostSource::Estimated,
+            4 => CostSource::SessionTotal,
             _ => CostSource::Unpriced,
         }
     }
@@ -364,6 +399,10 @@ pub struct UsageEvent {
     /// Supplementary accounting (Copilot session rollups): its tokens and cost count, but it is
     /// not a call of its own.
     pub supplementary: bool,
+    /// The tool keeps only the session's sum (Goose, Crush, Factory Droid): this one record
+    /// holds it, dated at the session's last activity, and its cost is labelled
+    /// [`CostSource::SessionTotal`]. It counts as one call.
+    pub session_total: bool,
 }
 
 impl UsageEvent {
@@ -397,6 +436,7 @@ impl UsageEvent {
             branch: None,
             self_correction: false,
             supplementary: false,
+            session_total: false,
         }
     }
 
@@ -452,6 +492,27 @@ mod tests {
             CostSource::Estimated.weakest(CostSource::Computed),
             CostSource::Estimated
         );
+        assert_eq!(
+            CostSource::SessionTotal.weakest(CostSource::Reported),
+            CostSource::SessionTotal
+        );
+        assert_eq!(
+            CostSource::SessionTotal.weakest(CostSource::Estimated),
+            CostSource::Estimated
+        );
+    }
+
+    #[test]
+    fn cost_source_codes_round_trip() {
+        for s in [
+            CostSource::Computed,
+            CostSource::Reported,
+            CostSource::SessionTotal,
+            CostSource::Estimated,
+            CostSource::Unpriced,
+        ] {
+            assert_eq!(CostSource::from_code(s.code()), s, "{}", s.as_str());
+        }
     }
 }
 

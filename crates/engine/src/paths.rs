@@ -29,6 +29,12 @@ pub struct Paths {
     pub qwen_dir: PathBuf,
     /// Cursor's `User` dir (per OS, see [`crate::providers::cursor`]).
     pub cursor_user_dir: PathBuf,
+    /// The `User` directories of the VS Code family (Code, Code - Insiders, VSCodium, Cursor,
+    /// Windsurf, and a remote host's `~/.vscode-server/data/User`): where extensions such as
+    /// Cline keep their `globalStorage`.
+    pub vscode_user_dirs: Vec<PathBuf>,
+    /// The XDG data directory (`~/.local/share`), where several tools keep their stores.
+    pub data_home: PathBuf,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -149,6 +155,8 @@ impl Paths {
                 .gemini_data_dir
                 .as_deref()
                 .map_or_else(|| home.join(".gemini"), |p| expand_tilde_path(p, &home)),
+            vscode_user_dirs: vscode_user_dirs(&home, &config_base),
+            data_home: data_base.clone(),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")
             } else if cfg!(windows) {
@@ -187,6 +195,23 @@ impl Paths {
             ..Env::default()
         })
     }
+}
+
+/// The VS Code family's `User` directories on this OS.
+fn vscode_user_dirs(home: &Path, config_base: &Path) -> Vec<PathBuf> {
+    let base = if cfg!(target_os = "macos") {
+        home.join("Library/Application Support")
+    } else if cfg!(windows) {
+        home.join("AppData/Roaming")
+    } else {
+        config_base.to_path_buf()
+    };
+    let mut dirs: Vec<PathBuf> = ["Code", "Code - Insiders", "VSCodium", "Cursor", "Windsurf"]
+        .iter()
+        .map(|host| base.join(host).join("User"))
+        .collect();
+    dirs.push(home.join(".vscode-server/data/User"));
+    dirs
 }
 
 fn expand_tilde(s: &str, home: &Path) -> PathBuf {

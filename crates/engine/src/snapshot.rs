@@ -74,6 +74,8 @@ pub struct Today {
     pub cost: Usd,
     /// The part of `cost` that is estimated.
     pub estimated_cost: Usd,
+    /// The part of `cost` recorded only as session sums.
+    pub session_total_cost: Usd,
     /// Calls.
     pub calls: u64,
     /// Calls with no known price (not in `cost`).
@@ -103,6 +105,7 @@ impl Today {
             date,
             cost: head.cost,
             estimated_cost: head.estimated_cost,
+            session_total_cost: head.session_total_cost,
             calls: head.calls,
             unpriced_calls: head.unpriced_calls,
             cache_hit_rate: head.cache_hit_rate,

@@ -46,6 +46,14 @@ pub fn read_capped(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The first `n` bytes of a regular file (all of it when it is shorter).
+pub fn read_head(path: &Path, n: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(n).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// [`read_capped`] as UTF-8 text.
 pub fn read_capped_string(path: &Path, cap: u64) -> io::Result<String> {
     String::from_utf8(read_capped(path, cap)?)

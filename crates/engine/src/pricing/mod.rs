@@ -189,18 +189,20 @@ impl<'a> PriceMemo<'a> {
 }
 
 fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostSource) {
-    match (price, e.reported_cost) {
-        (Some(p), _) => {
-            let source = if e.estimated {
-                CostSource::Estimated
-            } else {
-                CostSource::Computed
-            };
-            (Some(cost(p, e)), source)
-        }
+    let (cost, source) = match (price, e.reported_cost) {
+        // Priced from estimated tokens or a guessed model: estimated, whatever else is true.
+        (Some(p), _) if e.estimated => return (Some(cost(p, e)), CostSource::Estimated),
+        (Some(p), _) => (Some(cost(p, e)), CostSource::Computed),
         (None, Some(reported)) => (Some(reported), CostSource::Reported),
-        (None, None) => (None, CostSource::Unpriced),
-    }
+        (None, None) => return (None, CostSource::Unpriced),
+    };
+    // An exact figure that stands for a whole session says so.
+    let source = if e.session_total {
+        CostSource::SessionTotal
+    } else {
+        source
+    };
+    (cost, source)
 }
 
 /// The most a price table file may hold (LiteLLM's is a few MB).

@@ -16,6 +16,7 @@ use crate::model::{ProviderId, UsageEvent};
 use crate::paths::Paths;
 
 pub mod claude_code;
+pub mod cline;
 pub mod codex;
 pub mod copilot;
 pub mod cursor;
@@ -215,10 +216,14 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(codex::Codex),
         Box::new(gemini::Gemini),
         Box::new(opencode::OpenCode::default()),
-        Box::new(opencode_db::OpenCodeDb),
+        Box::new(opencode_db::OpenCodeDb::default()),
+        Box::new(opencode_db::OpenCodeDb(ProviderId::Kilo)),
         Box::new(qwen::Qwen),
         Box::new(pi::Pi),
         Box::new(copilot::Copilot),
         Box::new(cursor::CursorIde),
+        Box::new(cline::ClineFamily(ProviderId::Cline)),
+        Box::new(cline::ClineFamily(ProviderId::RooCode)),
+        Box::new(cline::ClineFamily(ProviderId::KiloCode)),
     ]
 }

@@ -28,6 +28,10 @@
 //!
 //! **Sessions:** child sessions roll into their root. Archived sessions count: archiving hides
 //! a session in OpenCode's list; the spend in it happened.
+//!
+//! **Kilo CLI** (Kilo Code's terminal agent, a fork of OpenCode) keeps the same schema in
+//! `$XDG_DATA_HOME/kilo/kilo*.db` (`~/.local/share/kilo/kilo.db`); the same reader reads it as
+//! its own tool, with keys `kilo:<session>:<message>`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -45,38 +49,92 @@ use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::ProviderId;
 use crate::paths::Paths;
 
-/// The OpenCode SQLite provider.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OpenCodeDb;
+/// An SQLite store in OpenCode's schema: OpenCode's own, or Kilo CLI's.
+#[derive(Debug, Clone, Copy)]
+pub struct OpenCodeDb(pub ProviderId);
+
+impl Default for OpenCodeDb {
+    fn default() -> Self {
+        OpenCodeDb(ProviderId::OpenCode)
+    }
+}
+
+impl OpenCodeDb {
+    /// The directory its databases are in.
+    fn dir(self, paths: &Paths) -> PathBuf {
+        match self.0 {
+            ProviderId::Kilo => paths.data_home.join("kilo"),
+            _ => paths.opencode_data.clone(),
+        }
+    }
+
+    /// What its database names and its keys begin with.
+    fn prefix(self) -> &'static str {
+        match self.0 {
+            ProviderId::Kilo => "kilo",
+            _ => "opencode",
+        }
+    }
+
+    fn is_db(self, name: &str) -> bool {
+        name.starts_with(self.prefix())
+            && Path::new(name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("db"))
+    }
+
+    /// Relabels what the shared reader produced (as OpenCode's) as this tool's, from `from` on.
+    fn relabel(self, batch: &mut Batch, from: (usize, usize, usize)) {
+        if self.0 == ProviderId::OpenCode {
+            return;
+        }
+        for e in &mut batch.events[from.0..] {
+            e.provider = self.0;
+            if let Some(rest) = e.key.strip_prefix("opencode:") {
+                e.key = format!("{}:{rest}", self.prefix());
+            }
+        }
+        for p in &mut batch.prompts[from.1..] {
+            p.provider = self.0;
+        }
+        for w in &mut batch.warnings[from.2..] {
+            w.provider = self.0;
+        }
+    }
+}
 
 impl Provider for OpenCodeDb {
     fn id(&self) -> ProviderId {
-        ProviderId::OpenCode
+        self.0
     }
 
     fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        vec![paths.opencode_data.clone()]
+        vec![self.dir(paths)]
     }
 
     fn discover(&self, paths: &Paths) -> crate::providers::Listing {
-        let Ok(entries) = std::fs::read_dir(&paths.opencode_data) else {
+        let Ok(entries) = std::fs::read_dir(self.dir(paths)) else {
             return crate::providers::Listing::default();
         };
         let mut out: Vec<PathBuf> = entries
             .filter_map(std::result::Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(is_db))
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| self.is_db(n))
+            })
             .collect();
         out.sort();
         out.into()
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.parent() == Some(paths.opencode_data.as_path())
-            && path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| is_db(n) || n.strip_suffix("-wal").is_some_and(is_db))
+        path.parent() == Some(self.dir(paths).as_path())
+            && path.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                self.is_db(n) || n.strip_suffix("-wal").is_some_and(|d| self.is_db(d))
+            })
     }
 
     fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
@@ -98,19 +156,18 @@ impl Provider for OpenCodeDb {
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let conn = super::sqlite::open_read_only(file)?;
         let since = i64::try_from(cursor.offset).unwrap_or(0);
+        let from = (
+            batch.events.len(),
+            batch.prompts.len(),
+            batch.warnings.len(),
+        );
         let newest = read_messages(&conn, since, file, batch).map_err(|e| Error::store(file, e))?;
+        self.relabel(batch, from);
         Ok(Cursor {
             offset: u64::try_from(newest.max(since)).unwrap_or(0),
             state: None,
         })
     }
-}
-
-fn is_db(name: &str) -> bool {
-    name.starts_with("opencode")
-        && Path::new(name)
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("db"))
 }
 
 /// A message's parts from the `part` table (none when the table or the row cannot be read).

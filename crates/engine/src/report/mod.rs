@@ -86,6 +86,9 @@ pub struct Figures {
     pub unpriced_calls: u64,
     /// Part of `cost` computed from estimates.
     pub estimated_cost: Usd,
+    /// Part of `cost` a tool recorded only as session sums, each dated at its session's last
+    /// activity.
+    pub session_total_cost: Usd,
     /// Token sums.
     pub tokens: TokenSums,
     /// Cache reads / (input + cache writes + cache reads), 0..1.
@@ -134,6 +137,7 @@ impl From<&Totals> for Figures {
             calls: t.calls,
             unpriced_calls: t.unpriced_calls,
             estimated_cost: t.estimated_cost,
+            session_total_cost: t.session_total_cost,
             tokens: TokenSums {
                 input: k.input,
                 output: k.output,

@@ -50,6 +50,7 @@ const ESTIMATED: i64 = 8;
 const FINAL: i64 = 16;
 pub(super) const SUPPLEMENTARY: i64 = 32;
 pub(super) const SELF_CORRECTION: i64 = 64;
+const SESSION_TOTAL: i64 = 128;
 
 fn flags(e: &UsageEvent) -> i64 {
     [
@@ -60,6 +61,7 @@ fn flags(e: &UsageEvent) -> i64 {
         (e.is_final, FINAL),
         (e.supplementary, SUPPLEMENTARY),
         (e.self_correction, SELF_CORRECTION),
+        (e.session_total, SESSION_TOTAL),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -279,6 +281,7 @@ fn call_row(r: &Row<'_>) -> rusqlite::Result<(CallRow, [i64; 3])> {
             estimated: flags & ESTIMATED != 0,
             is_final: flags & FINAL != 0,
             supplementary: flags & SUPPLEMENTARY != 0,
+            session_total: flags & SESSION_TOTAL != 0,
             reported_cost: r.get::<_, Option<i64>>(15)?.map(Usd),
             tools: decode_tools(r.get::<_, Option<String>>(21)?.as_deref()),
             branch: r.get(22)?,

@@ -286,6 +286,13 @@ const STEPS: &[&str] = &[
         malformed = 0, nul_padding = 0, invalid = 0, not_admitted = 0
         WHERE provider IN (0, 1);
     ",
+    // v10: session totals. Tools that keep only a session's sum (Goose, Crush, Factory Droid)
+    // are stored as one record labelled `session-total` (cost source 4); the rollups keep the
+    // part of the cost that is such a sum, so reports can say so. The rollups are rebuilt.
+    r"
+    ALTER TABLE slices ADD COLUMN session_total_cost INTEGER NOT NULL DEFAULT 0;
+    DELETE FROM meta WHERE key = 'price_version';
+    ",
 ];
 
 /// The schema version this build writes.

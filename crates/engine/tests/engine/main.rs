@@ -17,6 +17,7 @@
 mod blocks;
 mod budget;
 mod claude_code;
+mod cline;
 mod codex;
 mod copilot;
 mod corpus;

@@ -138,9 +138,14 @@ fn pitfall_21_child_sessions_roll_into_their_root() {
 
 /// An `opencode.db` with OpenCode's schema, in WAL mode, written through `conn`.
 fn opencode_db(home: &Home) -> rusqlite::Connection {
-    let dir = home.path().join(".local/share/opencode");
-    std::fs::create_dir_all(&dir).unwrap();
-    let conn = rusqlite::Connection::open(dir.join("opencode.db")).unwrap();
+    schema_db(home, ".local/share/opencode/opencode.db")
+}
+
+/// A database at `rel` with OpenCode's schema and three sessions, in WAL mode.
+fn schema_db(home: &Home, rel: &str) -> rusqlite::Connection {
+    let path = home.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(path).unwrap();
     conn.pragma_update(None, "journal_mode", "WAL").unwrap();
     conn.execute_batch(
         "CREATE TABLE session (id TEXT PRIMARY KEY, project_id TEXT, parent_id TEXT, slug TEXT,
@@ -585,4 +590,69 @@ fn a_replaced_storage_directory_is_read_afresh_on_the_next_sync() {
     write("b");
     // the a-calls stay (their files are gone); every b-message is read with its part
     assert_eq!(calls(&mut engine, "b"), (128, 64));
+}
+
+/// Kilo CLI, OpenCode's fork, keeps OpenCode's schema in `~/.local/share/kilo/kilo.db`: read
+/// by the same reader as its own tool, with its own keys, beside OpenCode's own database.
+#[test]
+fn kilo_clis_database_is_read_as_its_own_tool() {
+    let home = Home::new();
+    let t = 1_777_629_600_000_i64;
+    let kilo = schema_db(&home, ".local/share/kilo/kilo.db");
+    insert(
+        &kilo,
+        "m1",
+        "s_root",
+        t,
+        message("m1", "s_root", "claude-sonnet-4-5", "anthropic", t),
+    );
+    insert(
+        &kilo,
+        "m2",
+        "s_child",
+        t + 1,
+        message("m2", "s_child", "claude-sonnet-4-5", "anthropic", t + 1),
+    );
+    let open = opencode_db(&home);
+    insert(
+        &open,
+        "m1",
+        "s_root",
+        t,
+        message("m1", "s_root", "claude-sonnet-4-5", "anthropic", t),
+    );
+    let data = home.load();
+    let mut keys: Vec<(ProviderId, String, String)> = data
+        .calls
+        .iter()
+        .map(|c| {
+            (
+                c.event.provider,
+                c.event.key.clone(),
+                c.event.session_id.clone(),
+            )
+        })
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            (
+                ProviderId::OpenCode,
+                "opencode:s_root:m1".to_string(),
+                "s_root".to_string()
+            ),
+            (
+                ProviderId::Kilo,
+                "kilo:s_child:m2".to_string(),
+                "s_root".to_string()
+            ),
+            (
+                ProviderId::Kilo,
+                "kilo:s_root:m1".to_string(),
+                "s_root".to_string()
+            ),
+        ]
+    );
+    assert!(data.warnings.is_empty(), "{:?}", data.warnings);
 }

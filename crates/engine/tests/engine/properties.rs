@@ -57,6 +57,7 @@ fn arb_event() -> impl Strategy<Value = UsageEvent> {
                 estimated: false,
                 is_final: fin,
                 supplementary: false,
+                session_total: false,
                 tools: Vec::new(),
                 branch: None,
                 self_correction: false,

@@ -470,6 +470,7 @@ impl Decoder<'_> {
             estimated: model.is_none(),
             is_final: true,
             supplementary: false,
+            session_total: false,
             tools: std::mem::take(&mut st.pending_tools),
             branch: None,
             self_correction: false,
