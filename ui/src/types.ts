@@ -6,7 +6,10 @@ export type ProviderId =
   | "cline"
   | "roo-code"
   | "kilo-code"
-  | "kilo";
+  | "kilo"
+  | "goose"
+  | "crush"
+  | "droid";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

@@ -2,7 +2,8 @@
 //! mirrors, archived rollouts) into one, by a rule that does not depend on the order copies
 //! arrive in — within one read, across files, and across runs of the index alike:
 //!
-//! - timestamp: the earliest copy's;
+//! - timestamp: the earliest copy's (a `session-total` record's: the latest, as it stands for
+//!   the session's last activity and moves as the session goes on);
 //! - usage and model: the most complete copy's ([`UsageEvent::completeness`]);
 //! - session and project: the copy from the source file ranked first ([`Rank`]): the file
 //!   whose latest call is earliest (a resumed session's file always ends after the original's,
@@ -23,7 +24,11 @@ pub type Rank = (i64, i64, i64);
 pub fn merge_copy(m: &mut UsageEvent, m_rank: &mut Rank, e: UsageEvent, rank: Rank) -> bool {
     let before = (m.timestamp_ms, m.session_id.len(), m.project.len());
     let owner_is_new = rank < *m_rank;
-    let earliest = m.timestamp_ms.min(e.timestamp_ms);
+    let when = if m.session_total || e.session_total {
+        m.timestamp_ms.max(e.timestamp_ms)
+    } else {
+        m.timestamp_ms.min(e.timestamp_ms)
+    };
     let mut changed = false;
     let (session, project) = if owner_is_new {
         changed |= m.session_id != e.session_id || m.project != e.project;
@@ -62,8 +67,8 @@ pub fn merge_copy(m: &mut UsageEvent, m_rank: &mut Rank, e: UsageEvent, rank: Ra
     }
     m.session_id = session;
     m.project = project;
-    changed |= earliest != before.0;
-    m.timestamp_ms = earliest;
+    changed |= when != before.0;
+    m.timestamp_ms = when;
     changed
 }
 

@@ -118,11 +118,17 @@ pub enum ProviderId {
     KiloCode,
     /// Kilo CLI, OpenCode's fork (`~/.local/share/kilo/kilo.db`).
     Kilo,
+    /// Goose, Block's agent (`~/.local/share/goose/sessions/sessions.db`): session totals.
+    Goose,
+    /// Crush, Charm's agent (`<project>/.crush/crush.db`, listed in `~/.local/share/crush/projects.json`): session costs.
+    Crush,
+    /// Factory Droid (`~/.factory/sessions/**/<id>.settings.json`): session totals.
+    Droid,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 12] = [
+    pub const ALL: [ProviderId; 15] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -135,6 +141,9 @@ impl ProviderId {
         ProviderId::RooCode,
         ProviderId::KiloCode,
         ProviderId::Kilo,
+        ProviderId::Goose,
+        ProviderId::Crush,
+        ProviderId::Droid,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -152,6 +161,9 @@ impl ProviderId {
             ProviderId::RooCode => "roo-code",
             ProviderId::KiloCode => "kilo-code",
             ProviderId::Kilo => "kilo",
+            ProviderId::Goose => "goose",
+            ProviderId::Crush => "crush",
+            ProviderId::Droid => "droid",
         }
     }
 
@@ -170,6 +182,9 @@ impl ProviderId {
             ProviderId::RooCode => "Roo Code",
             ProviderId::KiloCode => "Kilo Code",
             ProviderId::Kilo => "Kilo CLI",
+            ProviderId::Goose => "Goose",
+            ProviderId::Crush => "Crush",
+            ProviderId::Droid => "Factory Droid",
         }
     }
 
@@ -188,6 +203,9 @@ impl ProviderId {
             ProviderId::RooCode => 9,
             ProviderId::KiloCode => 10,
             ProviderId::Kilo => 11,
+            ProviderId::Goose => 12,
+            ProviderId::Crush => 13,
+            ProviderId::Droid => 14,
         }
     }
 
@@ -211,6 +229,9 @@ impl ProviderId {
             "roo-code" | "roo" | "roo-cline" | "roocode" => Some(ProviderId::RooCode),
             "kilo-code" | "kilocode" => Some(ProviderId::KiloCode),
             "kilo" | "kilo-cli" => Some(ProviderId::Kilo),
+            "goose" => Some(ProviderId::Goose),
+            "crush" => Some(ProviderId::Crush),
+            "droid" | "factory" | "factory-droid" => Some(ProviderId::Droid),
             _ => None,
         }
     }
@@ -453,6 +474,8 @@ impl UsageEvent {
             t.cache_read,
             t.reasoning,
             t.web_search_requests,
+            // a session's sum kept as a cost alone (Crush) grows by its cost
+            self.reported_cost,
             (self.fast, self.model.as_str()),
         )
     }

@@ -35,6 +35,14 @@ pub struct Paths {
     pub vscode_user_dirs: Vec<PathBuf>,
     /// The XDG data directory (`~/.local/share`), where several tools keep their stores.
     pub data_home: PathBuf,
+    /// Goose's `GOOSE_PATH_ROOT`, when set (its data then lives in `<root>/data`).
+    pub goose_root: Option<PathBuf>,
+    /// Factory Droid's home (`FACTORY_DIR`, else `~/.factory`).
+    pub factory_dir: PathBuf,
+    /// Amp's data directory (`AMP_DATA_DIR`, else `$XDG_DATA_HOME/amp`).
+    pub amp_data: PathBuf,
+    /// Crush's global data directory (`CRUSH_GLOBAL_DATA`, else `$XDG_DATA_HOME/crush`).
+    pub crush_data: PathBuf,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -72,6 +80,14 @@ pub struct Env {
     pub burnbar_prices: Option<PathBuf>,
     /// `BURNBAR_DATA_DIR`: where the index lives, without moving other tools' XDG data.
     pub burnbar_data_dir: Option<PathBuf>,
+    /// `GOOSE_PATH_ROOT`.
+    pub goose_path_root: Option<PathBuf>,
+    /// `FACTORY_DIR`.
+    pub factory_dir: Option<PathBuf>,
+    /// `AMP_DATA_DIR`.
+    pub amp_data_dir: Option<PathBuf>,
+    /// `CRUSH_GLOBAL_DATA`.
+    pub crush_global_data: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
     /// `BURNBAR_CLAUDE_USAGE_URL`.
@@ -106,6 +122,10 @@ impl Env {
             gemini_data_dir: path("GEMINI_DATA_DIR"),
             burnbar_prices: path("BURNBAR_PRICES"),
             burnbar_data_dir: path("BURNBAR_DATA_DIR"),
+            goose_path_root: path("GOOSE_PATH_ROOT"),
+            factory_dir: path("FACTORY_DIR"),
+            amp_data_dir: path("AMP_DATA_DIR"),
+            crush_global_data: path("CRUSH_GLOBAL_DATA"),
             tz: string("TZ"),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
             codex_usage_url: string("BURNBAR_CODEX_USAGE_URL"),
@@ -157,6 +177,19 @@ impl Paths {
                 .map_or_else(|| home.join(".gemini"), |p| expand_tilde_path(p, &home)),
             vscode_user_dirs: vscode_user_dirs(&home, &config_base),
             data_home: data_base.clone(),
+            goose_root: env.goose_path_root.clone().filter(|p| p.is_absolute()),
+            factory_dir: env
+                .factory_dir
+                .as_deref()
+                .map_or_else(|| home.join(".factory"), |p| expand_tilde_path(p, &home)),
+            amp_data: env
+                .amp_data_dir
+                .as_deref()
+                .map_or_else(|| data_base.join("amp"), |p| expand_tilde_path(p, &home)),
+            crush_data: env
+                .crush_global_data
+                .as_deref()
+                .map_or_else(|| data_base.join("crush"), |p| expand_tilde_path(p, &home)),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")
             } else if cfg!(windows) {

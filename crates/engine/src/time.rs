@@ -21,7 +21,9 @@ pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
     let s = s.trim();
     let utc = match DateTime::parse_from_rfc3339(s) {
         Ok(dt) => dt.to_utc(),
+        // a zone-less time is UTC: SQLite's `CURRENT_TIMESTAMP` writes `2026-05-01 10:00:00`
         Err(_) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+            .or_else(|_| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
             .ok()?
             .and_utc(),
     };

@@ -189,6 +189,13 @@ impl<'a> PriceMemo<'a> {
 }
 
 fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostSource) {
+    // A session's sum whose cache split (or whose tokens) the tool never recorded: the cost
+    // the tool kept is the better figure.
+    if e.session_total
+        && let Some(reported) = e.reported_cost
+    {
+        return (Some(reported), CostSource::SessionTotal);
+    }
     let (cost, source) = match (price, e.reported_cost) {
         // Priced from estimated tokens or a guessed model: estimated, whatever else is true.
         (Some(p), _) if e.estimated => return (Some(cost(p, e)), CostSource::Estimated),
@@ -250,7 +257,9 @@ pub fn embedded_table() -> PriceTable {
 pub fn cost(price: &ModelPrice, e: &UsageEvent) -> Usd {
     let t: &Tokens = &e.tokens;
     let r = match price.above_200k {
-        Some(tier) if t.prompt() > LONG_CONTEXT_THRESHOLD => tier,
+        // the long-context tier is a property of one request: a session's sum is many, and
+        // the size of each is not known
+        Some(tier) if t.prompt() > LONG_CONTEXT_THRESHOLD && !e.session_total => tier,
         _ => price.base,
     };
     let input = u128::from(r.input);

@@ -19,9 +19,12 @@ pub mod claude_code;
 pub mod cline;
 pub mod codex;
 pub mod copilot;
+pub mod crush;
 pub mod cursor;
+pub mod droid;
 mod fs;
 pub mod gemini;
+pub mod goose;
 pub mod jsonl;
 pub mod opencode;
 pub mod opencode_db;
@@ -225,5 +228,8 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(cline::ClineFamily(ProviderId::Cline)),
         Box::new(cline::ClineFamily(ProviderId::RooCode)),
         Box::new(cline::ClineFamily(ProviderId::KiloCode)),
+        Box::new(goose::Goose),
+        Box::new(crush::Crush),
+        Box::new(droid::Droid),
     ]
 }

@@ -44,6 +44,7 @@ use super::opencode::{
     MessageFile, Part, Parts, SessionMessageData, message_event, message_ms, root_session,
     session_message_event,
 };
+use super::sqlite::{columns, or, text};
 use super::{Batch, Cursor, Provider};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::model::ProviderId;
@@ -192,26 +193,6 @@ fn db_parts(stmt: Option<&mut rusqlite::Statement<'_>>, message: &str) -> Parts 
 struct Session {
     parent: Option<String>,
     directory: Option<String>,
-}
-
-/// A table's columns, or `None` when the database has no such table. OpenCode's schema moved
-/// over its versions (no `part` table in the oldest, no `session.time_archived` before some,
-/// `session_message` only in the newest), so each read names only columns it found.
-fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Option<Vec<String>>> {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
-    let names: Vec<String> = stmt
-        .query_map([table], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok((!names.is_empty()).then_some(names))
-}
-
-/// `column` if `table_columns` has it, else `fallback` (an SQL expression).
-fn or<'a>(table_columns: &[String], column: &'a str, fallback: &'a str) -> &'a str {
-    if table_columns.iter().any(|c| c == column) {
-        column
-    } else {
-        fallback
-    }
 }
 
 /// Appends the calls of messages updated at or after `since`, from the `message` table and
@@ -398,14 +379,6 @@ fn times(cols: &[String]) -> (&'static str, &'static str) {
         "time_created"
     };
     (created, updated)
-}
-
-/// A text value, whatever SQLite stored it as.
-fn text(v: ValueRef<'_>) -> Option<String> {
-    match v {
-        ValueRef::Text(b) | ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).into_owned()),
-        _ => None,
-    }
 }
 
 /// The columns every message table shares: `id, session_id, created, updated, data`.

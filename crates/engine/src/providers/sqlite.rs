@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, Result};
@@ -38,4 +39,99 @@ pub(crate) fn identity_paths(file: &Path) -> Vec<PathBuf> {
     let mut wal = file.as_os_str().to_os_string();
     wal.push("-wal");
     vec![file.to_path_buf(), PathBuf::from(wal)]
+}
+
+/// A table's columns, or `None` when the database has no such table. The tools' schemas move
+/// over their versions, so a read names only columns it found.
+pub(crate) fn columns(conn: &Connection, table: &str) -> rusqlite::Result<Option<Vec<String>>> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    let names: Vec<String> = stmt
+        .query_map([table], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((!names.is_empty()).then_some(names))
+}
+
+/// `column` if `table_columns` has it, else `fallback` (an SQL expression).
+pub(crate) fn or<'a>(table_columns: &[String], column: &'a str, fallback: &'a str) -> &'a str {
+    if table_columns.iter().any(|c| c == column) {
+        column
+    } else {
+        fallback
+    }
+}
+
+/// A text value, whatever SQLite stored it as.
+pub(crate) fn text(v: ValueRef<'_>) -> Option<String> {
+    match v {
+        ValueRef::Text(b) | ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).into_owned()),
+        _ => None,
+    }
+}
+
+/// A moment as a tool stored it: epoch seconds, ms, µs or ns, or a date-time text (ISO 8601,
+/// or SQLite's `YYYY-MM-DD HH:MM:SS` in UTC), as UTC ms.
+#[allow(clippy::cast_precision_loss)] // epoch values are far below 2^53 ms
+pub(crate) fn stamp(v: ValueRef<'_>) -> Option<i64> {
+    match v {
+        ValueRef::Integer(n) => crate::lenient::epoch_ms(n as f64),
+        ValueRef::Real(f) => crate::lenient::epoch_ms(f),
+        ValueRef::Text(b) => {
+            let s = std::str::from_utf8(b).ok()?;
+            crate::time::parse_timestamp_ms(s).or_else(|| {
+                s.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(crate::lenient::epoch_ms)
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A non-negative count, whatever SQLite stored it as (`None` for NULL or a negative or
+/// non-numeric value).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub(crate) fn count(v: ValueRef<'_>) -> Option<u64> {
+    match v {
+        ValueRef::Integer(n) => u64::try_from(n).ok(),
+        ValueRef::Real(f) if f.is_finite() && f >= 0.0 => Some(f as u64),
+        _ => None,
+    }
+}
+
+/// A number, whatever SQLite stored it as.
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn real(v: ValueRef<'_>) -> Option<f64> {
+    match v {
+        ValueRef::Integer(n) => Some(n as f64),
+        ValueRef::Real(f) => Some(f),
+        ValueRef::Text(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// One database at one of a few fixed places: the listing, ownership and watch routing every
+/// single-database provider needs (the database or its `-wal` sidecar changed).
+pub(crate) struct DbAt<'a>(pub &'a [PathBuf]);
+
+impl DbAt<'_> {
+    /// The candidates that exist.
+    pub(crate) fn discover(&self) -> crate::providers::Listing {
+        self.0
+            .iter()
+            .filter(|f| f.is_file())
+            .cloned()
+            .collect::<Vec<_>>()
+            .into()
+    }
+
+    /// The database `changed` is, or whose `-wal` it is.
+    pub(crate) fn source_for(&self, changed: &Path) -> Option<PathBuf> {
+        self.0
+            .iter()
+            .find(|db| {
+                changed == db.as_path() || identity_paths(db).get(1).is_some_and(|w| w == changed)
+            })
+            .cloned()
+    }
 }

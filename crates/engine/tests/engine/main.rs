@@ -32,6 +32,7 @@ mod pricing;
 mod properties;
 mod qwen_pi;
 mod report;
+mod session_totals;
 mod store;
 mod support;
 mod turns;
