@@ -9,7 +9,8 @@ export type ProviderId =
   | "kilo"
   | "goose"
   | "crush"
-  | "droid";
+  | "droid"
+  | "amp";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

@@ -124,11 +124,13 @@ pub enum ProviderId {
     Crush,
     /// Factory Droid (`~/.factory/sessions/**/<id>.settings.json`): session totals.
     Droid,
+    /// Amp (`~/.local/share/amp/threads/T-*.json`).
+    Amp,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 15] = [
+    pub const ALL: [ProviderId; 16] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -144,6 +146,7 @@ impl ProviderId {
         ProviderId::Goose,
         ProviderId::Crush,
         ProviderId::Droid,
+        ProviderId::Amp,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -164,6 +167,7 @@ impl ProviderId {
             ProviderId::Goose => "goose",
             ProviderId::Crush => "crush",
             ProviderId::Droid => "droid",
+            ProviderId::Amp => "amp",
         }
     }
 
@@ -185,6 +189,7 @@ impl ProviderId {
             ProviderId::Goose => "Goose",
             ProviderId::Crush => "Crush",
             ProviderId::Droid => "Factory Droid",
+            ProviderId::Amp => "Amp",
         }
     }
 
@@ -206,6 +211,7 @@ impl ProviderId {
             ProviderId::Goose => 12,
             ProviderId::Crush => 13,
             ProviderId::Droid => 14,
+            ProviderId::Amp => 15,
         }
     }
 
@@ -232,6 +238,7 @@ impl ProviderId {
             "goose" => Some(ProviderId::Goose),
             "crush" => Some(ProviderId::Crush),
             "droid" | "factory" | "factory-droid" => Some(ProviderId::Droid),
+            "amp" | "ampcode" => Some(ProviderId::Amp),
             _ => None,
         }
     }

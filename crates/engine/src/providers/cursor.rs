@@ -135,7 +135,7 @@ pub fn workspace_folders(storage: &Path) -> BTreeMap<String, String> {
         };
         let Some(folder) = serde_json::from_slice::<WorkspaceJson>(&bytes)
             .ok()
-            .and_then(|w| w.folder.get().and_then(folder_path))
+            .and_then(|w| w.folder.get().and_then(crate::project::path_of_uri))
         else {
             continue;
         };
@@ -182,41 +182,6 @@ fn composer_ids(db: &Path) -> Result<Vec<String>> {
         }
     }
     Ok(ids)
-}
-
-/// The path of a workspace folder URI: `file:///home/me/my%20app` -> `/home/me/my app`;
-/// `vscode-remote://ssh-remote+box/srv/app` -> `/srv/app`.
-fn folder_path(uri: &str) -> Option<String> {
-    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
-    let path = if uri.starts_with("file://") {
-        rest
-    } else {
-        rest.find('/').map_or("", |i| &rest[i..])
-    };
-    let decoded = percent_decode(path);
-    let trimmed = decoded.trim_end_matches('/');
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(b) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Deserialize, Default)]

@@ -15,6 +15,7 @@ use crate::error::{Result, Warning};
 use crate::model::{ProviderId, UsageEvent};
 use crate::paths::Paths;
 
+pub mod amp;
 pub mod claude_code;
 pub mod cline;
 pub mod codex;
@@ -231,5 +232,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(goose::Goose),
         Box::new(crush::Crush),
         Box::new(droid::Droid),
+        Box::new(amp::Amp),
     ]
 }

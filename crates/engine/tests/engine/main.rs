@@ -14,6 +14,7 @@
     clippy::needless_pass_by_value
 )]
 
+mod amp;
 mod blocks;
 mod budget;
 mod claude_code;
