@@ -10,7 +10,8 @@ export type ProviderId =
   | "goose"
   | "crush"
   | "droid"
-  | "amp";
+  | "amp"
+  | "cursor-agent";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

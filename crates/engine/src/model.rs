@@ -126,11 +126,13 @@ pub enum ProviderId {
     Droid,
     /// Amp (`~/.local/share/amp/threads/T-*.json`).
     Amp,
+    /// cursor-agent, the Cursor CLI (`~/.cursor/projects/<slug>/agent-transcripts/`): estimated from text length.
+    CursorAgent,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 16] = [
+    pub const ALL: [ProviderId; 17] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -147,6 +149,7 @@ impl ProviderId {
         ProviderId::Crush,
         ProviderId::Droid,
         ProviderId::Amp,
+        ProviderId::CursorAgent,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -168,6 +171,7 @@ impl ProviderId {
             ProviderId::Crush => "crush",
             ProviderId::Droid => "droid",
             ProviderId::Amp => "amp",
+            ProviderId::CursorAgent => "cursor-agent",
         }
     }
 
@@ -190,6 +194,7 @@ impl ProviderId {
             ProviderId::Crush => "Crush",
             ProviderId::Droid => "Factory Droid",
             ProviderId::Amp => "Amp",
+            ProviderId::CursorAgent => "cursor-agent",
         }
     }
 
@@ -212,6 +217,7 @@ impl ProviderId {
             ProviderId::Crush => 13,
             ProviderId::Droid => 14,
             ProviderId::Amp => 15,
+            ProviderId::CursorAgent => 16,
         }
     }
 
@@ -239,6 +245,7 @@ impl ProviderId {
             "crush" => Some(ProviderId::Crush),
             "droid" | "factory" | "factory-droid" => Some(ProviderId::Droid),
             "amp" | "ampcode" => Some(ProviderId::Amp),
+            "cursor-agent" | "cursor-cli" => Some(ProviderId::CursorAgent),
             _ => None,
         }
     }

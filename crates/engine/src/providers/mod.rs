@@ -22,6 +22,7 @@ pub mod codex;
 pub mod copilot;
 pub mod crush;
 pub mod cursor;
+pub mod cursor_agent;
 pub mod droid;
 mod fs;
 pub mod gemini;
@@ -233,5 +234,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(crush::Crush),
         Box::new(droid::Droid),
         Box::new(amp::Amp),
+        Box::new(cursor_agent::CursorAgent),
     ]
 }

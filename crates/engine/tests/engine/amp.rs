@@ -35,8 +35,14 @@ fn amp_messages_with_usage_are_calls_dated_by_the_ledger() {
              "fromMessageId": 0, "toMessageId": 2}
         ]}
     });
-    home.write_raw(&format!("{THREADS}/T-6a1b.json"), thread.to_string().as_bytes());
-    home.write_raw(&format!("{THREADS}/T-torn.json"), b"{\"v\": 3, \"id\": \"T-to");
+    home.write_raw(
+        &format!("{THREADS}/T-6a1b.json"),
+        thread.to_string().as_bytes(),
+    );
+    home.write_raw(
+        &format!("{THREADS}/T-torn.json"),
+        b"{\"v\": 3, \"id\": \"T-to",
+    );
     home.write_raw(&format!("{THREADS}/notes.json"), b"{}");
     let data = home.load();
     let calls = calls_of(&data, ProviderId::Amp);
@@ -58,14 +64,35 @@ fn amp_messages_with_usage_are_calls_dated_by_the_ledger() {
     assert_eq!(
         got,
         [
-            ("amp:T-6a1b:1", 1_777_629_660_000, "claude-sonnet-4-5", 10, 4_000, 20_000, false),
+            (
+                "amp:T-6a1b:1",
+                1_777_629_660_000,
+                "claude-sonnet-4-5",
+                10,
+                4_000,
+                20_000,
+                false
+            ),
             ("amp:T-6a1b:3", 1_777_629_900_000, "gpt-5", 100, 50, 0, true),
-            ("amp:T-6a1b:ledger:ev2", 1_777_629_720_000, "claude-haiku-4-5", 500, 0, 0, false),
+            (
+                "amp:T-6a1b:ledger:ev2",
+                1_777_629_720_000,
+                "claude-haiku-4-5",
+                500,
+                0,
+                0,
+                false
+            ),
         ]
     );
     assert!(calls.iter().all(|c| c.event.project == "/home/dev/my app"));
     assert!(calls.iter().all(|c| c.event.session_id == "T-6a1b"));
     // 10 x 3 + 300 x 15 + 4000 x 3.75 + 20000 x 0.3 micro-USD
     assert_eq!(calls[0].cost.unwrap().micros(), 30 + 4_500 + 15_000 + 6_000);
-    assert_eq!(data.warnings.len(), 1, "the torn thread: {:?}", data.warnings);
+    assert_eq!(
+        data.warnings.len(),
+        1,
+        "the torn thread: {:?}",
+        data.warnings
+    );
 }

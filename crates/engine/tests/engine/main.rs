@@ -23,6 +23,7 @@ mod codex;
 mod copilot;
 mod corpus;
 mod cursor;
+mod cursor_agent;
 mod gemini;
 mod hostile;
 mod limits;
