@@ -124,6 +124,7 @@ struct Thread<'a> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_field_names)] // the tool's own names
 struct Message<'a> {
     #[serde(default, borrow)]
     role: Str<'a>,

@@ -276,12 +276,12 @@ impl Read<'_> {
             return; // a line of another shape: nothing to count
         };
         let mut chars = 0u64;
-        let mut text = String::new();
+        let mut first_text = String::new();
         for b in l.message.0.iter().flat_map(|m| m.content.0.iter()) {
             if let Some(t) = b.text.get() {
                 chars += t.chars().count() as u64;
-                if text.is_empty() {
-                    text = t.to_string();
+                if first_text.is_empty() {
+                    first_text = t.to_string();
                 }
             }
             chars += b.name.get().map_or(0, |n| n.len() as u64);
@@ -290,7 +290,7 @@ impl Read<'_> {
         match l.role.get() {
             Some("user") => {
                 self.state.chars += chars;
-                self.prompt(&text);
+                self.prompt(&first_text);
             }
             Some("assistant") => self.call(chars),
             _ => {}
