@@ -11,7 +11,8 @@ export type ProviderId =
   | "crush"
   | "droid"
   | "amp"
-  | "cursor-agent";
+  | "cursor-agent"
+  | "aider";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

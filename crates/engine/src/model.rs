@@ -128,11 +128,13 @@ pub enum ProviderId {
     Amp,
     /// cursor-agent, the Cursor CLI (`~/.cursor/projects/<slug>/agent-transcripts/`): estimated from text length.
     CursorAgent,
+    /// Aider (its opt-in `--analytics-log` file).
+    Aider,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 17] = [
+    pub const ALL: [ProviderId; 18] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -150,6 +152,7 @@ impl ProviderId {
         ProviderId::Droid,
         ProviderId::Amp,
         ProviderId::CursorAgent,
+        ProviderId::Aider,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -172,6 +175,7 @@ impl ProviderId {
             ProviderId::Droid => "droid",
             ProviderId::Amp => "amp",
             ProviderId::CursorAgent => "cursor-agent",
+            ProviderId::Aider => "aider",
         }
     }
 
@@ -195,6 +199,7 @@ impl ProviderId {
             ProviderId::Droid => "Factory Droid",
             ProviderId::Amp => "Amp",
             ProviderId::CursorAgent => "cursor-agent",
+            ProviderId::Aider => "Aider",
         }
     }
 
@@ -218,6 +223,7 @@ impl ProviderId {
             ProviderId::Droid => 14,
             ProviderId::Amp => 15,
             ProviderId::CursorAgent => 16,
+            ProviderId::Aider => 17,
         }
     }
 
@@ -246,6 +252,7 @@ impl ProviderId {
             "droid" | "factory" | "factory-droid" => Some(ProviderId::Droid),
             "amp" | "ampcode" => Some(ProviderId::Amp),
             "cursor-agent" | "cursor-cli" => Some(ProviderId::CursorAgent),
+            "aider" => Some(ProviderId::Aider),
             _ => None,
         }
     }
@@ -438,6 +445,9 @@ pub struct UsageEvent {
     /// holds it, dated at the session's last activity, and its cost is labelled
     /// [`CostSource::SessionTotal`]. It counts as one call.
     pub session_total: bool,
+    /// The tool's own cost is the better figure even where the table has a price (its log
+    /// lacks the cache split the table price needs: Aider's analytics).
+    pub reported_first: bool,
 }
 
 impl UsageEvent {
@@ -472,6 +482,7 @@ impl UsageEvent {
             self_correction: false,
             supplementary: false,
             session_total: false,
+            reported_first: false,
         }
     }
 

@@ -43,6 +43,8 @@ pub struct Paths {
     pub amp_data: PathBuf,
     /// Crush's global data directory (`CRUSH_GLOBAL_DATA`, else `$XDG_DATA_HOME/crush`).
     pub crush_data: PathBuf,
+    /// Aider's analytics log named by `AIDER_ANALYTICS_LOG`, if any.
+    pub aider_analytics_log: Option<PathBuf>,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -88,6 +90,8 @@ pub struct Env {
     pub amp_data_dir: Option<PathBuf>,
     /// `CRUSH_GLOBAL_DATA`.
     pub crush_global_data: Option<PathBuf>,
+    /// `AIDER_ANALYTICS_LOG`.
+    pub aider_analytics_log: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
     /// `BURNBAR_CLAUDE_USAGE_URL`.
@@ -126,6 +130,7 @@ impl Env {
             factory_dir: path("FACTORY_DIR"),
             amp_data_dir: path("AMP_DATA_DIR"),
             crush_global_data: path("CRUSH_GLOBAL_DATA"),
+            aider_analytics_log: path("AIDER_ANALYTICS_LOG"),
             tz: string("TZ"),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
             codex_usage_url: string("BURNBAR_CODEX_USAGE_URL"),
@@ -147,6 +152,11 @@ impl Paths {
                 .filter(|p| p.is_absolute())
                 .unwrap_or_else(|| default.iter().fold(home.clone(), |p, s| p.join(s)))
         };
+        // an override (`~` expanded) or a default
+        let or_default = |over: &Option<PathBuf>, default: PathBuf| {
+            over.as_deref()
+                .map_or(default, |p| expand_tilde_path(p, &home))
+        };
         let cache_base = under(&env.xdg_cache, &[".cache"]);
         let data_base = under(&env.xdg_data, &[".local", "share"]);
         let config_base = under(&env.xdg_config, &[".config"]);
@@ -167,29 +177,18 @@ impl Paths {
                 .unwrap_or_else(|| data_base.join("burnbar")),
             config: config_base.join("burnbar"),
             claude_dirs: dedup_paths(claude_dirs),
-            codex_home: env
-                .codex_home
-                .as_deref()
-                .map_or_else(|| home.join(".codex"), |p| expand_tilde_path(p, &home)),
-            gemini_dir: env
-                .gemini_data_dir
-                .as_deref()
-                .map_or_else(|| home.join(".gemini"), |p| expand_tilde_path(p, &home)),
+            codex_home: or_default(&env.codex_home, home.join(".codex")),
+            gemini_dir: or_default(&env.gemini_data_dir, home.join(".gemini")),
             vscode_user_dirs: vscode_user_dirs(&home, &config_base),
             data_home: data_base.clone(),
             goose_root: env.goose_path_root.clone().filter(|p| p.is_absolute()),
-            factory_dir: env
-                .factory_dir
+            factory_dir: or_default(&env.factory_dir, home.join(".factory")),
+            amp_data: or_default(&env.amp_data_dir, data_base.join("amp")),
+            aider_analytics_log: env
+                .aider_analytics_log
                 .as_deref()
-                .map_or_else(|| home.join(".factory"), |p| expand_tilde_path(p, &home)),
-            amp_data: env
-                .amp_data_dir
-                .as_deref()
-                .map_or_else(|| data_base.join("amp"), |p| expand_tilde_path(p, &home)),
-            crush_data: env
-                .crush_global_data
-                .as_deref()
-                .map_or_else(|| data_base.join("crush"), |p| expand_tilde_path(p, &home)),
+                .map(|p| expand_tilde_path(p, &home)),
+            crush_data: or_default(&env.crush_global_data, data_base.join("crush")),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")
             } else if cfg!(windows) {
@@ -197,14 +196,8 @@ impl Paths {
             } else {
                 config_base.join("Cursor/User")
             },
-            qwen_dir: env
-                .qwen_data_dir
-                .as_deref()
-                .map_or_else(|| home.join(".qwen"), |p| expand_tilde_path(p, &home)),
-            opencode_data: env.opencode_data_dir.as_deref().map_or_else(
-                || data_base.join("opencode"),
-                |p| expand_tilde_path(p, &home),
-            ),
+            qwen_dir: or_default(&env.qwen_data_dir, home.join(".qwen")),
+            opencode_data: or_default(&env.opencode_data_dir, data_base.join("opencode")),
             prices_file: env.burnbar_prices.clone(),
             tz: env.tz.clone(),
             usage_urls: crate::limits::live::Urls {

@@ -191,10 +191,13 @@ impl<'a> PriceMemo<'a> {
 fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostSource) {
     // A session's sum whose cache split (or whose tokens) the tool never recorded: the cost
     // the tool kept is the better figure.
-    if e.session_total
-        && let Some(reported) = e.reported_cost
-    {
-        return (Some(reported), CostSource::SessionTotal);
+    if let Some(reported) = e.reported_cost {
+        if e.session_total {
+            return (Some(reported), CostSource::SessionTotal);
+        }
+        if e.reported_first {
+            return (Some(reported), CostSource::Reported);
+        }
     }
     let (cost, source) = match (price, e.reported_cost) {
         // Priced from estimated tokens or a guessed model: estimated, whatever else is true.

@@ -15,6 +15,7 @@ use crate::error::{Result, Warning};
 use crate::model::{ProviderId, UsageEvent};
 use crate::paths::Paths;
 
+pub mod aider;
 pub mod amp;
 pub mod claude_code;
 pub mod cline;
@@ -235,5 +236,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(droid::Droid),
         Box::new(amp::Amp),
         Box::new(cursor_agent::CursorAgent),
+        Box::new(aider::Aider),
     ]
 }

@@ -14,6 +14,7 @@
     clippy::needless_pass_by_value
 )]
 
+mod aider;
 mod amp;
 mod blocks;
 mod budget;

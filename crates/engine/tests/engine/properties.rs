@@ -58,6 +58,7 @@ fn arb_event() -> impl Strategy<Value = UsageEvent> {
                 is_final: fin,
                 supplementary: false,
                 session_total: false,
+                reported_first: false,
                 tools: Vec::new(),
                 branch: None,
                 self_correction: false,

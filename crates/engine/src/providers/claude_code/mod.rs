@@ -287,6 +287,7 @@ impl FileContext {
             is_final: msg.stop_reason.non_empty().is_some(),
             supplementary: false,
             session_total: false,
+            reported_first: false,
             tools: msg.tool_uses(),
             branch: rec.git_branch.non_empty().map(str::to_string),
             self_correction: msg.self_correction(),

@@ -471,6 +471,7 @@ impl Decoder<'_> {
             is_final: true,
             supplementary: false,
             session_total: false,
+            reported_first: false,
             tools: std::mem::take(&mut st.pending_tools),
             branch: None,
             self_correction: false,
