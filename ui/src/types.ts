@@ -12,7 +12,8 @@ export type ProviderId =
   | "droid"
   | "amp"
   | "cursor-agent"
-  | "aider";
+  | "aider"
+  | "zed";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

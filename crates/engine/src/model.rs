@@ -130,11 +130,13 @@ pub enum ProviderId {
     CursorAgent,
     /// Aider (its opt-in `--analytics-log` file).
     Aider,
+    /// Zed's agent panel (`~/.local/share/zed/threads/threads.db`): thread totals.
+    Zed,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 18] = [
+    pub const ALL: [ProviderId; 19] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -153,6 +155,7 @@ impl ProviderId {
         ProviderId::Amp,
         ProviderId::CursorAgent,
         ProviderId::Aider,
+        ProviderId::Zed,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -176,6 +179,7 @@ impl ProviderId {
             ProviderId::Amp => "amp",
             ProviderId::CursorAgent => "cursor-agent",
             ProviderId::Aider => "aider",
+            ProviderId::Zed => "zed",
         }
     }
 
@@ -200,6 +204,7 @@ impl ProviderId {
             ProviderId::Amp => "Amp",
             ProviderId::CursorAgent => "cursor-agent",
             ProviderId::Aider => "Aider",
+            ProviderId::Zed => "Zed",
         }
     }
 
@@ -224,6 +229,7 @@ impl ProviderId {
             ProviderId::Amp => 15,
             ProviderId::CursorAgent => 16,
             ProviderId::Aider => 17,
+            ProviderId::Zed => 18,
         }
     }
 
@@ -253,6 +259,7 @@ impl ProviderId {
             "amp" | "ampcode" => Some(ProviderId::Amp),
             "cursor-agent" | "cursor-cli" => Some(ProviderId::CursorAgent),
             "aider" => Some(ProviderId::Aider),
+            "zed" | "zed-agent" => Some(ProviderId::Zed),
             _ => None,
         }
     }

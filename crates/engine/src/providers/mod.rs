@@ -34,6 +34,7 @@ pub mod opencode_db;
 pub mod pi;
 pub mod qwen;
 mod sqlite;
+pub mod zed;
 
 pub use fs::{Listing, Skipped};
 pub(crate) use fs::{
@@ -237,5 +238,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(amp::Amp),
         Box::new(cursor_agent::CursorAgent),
         Box::new(aider::Aider),
+        Box::new(zed::Zed),
     ]
 }

@@ -309,3 +309,120 @@ fn a_report_says_how_much_of_its_cost_is_session_sums() {
         .expect("a Goose row");
     assert_eq!(goose.figures.session_total_cost, goose.figures.cost);
 }
+
+/// Zed's `threads.db` as `crates/agent/src/db.rs` creates and migrates it.
+fn zed_db(home: &Home) -> rusqlite::Connection {
+    let dir = home.path().join(".local/share/zed/threads");
+    std::fs::create_dir_all(&dir).unwrap();
+    let conn = rusqlite::Connection::open(dir.join("threads.db")).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE threads (id TEXT PRIMARY KEY, summary TEXT NOT NULL,
+             updated_at TEXT NOT NULL, data_type TEXT NOT NULL, data BLOB NOT NULL);
+         ALTER TABLE threads ADD COLUMN parent_id TEXT;
+         ALTER TABLE threads ADD COLUMN folder_paths TEXT;
+         ALTER TABLE threads ADD COLUMN folder_paths_order TEXT;
+         ALTER TABLE threads ADD COLUMN created_at TEXT;",
+    )
+    .unwrap();
+    conn
+}
+
+fn zed_thread(model: &str, usage: [u64; 4]) -> serde_json::Value {
+    json!({
+        "title": "refactor", "version": "0.3.0", "updated_at": "2026-05-01T10:00:00Z",
+        "messages": [{"User": {"id": "u1", "content": [{"Text": "refactor the parser"}]}},
+                     {"Agent": {"content": [{"Text": "done"}], "tool_results": {}}}],
+        "cumulative_token_usage": {"input_tokens": usage[0], "output_tokens": usage[1],
+            "cache_creation_input_tokens": usage[2], "cache_read_input_tokens": usage[3]},
+        "request_token_usage": {"u1": {"input_tokens": 10, "output_tokens": 5}},
+        "model": {"provider": "anthropic", "model": model},
+        "initial_project_snapshot": {"worktree_snapshots": [
+            {"worktree_path": "/home/dev/zed-proj", "git_state": null}]}
+    })
+}
+
+#[test]
+fn a_zed_thread_is_its_cumulative_usage_decompressed_from_zstd() {
+    let home = Home::new();
+    let db = zed_db(&home);
+    let zstd = |v: &serde_json::Value| {
+        ruzstd::encoding::compress_to_vec(
+            v.to_string().as_bytes(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        )
+    };
+    let insert =
+        |id: &str, parent: Option<&str>, kind: &str, data: Vec<u8>, folders: Option<&str>| {
+            db.execute(
+                "INSERT INTO threads (id, parent_id, folder_paths, summary, updated_at, data_type,
+                 data, created_at) VALUES (?1, ?2, ?3, 'x', '2026-05-02T09:30:00+00:00', ?4, ?5,
+                 '2026-05-01T10:00:00+00:00')",
+                rusqlite::params![id, parent, folders, kind, data],
+            )
+            .unwrap();
+        };
+    insert(
+        "t1",
+        None,
+        "zstd",
+        zstd(&zed_thread(
+            "claude-sonnet-4-5",
+            [1_000, 2_000, 3_000, 40_000],
+        )),
+        Some("/home/dev/zed-app\n/home/dev/lib"),
+    );
+    insert(
+        "t1-sub",
+        Some("t1"),
+        "json",
+        zed_thread("claude-sonnet-4-5", [100, 10, 0, 0])
+            .to_string()
+            .into_bytes(),
+        None,
+    );
+    insert("t-bad", None, "zstd", b"not zstd at all".to_vec(), None);
+    insert(
+        "t-empty",
+        None,
+        "json",
+        json!({"title": "new", "messages": []})
+            .to_string()
+            .into_bytes(),
+        None,
+    );
+    let data = home.load();
+    let calls = calls_of(&data, ProviderId::Zed);
+    let got: Vec<(&str, &str, &str, u64, u64)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.event.key.as_str(),
+                c.event.session_id.as_str(),
+                c.event.project.as_str(),
+                c.event.tokens.cache_read,
+                c.event.tokens.input,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("zed:t1", "t1", "/home/dev/zed-app", 40_000, 1_000),
+            ("zed:t1-sub", "t1", "/home/dev/zed-proj", 0, 100),
+        ],
+        "the first folder, else the first worktree; a sub-agent in its parent's session"
+    );
+    assert_eq!(calls[0].event.timestamp_ms, 1_777_714_200_000);
+    assert_eq!(calls[0].cost_source, CostSource::SessionTotal);
+    // 1000 x 3 + 2000 x 15 + 3000 x 3.75 + 40000 x 0.3 micro-USD
+    assert_eq!(
+        calls[0].cost.unwrap().micros(),
+        3_000 + 30_000 + 11_250 + 12_000
+    );
+    assert_eq!(
+        data.warnings.len(),
+        1,
+        "the thread that is not zstd: {:?}",
+        data.warnings
+    );
+}
