@@ -143,6 +143,33 @@ struct Worktree<'a> {
     worktree_path: Str<'a>,
 }
 
+impl Thread<'_> {
+    /// The first of the thread's folders (one path a line), else its first worktree.
+    fn project(&self, folders: Option<String>) -> String {
+        folders
+            .and_then(|f| f.lines().next().map(str::to_string))
+            .filter(|f| !f.is_empty())
+            .or_else(|| {
+                self.initial_project_snapshot.0.as_ref().and_then(|s| {
+                    s.worktree_snapshots
+                        .0
+                        .iter()
+                        .find_map(|w| w.worktree_path.non_empty().map(str::to_string))
+                })
+            })
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+
+    fn model(&self) -> String {
+        self.model
+            .0
+            .as_ref()
+            .and_then(|m| m.model.non_empty())
+            .unwrap_or("unknown")
+            .to_string()
+    }
+}
+
 /// A thread's JSON, decompressed when it is stored as zstd.
 fn thread_json(kind: Option<&str>, data: ValueRef<'_>) -> std::io::Result<Vec<u8>> {
     let (ValueRef::Blob(bytes) | ValueRef::Text(bytes)) = data else {
@@ -220,25 +247,8 @@ fn read_threads(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::
             );
             continue;
         };
-        let project = text(r.get_ref(5)?)
-            .and_then(|f| f.lines().next().map(str::to_string))
-            .filter(|f| !f.is_empty())
-            .or_else(|| {
-                thread.initial_project_snapshot.0.as_ref().and_then(|s| {
-                    s.worktree_snapshots
-                        .0
-                        .iter()
-                        .find_map(|w| w.worktree_path.non_empty().map(str::to_string))
-                })
-            })
-            .unwrap_or_else(|| "unknown".to_string());
-        let model = thread
-            .model
-            .0
-            .as_ref()
-            .and_then(|m| m.model.non_empty())
-            .unwrap_or("unknown")
-            .to_string();
+        let project = thread.project(text(r.get_ref(5)?));
+        let model = thread.model();
         let session = text(r.get_ref(4)?)
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| id.clone());
