@@ -13,7 +13,8 @@ export type ProviderId =
   | "amp"
   | "cursor-agent"
   | "aider"
-  | "zed";
+  | "zed"
+  | "kimi";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

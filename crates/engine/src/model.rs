@@ -132,11 +132,13 @@ pub enum ProviderId {
     Aider,
     /// Zed's agent panel (`~/.local/share/zed/threads/threads.db`): thread totals.
     Zed,
+    /// Kimi CLI (`~/.kimi/sessions/<md5>/<session>/wire.jsonl`).
+    Kimi,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 19] = [
+    pub const ALL: [ProviderId; 20] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -156,6 +158,7 @@ impl ProviderId {
         ProviderId::CursorAgent,
         ProviderId::Aider,
         ProviderId::Zed,
+        ProviderId::Kimi,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -180,6 +183,7 @@ impl ProviderId {
             ProviderId::CursorAgent => "cursor-agent",
             ProviderId::Aider => "aider",
             ProviderId::Zed => "zed",
+            ProviderId::Kimi => "kimi",
         }
     }
 
@@ -205,6 +209,7 @@ impl ProviderId {
             ProviderId::CursorAgent => "cursor-agent",
             ProviderId::Aider => "Aider",
             ProviderId::Zed => "Zed",
+            ProviderId::Kimi => "Kimi CLI",
         }
     }
 
@@ -230,6 +235,7 @@ impl ProviderId {
             ProviderId::CursorAgent => 16,
             ProviderId::Aider => 17,
             ProviderId::Zed => 18,
+            ProviderId::Kimi => 19,
         }
     }
 
@@ -260,6 +266,7 @@ impl ProviderId {
             "cursor-agent" | "cursor-cli" => Some(ProviderId::CursorAgent),
             "aider" => Some(ProviderId::Aider),
             "zed" | "zed-agent" => Some(ProviderId::Zed),
+            "kimi" | "kimi-cli" => Some(ProviderId::Kimi),
             _ => None,
         }
     }

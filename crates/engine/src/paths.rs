@@ -45,6 +45,8 @@ pub struct Paths {
     pub crush_data: PathBuf,
     /// Aider's analytics log named by `AIDER_ANALYTICS_LOG`, if any.
     pub aider_analytics_log: Option<PathBuf>,
+    /// Kimi CLI's share directory (`KIMI_SHARE_DIR`, else `~/.kimi`).
+    pub kimi_share: PathBuf,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -92,6 +94,8 @@ pub struct Env {
     pub crush_global_data: Option<PathBuf>,
     /// `AIDER_ANALYTICS_LOG`.
     pub aider_analytics_log: Option<PathBuf>,
+    /// `KIMI_SHARE_DIR`.
+    pub kimi_share_dir: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
     /// `BURNBAR_CLAUDE_USAGE_URL`.
@@ -131,6 +135,7 @@ impl Env {
             amp_data_dir: path("AMP_DATA_DIR"),
             crush_global_data: path("CRUSH_GLOBAL_DATA"),
             aider_analytics_log: path("AIDER_ANALYTICS_LOG"),
+            kimi_share_dir: path("KIMI_SHARE_DIR"),
             tz: string("TZ"),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
             codex_usage_url: string("BURNBAR_CODEX_USAGE_URL"),
@@ -188,6 +193,7 @@ impl Paths {
                 .aider_analytics_log
                 .as_deref()
                 .map(|p| expand_tilde_path(p, &home)),
+            kimi_share: or_default(&env.kimi_share_dir, home.join(".kimi")),
             crush_data: or_default(&env.crush_global_data, data_base.join("crush")),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")

@@ -29,6 +29,7 @@ mod fs;
 pub mod gemini;
 pub mod goose;
 pub mod jsonl;
+pub mod kimi;
 pub mod opencode;
 pub mod opencode_db;
 pub mod pi;
@@ -239,5 +240,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(cursor_agent::CursorAgent),
         Box::new(aider::Aider),
         Box::new(zed::Zed),
+        Box::new(kimi::Kimi),
     ]
 }

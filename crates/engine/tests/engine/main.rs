@@ -27,6 +27,7 @@ mod cursor;
 mod cursor_agent;
 mod gemini;
 mod hostile;
+mod kimi;
 mod limits;
 mod live;
 mod opencode;
