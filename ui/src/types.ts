@@ -14,7 +14,8 @@ export type ProviderId =
   | "cursor-agent"
   | "aider"
   | "zed"
-  | "kimi";
+  | "kimi"
+  | "hermes";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

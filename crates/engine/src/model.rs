@@ -134,11 +134,13 @@ pub enum ProviderId {
     Zed,
     /// Kimi CLI (`~/.kimi/sessions/<md5>/<session>/wire.jsonl`).
     Kimi,
+    /// Hermes Agent (`~/.hermes/state.db`): session totals.
+    Hermes,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 20] = [
+    pub const ALL: [ProviderId; 21] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -159,6 +161,7 @@ impl ProviderId {
         ProviderId::Aider,
         ProviderId::Zed,
         ProviderId::Kimi,
+        ProviderId::Hermes,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -184,6 +187,7 @@ impl ProviderId {
             ProviderId::Aider => "aider",
             ProviderId::Zed => "zed",
             ProviderId::Kimi => "kimi",
+            ProviderId::Hermes => "hermes",
         }
     }
 
@@ -210,6 +214,7 @@ impl ProviderId {
             ProviderId::Aider => "Aider",
             ProviderId::Zed => "Zed",
             ProviderId::Kimi => "Kimi CLI",
+            ProviderId::Hermes => "Hermes Agent",
         }
     }
 
@@ -236,6 +241,7 @@ impl ProviderId {
             ProviderId::Aider => 17,
             ProviderId::Zed => 18,
             ProviderId::Kimi => 19,
+            ProviderId::Hermes => 20,
         }
     }
 
@@ -267,6 +273,7 @@ impl ProviderId {
             "aider" => Some(ProviderId::Aider),
             "zed" | "zed-agent" => Some(ProviderId::Zed),
             "kimi" | "kimi-cli" => Some(ProviderId::Kimi),
+            "hermes" | "hermes-agent" => Some(ProviderId::Hermes),
             _ => None,
         }
     }

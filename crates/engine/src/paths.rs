@@ -47,6 +47,8 @@ pub struct Paths {
     pub aider_analytics_log: Option<PathBuf>,
     /// Kimi CLI's share directory (`KIMI_SHARE_DIR`, else `~/.kimi`).
     pub kimi_share: PathBuf,
+    /// Hermes Agent's home (`HERMES_HOME`, else `~/.hermes`).
+    pub hermes_home: PathBuf,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -96,6 +98,8 @@ pub struct Env {
     pub aider_analytics_log: Option<PathBuf>,
     /// `KIMI_SHARE_DIR`.
     pub kimi_share_dir: Option<PathBuf>,
+    /// `HERMES_HOME`.
+    pub hermes_home: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
     /// `BURNBAR_CLAUDE_USAGE_URL`.
@@ -136,6 +140,7 @@ impl Env {
             crush_global_data: path("CRUSH_GLOBAL_DATA"),
             aider_analytics_log: path("AIDER_ANALYTICS_LOG"),
             kimi_share_dir: path("KIMI_SHARE_DIR"),
+            hermes_home: path("HERMES_HOME"),
             tz: string("TZ"),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
             codex_usage_url: string("BURNBAR_CODEX_USAGE_URL"),
@@ -194,6 +199,7 @@ impl Paths {
                 .as_deref()
                 .map(|p| expand_tilde_path(p, &home)),
             kimi_share: or_default(&env.kimi_share_dir, home.join(".kimi")),
+            hermes_home: or_default(&env.hermes_home, home.join(".hermes")),
             crush_data: or_default(&env.crush_global_data, data_base.join("crush")),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")

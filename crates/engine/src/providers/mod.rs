@@ -28,6 +28,7 @@ pub mod droid;
 mod fs;
 pub mod gemini;
 pub mod goose;
+pub mod hermes;
 pub mod jsonl;
 pub mod kimi;
 pub mod opencode;
@@ -241,5 +242,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(aider::Aider),
         Box::new(zed::Zed),
         Box::new(kimi::Kimi),
+        Box::new(hermes::Hermes),
     ]
 }

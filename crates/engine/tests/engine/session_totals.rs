@@ -426,3 +426,75 @@ fn a_zed_thread_is_its_cumulative_usage_decompressed_from_zstd() {
         data.warnings
     );
 }
+
+#[test]
+fn a_hermes_session_is_its_counters_at_its_last_message_with_the_billed_cost_first() {
+    let home = Home::new();
+    let dir = home.path().join(".hermes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = rusqlite::Connection::open(dir.join("state.db")).unwrap();
+    db.execute_batch(
+        "CREATE TABLE sessions (id TEXT PRIMARY KEY, source TEXT NOT NULL, user_id TEXT,
+             model TEXT, model_config TEXT, system_prompt TEXT, parent_session_id TEXT,
+             started_at REAL NOT NULL, ended_at REAL, end_reason TEXT,
+             message_count INTEGER DEFAULT 0, tool_call_count INTEGER DEFAULT 0,
+             input_tokens INTEGER DEFAULT 0, output_tokens INTEGER DEFAULT 0,
+             cache_read_tokens INTEGER DEFAULT 0, cache_write_tokens INTEGER DEFAULT 0,
+             reasoning_tokens INTEGER DEFAULT 0, billing_provider TEXT, billing_base_url TEXT,
+             billing_mode TEXT, estimated_cost_usd REAL, actual_cost_usd REAL,
+             cost_status TEXT, cost_source TEXT, pricing_version TEXT, title TEXT,
+             api_call_count INTEGER DEFAULT 0);
+         CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL,
+             role TEXT NOT NULL, content TEXT, tool_call_id TEXT, tool_calls TEXT,
+             tool_name TEXT, timestamp REAL NOT NULL, token_count INTEGER);
+         INSERT INTO sessions (id, source, model, started_at, ended_at, input_tokens,
+             output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+             billing_provider, estimated_cost_usd, actual_cost_usd, api_call_count) VALUES
+           ('h1', 'cli', 'claude-sonnet-4-5', 1777629000.5, NULL, 1000, 200, 5000, 100, 40,
+             'anthropic', 0.02, NULL, 3),
+           ('h2', 'telegram', 'anthropic/claude-sonnet-4-5', 1777629000, 1777632600, 10, 10, 0, 0,
+             0, 'openrouter', 0.001, 0.5, 1),
+           ('h3', 'cli', NULL, 1777629000, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0);
+         INSERT INTO messages (session_id, role, content, timestamp) VALUES
+           ('h1', 'user', 'hi', 1777629001.0), ('h1', 'assistant', 'hello', 1777629300.25);",
+    )
+    .unwrap();
+    let data = home.load();
+    let calls = calls_of(&data, ProviderId::Hermes);
+    let got: Vec<(&str, i64, &str, Option<i64>)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.event.key.as_str(),
+                c.event.timestamp_ms,
+                c.event.project.as_str(),
+                c.cost.map(|u| u.micros()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // 1000 x 3 + 200 x 15 + 5000 x 0.3 + 100 x 3.75 micro-USD, dated at the last message
+            (
+                "hermes:h1",
+                1_777_629_300_250,
+                "hermes:cli",
+                Some(3_000 + 3_000 + 1_500 + 375)
+            ),
+            // what OpenRouter billed, at the session's end
+            (
+                "hermes:h2",
+                1_777_632_600_000,
+                "hermes:telegram",
+                Some(500_000)
+            ),
+        ]
+    );
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.cost_source == CostSource::SessionTotal)
+    );
+    assert_eq!(calls[0].event.tokens.reasoning, 40);
+}
