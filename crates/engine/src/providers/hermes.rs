@@ -77,9 +77,10 @@ impl Provider for Hermes {
     }
 }
 
-fn read_sessions(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()> {
+/// The query over `sessions` for the columns this database has (`None` without the table).
+fn select(conn: &Connection) -> rusqlite::Result<Option<String>> {
     let Some(cols) = columns(conn, "sessions")? else {
-        return Ok(());
+        return Ok(None);
     };
     let c = |name: &'static str| or(&cols, name, "NULL");
     let newest_message = match columns(conn, "messages")? {
@@ -101,7 +102,7 @@ fn read_sessions(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite:
     } else {
         "NULL"
     };
-    let mut stmt = conn.prepare(&format!(
+    Ok(Some(format!(
         "SELECT id, {last}, {}, {}, {}, {}, {}, {}, {}, {project} FROM sessions",
         c("input_tokens"),
         c("output_tokens"),
@@ -110,7 +111,14 @@ fn read_sessions(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite:
         c("reasoning_tokens"),
         c("actual_cost_usd"),
         c("model"),
-    ))?;
+    )))
+}
+
+fn read_sessions(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()> {
+    let Some(sql) = select(conn)? else {
+        return Ok(());
+    };
+    let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let Some(id) = text(r.get_ref(0)?) else {
