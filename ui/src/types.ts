@@ -15,7 +15,8 @@ export type ProviderId =
   | "aider"
   | "zed"
   | "kimi"
-  | "hermes";
+  | "hermes"
+  | "openclaw";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

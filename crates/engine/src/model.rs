@@ -136,11 +136,14 @@ pub enum ProviderId {
     Kimi,
     /// Hermes Agent (`~/.hermes/state.db`): session totals.
     Hermes,
+    /// OpenClaw (`~/.openclaw/agents/<agent>/sessions/*.jsonl`, pi's session format).
+    #[serde(rename = "openclaw")]
+    OpenClaw,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 21] = [
+    pub const ALL: [ProviderId; 22] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -162,6 +165,7 @@ impl ProviderId {
         ProviderId::Zed,
         ProviderId::Kimi,
         ProviderId::Hermes,
+        ProviderId::OpenClaw,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -188,6 +192,7 @@ impl ProviderId {
             ProviderId::Zed => "zed",
             ProviderId::Kimi => "kimi",
             ProviderId::Hermes => "hermes",
+            ProviderId::OpenClaw => "openclaw",
         }
     }
 
@@ -215,6 +220,7 @@ impl ProviderId {
             ProviderId::Zed => "Zed",
             ProviderId::Kimi => "Kimi CLI",
             ProviderId::Hermes => "Hermes Agent",
+            ProviderId::OpenClaw => "OpenClaw",
         }
     }
 
@@ -242,6 +248,7 @@ impl ProviderId {
             ProviderId::Zed => 18,
             ProviderId::Kimi => 19,
             ProviderId::Hermes => 20,
+            ProviderId::OpenClaw => 21,
         }
     }
 
@@ -274,6 +281,7 @@ impl ProviderId {
             "zed" | "zed-agent" => Some(ProviderId::Zed),
             "kimi" | "kimi-cli" => Some(ProviderId::Kimi),
             "hermes" | "hermes-agent" => Some(ProviderId::Hermes),
+            "openclaw" | "clawdbot" | "moltbot" => Some(ProviderId::OpenClaw),
             _ => None,
         }
     }

@@ -49,6 +49,9 @@ pub struct Paths {
     pub kimi_share: PathBuf,
     /// Hermes Agent's home (`HERMES_HOME`, else `~/.hermes`).
     pub hermes_home: PathBuf,
+    /// OpenClaw's state directories (`OPENCLAW_STATE_DIR`, else `~/.openclaw` and the older
+    /// `~/.clawdbot` and `~/.moltbot`).
+    pub openclaw_state: Vec<PathBuf>,
     /// OpenCode data dir (`OPENCODE_DATA_DIR`, else `$XDG_DATA_HOME/opencode`, else
     /// `~/.local/share/opencode`).
     pub opencode_data: PathBuf,
@@ -100,6 +103,8 @@ pub struct Env {
     pub kimi_share_dir: Option<PathBuf>,
     /// `HERMES_HOME`.
     pub hermes_home: Option<PathBuf>,
+    /// `OPENCLAW_STATE_DIR`.
+    pub openclaw_state_dir: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
     /// `BURNBAR_CLAUDE_USAGE_URL`.
@@ -141,6 +146,7 @@ impl Env {
             aider_analytics_log: path("AIDER_ANALYTICS_LOG"),
             kimi_share_dir: path("KIMI_SHARE_DIR"),
             hermes_home: path("HERMES_HOME"),
+            openclaw_state_dir: path("OPENCLAW_STATE_DIR"),
             tz: string("TZ"),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
             codex_usage_url: string("BURNBAR_CODEX_USAGE_URL"),
@@ -200,6 +206,13 @@ impl Paths {
                 .map(|p| expand_tilde_path(p, &home)),
             kimi_share: or_default(&env.kimi_share_dir, home.join(".kimi")),
             hermes_home: or_default(&env.hermes_home, home.join(".hermes")),
+            openclaw_state: match &env.openclaw_state_dir {
+                Some(d) => vec![expand_tilde_path(d, &home)],
+                None => [".openclaw", ".clawdbot", ".moltbot"]
+                    .iter()
+                    .map(|d| home.join(d))
+                    .collect(),
+            },
             crush_data: or_default(&env.crush_global_data, data_base.join("crush")),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")

@@ -228,7 +228,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(opencode_db::OpenCodeDb::default()),
         Box::new(opencode_db::OpenCodeDb(ProviderId::Kilo)),
         Box::new(qwen::Qwen),
-        Box::new(pi::Pi),
+        Box::new(pi::Pi::default()),
         Box::new(copilot::Copilot),
         Box::new(cursor::CursorIde),
         Box::new(cline::ClineFamily(ProviderId::Cline)),
@@ -243,5 +243,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(zed::Zed),
         Box::new(kimi::Kimi),
         Box::new(hermes::Hermes),
+        Box::new(pi::Pi(ProviderId::OpenClaw)),
     ]
 }

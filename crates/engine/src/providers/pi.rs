@@ -21,6 +21,13 @@
 //!
 //! **Dedup key:** `pi:<session id>:<responseId, else entry id, else timestamp>`; the session id
 //! and `cwd` (the project) travel in the cursor state so appends resume mid-file.
+//!
+//! **OpenClaw** runs its agents on pi's session manager (`@mariozechner/pi-coding-agent`), so
+//! its transcripts are this format: `$OPENCLAW_STATE_DIR` (else `~/.openclaw`, or the older
+//! `~/.clawdbot` and `~/.moltbot`) `/agents/<agent id>/sessions/<session id>.jsonl` (beside a
+//! `sessions.json` index, which is not a transcript). The same reader reads them as OpenClaw's,
+//! with keys `openclaw:<session id>:…`. Newest OpenClaw builds move transcripts into an SQLite
+//! store (`openclaw doctor` imports and deletes the JSONL files); that store is not read yet.
 
 use std::path::{Path, PathBuf};
 
@@ -34,16 +41,45 @@ use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
 use crate::time::parse_timestamp_ms;
 
-/// The Pi provider (Pi and OMP).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Pi;
+/// A reader of pi's session format: Pi and OMP's own, or OpenClaw's.
+#[derive(Debug, Clone, Copy)]
+pub struct Pi(pub ProviderId);
+
+impl Default for Pi {
+    fn default() -> Self {
+        Pi(ProviderId::Pi)
+    }
+}
+
+impl Pi {
+    /// How deep transcripts sit under a root.
+    fn depth(self) -> usize {
+        if self.0 == ProviderId::OpenClaw { 3 } else { 2 }
+    }
+
+    /// What its keys begin with.
+    fn tag(self) -> &'static str {
+        if self.0 == ProviderId::OpenClaw {
+            "openclaw"
+        } else {
+            "pi"
+        }
+    }
+}
 
 impl Provider for Pi {
     fn id(&self) -> ProviderId {
-        ProviderId::Pi
+        self.0
     }
 
     fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        if self.0 == ProviderId::OpenClaw {
+            return paths
+                .openclaw_state
+                .iter()
+                .map(|d| d.join("agents"))
+                .collect();
+        }
         vec![
             paths.home.join(".pi/agent/sessions"),
             paths.home.join(".omp/agent/sessions"),
@@ -51,11 +87,25 @@ impl Provider for Pi {
     }
 
     fn discover(&self, paths: &Paths) -> crate::providers::Listing {
-        discover_under(&self.roots(paths), 2, is_jsonl)
+        let mut found = discover_under(&self.roots(paths), self.depth(), is_jsonl);
+        if self.0 == ProviderId::OpenClaw {
+            // only `<agent>/sessions/*.jsonl`
+            found.files.retain(|f| {
+                f.parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "sessions")
+            });
+        }
+        found
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
         owned_under(&self.roots(paths), path, is_jsonl)
+            && (self.0 != ProviderId::OpenClaw
+                || path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "sessions"))
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
@@ -71,13 +121,9 @@ impl Provider for Pi {
             .unwrap_or_default();
         let end = jsonl::read_lines(file, from, |line| {
             let mut scratch = Vec::new();
-            let Some(r) = jsonl::record::<Record>(
-                ProviderId::Pi,
-                file,
-                &line,
-                &mut scratch,
-                &mut batch.warnings,
-            ) else {
+            let Some(r) =
+                jsonl::record::<Record>(self.0, file, &line, &mut scratch, &mut batch.warnings)
+            else {
                 return;
             };
             if r.kind.get() == Some("session") {
@@ -90,7 +136,7 @@ impl Provider for Pi {
                     session: stem.clone(),
                     cwd: "unknown".to_string(),
                 });
-                if let Some(e) = event(&r, st) {
+                if let Some(e) = event(*self, &r, st) {
                     batch.events.push(e);
                 }
             }
@@ -108,7 +154,7 @@ struct State {
     cwd: String,
 }
 
-fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
+fn event(pi: Pi, r: &Record<'_>, st: &State) -> Option<UsageEvent> {
     if r.kind.get() != Some("message") {
         return None;
     }
@@ -140,8 +186,8 @@ fn event(r: &Record<'_>, st: &State) -> Option<UsageEvent> {
         estimated: model.is_none(),
         supplementary: incomplete,
         ..UsageEvent::new(
-            ProviderId::Pi,
-            format!("pi:{}:{id}", st.session),
+            pi.0,
+            format!("{}:{}:{id}", pi.tag(), st.session),
             ts,
             model.unwrap_or("gpt-5").to_string(),
             st.session.clone(),

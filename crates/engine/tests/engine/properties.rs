@@ -316,8 +316,15 @@ proptest! {
             (".gemini/tmp/h/chats/session-x.jsonl", Box::new(burnbar_engine::providers::gemini::Gemini)),
             (".gemini/tmp/h/chats/session-y.json", Box::new(burnbar_engine::providers::gemini::Gemini)),
             (".qwen/projects/p/chats/x.jsonl", Box::new(burnbar_engine::providers::qwen::Qwen)),
-            (".pi/agent/sessions/d/x.jsonl", Box::new(burnbar_engine::providers::pi::Pi)),
+            (".pi/agent/sessions/d/x.jsonl", Box::new(burnbar_engine::providers::pi::Pi::default())),
             (".copilot/session-state/s/events.jsonl", Box::new(burnbar_engine::providers::copilot::Copilot)),
+            (".openclaw/agents/a/sessions/x.jsonl", Box::new(burnbar_engine::providers::pi::Pi(ProviderId::OpenClaw))),
+            (".config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks/t/ui_messages.json", Box::new(burnbar_engine::providers::cline::ClineFamily(ProviderId::Cline))),
+            (".local/share/amp/threads/T-x.json", Box::new(burnbar_engine::providers::amp::Amp)),
+            (".factory/sessions/d/x.settings.json", Box::new(burnbar_engine::providers::droid::Droid)),
+            (".cursor/projects/p/agent-transcripts/c.jsonl", Box::new(burnbar_engine::providers::cursor_agent::CursorAgent)),
+            (".cursor/projects/p/agent-transcripts/c.txt", Box::new(burnbar_engine::providers::cursor_agent::CursorAgent)),
+            (".kimi/sessions/h/s/wire.jsonl", Box::new(burnbar_engine::providers::kimi::Kimi)),
         ] {
             let path = home.write_raw(rel, &bytes);
             prop_assert!(p.owns(&paths, &path), "{rel}");

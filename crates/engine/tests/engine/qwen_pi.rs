@@ -196,3 +196,45 @@ fn issue_23_aborted_and_failed_pi_requests_are_not_calls() {
          tokens, not a call"
     );
 }
+
+/// OpenClaw keeps its agents' transcripts in pi's session format under
+/// `~/.openclaw/agents/<agent>/sessions/`, beside a `sessions.json` index: read as OpenClaw's
+/// own calls, and the index is not a transcript.
+#[test]
+fn openclaw_transcripts_are_pi_sessions_of_their_own_tool() {
+    let home = Home::new();
+    let dir = ".openclaw/agents/main/sessions";
+    home.write_raw(
+        &format!("{dir}/sessions.json"),
+        json!({"agent:main:main": {"sessionId": "oc-1", "updatedAt": 1_776_160_900_000_u64}})
+            .to_string()
+            .as_bytes(),
+    );
+    home.write(
+        &format!("{dir}/oc-1.jsonl"),
+        &[
+            json!({"type": "session", "version": 3, "id": "oc-1",
+                   "timestamp": "2026-04-14T10:00:00.000Z", "cwd": "/home/dev/.openclaw/workspace"})
+            .to_string(),
+            json!({"type": "message", "id": "e1", "parentId": null,
+                   "timestamp": "2026-04-14T10:00:30.000Z",
+                   "message": {"role": "assistant", "provider": "anthropic",
+                       "model": "claude-sonnet-4-5", "responseId": "msg_1", "content": [],
+                       "usage": {"input": 10, "output": 20, "cacheRead": 0, "cacheWrite": 0,
+                                 "totalTokens": 30}, "stopReason": "stop"}})
+            .to_string(),
+        ],
+    );
+    // a transcript elsewhere under the state directory is not one of an agent's sessions
+    home.write(
+        ".openclaw/agents/main/notes.jsonl",
+        &[json!({"type": "x"}).to_string()],
+    );
+    let data = home.load();
+    let calls = calls_of(&data, ProviderId::OpenClaw);
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].event.key, "openclaw:oc-1:msg_1");
+    assert_eq!(calls[0].event.project, "/home/dev/.openclaw/workspace");
+    assert!(calls_of(&data, ProviderId::Pi).is_empty());
+    assert!(data.warnings.is_empty(), "{:?}", data.warnings);
+}
