@@ -206,6 +206,14 @@ mod tests {
         );
         let plain = tooltip(&today(500_000, 0, 0, None), &usd());
         assert_eq!(plain, "Burnbar · today $0.50\n12 calls");
+        let sums = Today {
+            session_total_cost: Usd(250_000),
+            ..today(500_000, 0, 0, None)
+        };
+        assert_eq!(
+            tooltip(&sums, &usd()),
+            "Burnbar · today $0.50\n12 calls\n$0.25 from whole-session sums"
+        );
         assert_eq!(
             headline(&today(500_000, 0, 0, Some(0.5)), &usd()),
             "Today: $0.50 · 50% cache hit"

@@ -144,6 +144,21 @@ test("index fallback: the popover says the index is unavailable and why", async 
   assert.equal(await notice.getAttribute("title"), "/home/you/.local/share/burnbar/usage.sqlite");
 });
 
+test("session totals: the part of the spend kept only as whole-session sums is said", async () => {
+  const snap = structuredClone(typical);
+  snap.report.overview.sessionTotalCost = 1.25;
+  const page = await open(browser, { snapshots: { today: snap }, settings });
+  const note = page.getByTestId("session-total-note");
+  await note.waitFor();
+  assert.match(await note.innerText(), /\$1\.25 comes from tools that keep only whole-session sums/);
+});
+
+test("no session-total note when no tool kept only sums", async () => {
+  const page = await open(browser, { snapshots: { today: typical }, settings });
+  await page.getByTestId("spend").waitFor();
+  assert.equal(await page.getByTestId("session-total-note").count(), 0);
+});
+
 test("empty machine: says nothing was found and where it looked", async () => {
   const page = await open(browser, { snapshots: { today: fixture("empty") }, settings });
   const empty = page.getByRole("heading", { name: "No AI coding usage found yet" });

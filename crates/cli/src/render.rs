@@ -207,7 +207,19 @@ fn sources(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()> {
         }
     }
     if !missing.is_empty() {
-        writeln!(out, "  Not found: {}", missing.join(", "))?;
+        // one line per ~80 columns: two dozen tools are looked for
+        let mut line = String::from("  Not found:");
+        for (i, name) in missing.iter().enumerate() {
+            let sep = if i + 1 < missing.len() { "," } else { "" };
+            if line.len() + name.len() + 2 > 80 {
+                writeln!(out, "{line}")?;
+                line = " ".repeat(12);
+            }
+            line.push(' ');
+            line.push_str(name);
+            line.push_str(sep);
+        }
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
