@@ -16,7 +16,8 @@ export type ProviderId =
   | "zed"
   | "kimi"
   | "hermes"
-  | "openclaw";
+  | "openclaw"
+  | "kiro";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

@@ -139,11 +139,13 @@ pub enum ProviderId {
     /// OpenClaw (`~/.openclaw/agents/<agent>/sessions/*.jsonl`, pi's session format).
     #[serde(rename = "openclaw")]
     OpenClaw,
+    /// Kiro CLI (`~/.kiro/sessions/cli/<session>.json`): credits, converted and labelled.
+    Kiro,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 22] = [
+    pub const ALL: [ProviderId; 23] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -166,6 +168,7 @@ impl ProviderId {
         ProviderId::Kimi,
         ProviderId::Hermes,
         ProviderId::OpenClaw,
+        ProviderId::Kiro,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -193,6 +196,7 @@ impl ProviderId {
             ProviderId::Kimi => "kimi",
             ProviderId::Hermes => "hermes",
             ProviderId::OpenClaw => "openclaw",
+            ProviderId::Kiro => "kiro",
         }
     }
 
@@ -221,6 +225,7 @@ impl ProviderId {
             ProviderId::Kimi => "Kimi CLI",
             ProviderId::Hermes => "Hermes Agent",
             ProviderId::OpenClaw => "OpenClaw",
+            ProviderId::Kiro => "Kiro CLI",
         }
     }
 
@@ -249,6 +254,7 @@ impl ProviderId {
             ProviderId::Kimi => 19,
             ProviderId::Hermes => 20,
             ProviderId::OpenClaw => 21,
+            ProviderId::Kiro => 22,
         }
     }
 
@@ -282,6 +288,7 @@ impl ProviderId {
             "kimi" | "kimi-cli" => Some(ProviderId::Kimi),
             "hermes" | "hermes-agent" => Some(ProviderId::Hermes),
             "openclaw" | "clawdbot" | "moltbot" => Some(ProviderId::OpenClaw),
+            "kiro" | "kiro-cli" => Some(ProviderId::Kiro),
             _ => None,
         }
     }

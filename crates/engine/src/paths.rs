@@ -49,6 +49,8 @@ pub struct Paths {
     pub kimi_share: PathBuf,
     /// Hermes Agent's home (`HERMES_HOME`, else `~/.hermes`).
     pub hermes_home: PathBuf,
+    /// Kiro's home (`KIRO_HOME`, else `~/.kiro`).
+    pub kiro_home: PathBuf,
     /// OpenClaw's state directories (`OPENCLAW_STATE_DIR`, else `~/.openclaw` and the older
     /// `~/.clawdbot` and `~/.moltbot`).
     pub openclaw_state: Vec<PathBuf>,
@@ -103,6 +105,8 @@ pub struct Env {
     pub kimi_share_dir: Option<PathBuf>,
     /// `HERMES_HOME`.
     pub hermes_home: Option<PathBuf>,
+    /// `KIRO_HOME`.
+    pub kiro_home: Option<PathBuf>,
     /// `OPENCLAW_STATE_DIR`.
     pub openclaw_state_dir: Option<PathBuf>,
     /// `TZ`.
@@ -146,6 +150,7 @@ impl Env {
             aider_analytics_log: path("AIDER_ANALYTICS_LOG"),
             kimi_share_dir: path("KIMI_SHARE_DIR"),
             hermes_home: path("HERMES_HOME"),
+            kiro_home: path("KIRO_HOME"),
             openclaw_state_dir: path("OPENCLAW_STATE_DIR"),
             tz: string("TZ"),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
@@ -206,6 +211,7 @@ impl Paths {
                 .map(|p| expand_tilde_path(p, &home)),
             kimi_share: or_default(&env.kimi_share_dir, home.join(".kimi")),
             hermes_home: or_default(&env.hermes_home, home.join(".hermes")),
+            kiro_home: or_default(&env.kiro_home, home.join(".kiro")),
             openclaw_state: match &env.openclaw_state_dir {
                 Some(d) => vec![expand_tilde_path(d, &home)],
                 None => [".openclaw", ".clawdbot", ".moltbot"]

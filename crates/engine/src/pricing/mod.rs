@@ -196,7 +196,13 @@ fn price_with(price: Option<&ModelPrice>, e: &UsageEvent) -> (Option<Usd>, CostS
             return (Some(reported), CostSource::SessionTotal);
         }
         if e.reported_first {
-            return (Some(reported), CostSource::Reported);
+            // the tool's own figure; converted from credits, it is an estimate
+            let source = if e.estimated {
+                CostSource::Estimated
+            } else {
+                CostSource::Reported
+            };
+            return (Some(reported), source);
         }
     }
     let (cost, source) = match (price, e.reported_cost) {

@@ -31,6 +31,7 @@ pub mod goose;
 pub mod hermes;
 pub mod jsonl;
 pub mod kimi;
+pub mod kiro;
 pub mod opencode;
 pub mod opencode_db;
 pub mod pi;
@@ -244,5 +245,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(kimi::Kimi),
         Box::new(hermes::Hermes),
         Box::new(pi::Pi(ProviderId::OpenClaw)),
+        Box::new(kiro::Kiro),
     ]
 }

@@ -28,6 +28,7 @@ mod cursor_agent;
 mod gemini;
 mod hostile;
 mod kimi;
+mod kiro;
 mod limits;
 mod live;
 mod opencode;
