@@ -32,9 +32,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use super::sqlite::{DbAt, columns, or, real, stamp, text};
-use super::{Batch, Cursor, Listing, Provider};
-use crate::error::{Error, Result, Warning, WarningKind};
+use super::Batch;
+use super::sqlite::{SingleDb, columns, or, real, stamp, text};
+use crate::error::{Warning, WarningKind};
 use crate::lenient::{List, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
@@ -83,60 +83,30 @@ impl Crush {
         out.dedup_by(|a, b| a.0 == b.0);
         out
     }
+}
 
-    fn databases(paths: &Paths) -> Vec<PathBuf> {
+impl SingleDb for Crush {
+    const ID: ProviderId = ProviderId::Crush;
+
+    fn databases(&self, paths: &Paths) -> Vec<PathBuf> {
         Crush::projects(paths)
             .into_iter()
             .map(|(db, _)| db)
             .collect()
     }
-}
 
-impl Provider for Crush {
-    fn id(&self) -> ProviderId {
-        ProviderId::Crush
+    fn extra_roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        vec![paths.crush_data.clone()]
     }
 
-    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        let mut roots = vec![paths.crush_data.clone()];
-        roots.extend(
-            Crush::databases(paths)
-                .iter()
-                .filter_map(|d| d.parent().map(Path::to_path_buf)),
-        );
-        roots
-    }
-
-    fn discover(&self, paths: &Paths) -> Listing {
-        DbAt(&Crush::databases(paths)).discover()
-    }
-
-    fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        self.source_for(paths, path).is_some()
-    }
-
-    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
-        DbAt(&Crush::databases(paths)).source_for(changed)
-    }
-
-    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
-        super::sqlite::identity_paths(file)
-    }
-
-    fn offset_cursor(&self) -> bool {
-        false
-    }
-
-    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        // the project is the directory that holds the data directory, unless the list says
+    fn read_db(&self, conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()> {
+        // the project is the directory that holds the data directory
         let project = file
             .parent()
             .and_then(Path::parent)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let conn = super::sqlite::open_read_only(file)?;
-        read_sessions(&conn, file, &project, batch).map_err(|e| Error::store(file, e))?;
-        Ok(Cursor::START)
+        read_sessions(conn, file, &project, batch)
     }
 }
 

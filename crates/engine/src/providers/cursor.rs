@@ -39,12 +39,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use serde::Deserialize;
 
 use serde::de::IgnoredAny;
 
-use super::{Batch, Cursor, PromptMark, Provider};
+use super::sqlite::SingleDb;
+use super::{Batch, PromptMark};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::lenient::{Count, List, Num, Obj, Str};
 use crate::model::{ProviderId, Tokens, ToolUse, UsageEvent};
@@ -58,50 +60,16 @@ pub struct CursorIde;
 /// The model Cursor's auto mode is priced as.
 pub const AUTO_MODEL: &str = "cursor-auto";
 
-impl Provider for CursorIde {
-    fn id(&self) -> ProviderId {
-        ProviderId::Cursor
+impl SingleDb for CursorIde {
+    const ID: ProviderId = ProviderId::Cursor;
+
+    fn databases(&self, paths: &Paths) -> Vec<PathBuf> {
+        vec![paths.cursor_user_dir.join("globalStorage/state.vscdb")]
     }
 
-    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        vec![paths.cursor_user_dir.join("globalStorage")]
-    }
-
-    fn discover(&self, paths: &Paths) -> crate::providers::Listing {
-        self.roots(paths)
-            .into_iter()
-            .map(|r| r.join("state.vscdb"))
-            .filter(|f| f.is_file())
-            .collect::<Vec<_>>()
-            .into()
-    }
-
-    fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        self.roots(paths)
-            .iter()
-            .any(|r| path.parent() == Some(r.as_path()))
-            && path
-                .file_name()
-                .is_some_and(|n| n == "state.vscdb" || n == "state.vscdb-wal")
-    }
-
-    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
-        self.owns(paths, changed)
-            .then(|| changed.with_file_name("state.vscdb"))
-    }
-
-    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
-        super::sqlite::identity_paths(file)
-    }
-
-    fn offset_cursor(&self) -> bool {
-        false
-    }
-
-    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let conn = super::sqlite::open_read_only(file)?;
-        let bubbles = read_bubbles(&conn, file, batch).map_err(|e| Error::store(file, e))?;
-        let meters = read_meters(&conn, file, batch).map_err(|e| Error::store(file, e))?;
+    fn read_db(&self, conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()> {
+        let bubbles = read_bubbles(conn, file, batch)?;
+        let meters = read_meters(conn, file, batch)?;
         let folders = file
             .parent()
             .and_then(Path::parent)
@@ -115,7 +83,7 @@ impl Provider for CursorIde {
             let list = bubbles.get(composer).unwrap_or(&none);
             events(composer, project, list, meters.get(composer), batch);
         }
-        Ok(Cursor::START)
+        Ok(())
     }
 }
 

@@ -34,9 +34,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use super::sqlite::{DbAt, columns, count, or, real, stamp, text};
-use super::{Batch, Cursor, Listing, Provider};
-use crate::error::{Error, Result, Warning, WarningKind};
+use super::Batch;
+use super::sqlite::{SingleDb, columns, count, or, real, stamp, text};
+use crate::error::{Warning, WarningKind};
 use crate::lenient::Str;
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
@@ -45,9 +45,11 @@ use crate::paths::Paths;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Goose;
 
-impl Goose {
+impl SingleDb for Goose {
+    const ID: ProviderId = ProviderId::Goose;
+
     /// Where `sessions.db` may be.
-    fn databases(paths: &Paths) -> Vec<PathBuf> {
+    fn databases(&self, paths: &Paths) -> Vec<PathBuf> {
         let db = |data: PathBuf| data.join("sessions").join("sessions.db");
         if let Some(root) = &paths.goose_root {
             return vec![db(root.join("data"))];
@@ -63,44 +65,9 @@ impl Goose {
         }
         out
     }
-}
 
-impl Provider for Goose {
-    fn id(&self) -> ProviderId {
-        ProviderId::Goose
-    }
-
-    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        Goose::databases(paths)
-            .iter()
-            .filter_map(|d| d.parent().map(Path::to_path_buf))
-            .collect()
-    }
-
-    fn discover(&self, paths: &Paths) -> Listing {
-        DbAt(&Goose::databases(paths)).discover()
-    }
-
-    fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        self.source_for(paths, path).is_some()
-    }
-
-    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
-        DbAt(&Goose::databases(paths)).source_for(changed)
-    }
-
-    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
-        super::sqlite::identity_paths(file)
-    }
-
-    fn offset_cursor(&self) -> bool {
-        false
-    }
-
-    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let conn = super::sqlite::open_read_only(file)?;
-        read_sessions(&conn, file, batch).map_err(|e| Error::store(file, e))?;
-        Ok(Cursor::START)
+    fn read_db(&self, conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()> {
+        read_sessions(conn, file, batch)
     }
 }
 

@@ -25,9 +25,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use super::sqlite::{DbAt, columns, count, or, real, stamp, text};
-use super::{Batch, Cursor, Listing, Provider};
-use crate::error::{Error, Result, Warning, WarningKind};
+use super::Batch;
+use super::sqlite::{SingleDb, columns, count, or, real, stamp, text};
+use crate::error::{Warning, WarningKind};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
 
@@ -35,45 +35,15 @@ use crate::paths::Paths;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Hermes;
 
-impl Hermes {
-    fn databases(paths: &Paths) -> Vec<PathBuf> {
+impl SingleDb for Hermes {
+    const ID: ProviderId = ProviderId::Hermes;
+
+    fn databases(&self, paths: &Paths) -> Vec<PathBuf> {
         vec![paths.hermes_home.join("state.db")]
     }
-}
 
-impl Provider for Hermes {
-    fn id(&self) -> ProviderId {
-        ProviderId::Hermes
-    }
-
-    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        vec![paths.hermes_home.clone()]
-    }
-
-    fn discover(&self, paths: &Paths) -> Listing {
-        DbAt(&Hermes::databases(paths)).discover()
-    }
-
-    fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        self.source_for(paths, path).is_some()
-    }
-
-    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
-        DbAt(&Hermes::databases(paths)).source_for(changed)
-    }
-
-    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
-        super::sqlite::identity_paths(file)
-    }
-
-    fn offset_cursor(&self) -> bool {
-        false
-    }
-
-    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let conn = super::sqlite::open_read_only(file)?;
-        read_sessions(&conn, file, batch).map_err(|e| Error::store(file, e))?;
-        Ok(Cursor::START)
+    fn read_db(&self, conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()> {
+        read_sessions(conn, file, batch)
     }
 }
 

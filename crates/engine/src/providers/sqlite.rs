@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
+use super::{Batch, Cursor, Listing};
 use crate::error::{Error, Result};
+use crate::model::ProviderId;
+use crate::paths::Paths;
 
 /// Opens `file` read-only; `immutable=1` when SQLite cannot open it that way.
 pub(crate) fn open_read_only(file: &Path) -> Result<Connection> {
@@ -110,28 +113,73 @@ pub(crate) fn real(v: ValueRef<'_>) -> Option<f64> {
     }
 }
 
-/// One database at one of a few fixed places: the listing, ownership and watch routing every
-/// single-database provider needs (the database or its `-wal` sidecar changed).
-pub(crate) struct DbAt<'a>(pub &'a [PathBuf]);
+/// A tool whose usage is one SQLite database at one of a few fixed places (Cursor, Goose,
+/// Crush's per-project databases, Zed, Hermes Agent): everything a [`Provider`] needs but the
+/// reading is here — listing, watch routing (the database or its `-wal` changed), identity
+/// (both files), and a read-only connection; the database is read again whenever it changes.
+///
+/// [`Provider`]: super::Provider
+pub(crate) trait SingleDb: Send + Sync {
+    /// Which tool.
+    const ID: ProviderId;
 
-impl DbAt<'_> {
-    /// The candidates that exist.
-    pub(crate) fn discover(&self) -> crate::providers::Listing {
-        self.0
-            .iter()
+    /// Where the database may be (one or more candidates; those that exist are read).
+    fn databases(&self, paths: &Paths) -> Vec<PathBuf>;
+
+    /// Directories to watch besides the databases' own (a list the databases come from).
+    fn extra_roots(&self, _paths: &Paths) -> Vec<PathBuf> {
+        Vec::new()
+    }
+
+    /// Appends the database's calls and warnings to `batch`.
+    fn read_db(&self, conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()>;
+}
+
+impl<T: SingleDb> super::Provider for T {
+    fn id(&self) -> ProviderId {
+        T::ID
+    }
+
+    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
+        let mut roots = self.extra_roots(paths);
+        roots.extend(
+            self.databases(paths)
+                .iter()
+                .filter_map(|d| d.parent().map(Path::to_path_buf)),
+        );
+        roots
+    }
+
+    fn discover(&self, paths: &Paths) -> Listing {
+        self.databases(paths)
+            .into_iter()
             .filter(|f| f.is_file())
-            .cloned()
             .collect::<Vec<_>>()
             .into()
     }
 
-    /// The database `changed` is, or whose `-wal` it is.
-    pub(crate) fn source_for(&self, changed: &Path) -> Option<PathBuf> {
-        self.0
-            .iter()
-            .find(|db| {
-                changed == db.as_path() || identity_paths(db).get(1).is_some_and(|w| w == changed)
-            })
-            .cloned()
+    fn owns(&self, paths: &Paths, path: &Path) -> bool {
+        self.source_for(paths, path).is_some()
+    }
+
+    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
+        self.databases(paths).into_iter().find(|db| {
+            changed == db.as_path() || identity_paths(db).get(1).is_some_and(|w| w == changed)
+        })
+    }
+
+    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
+        identity_paths(file)
+    }
+
+    fn offset_cursor(&self) -> bool {
+        false
+    }
+
+    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        let conn = open_read_only(file)?;
+        self.read_db(&conn, file, batch)
+            .map_err(|e| Error::store(file, e))?;
+        Ok(Cursor::START)
     }
 }

@@ -36,9 +36,9 @@ use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use serde::Deserialize;
 
-use super::sqlite::{DbAt, columns, or, stamp, text};
-use super::{Batch, Cursor, Listing, Provider};
-use crate::error::{Error, Result, Warning, WarningKind};
+use super::Batch;
+use super::sqlite::{SingleDb, columns, or, stamp, text};
+use crate::error::{Warning, WarningKind};
 use crate::lenient::{Count, List, Obj, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
 use crate::paths::Paths;
@@ -50,8 +50,10 @@ pub struct Zed;
 /// The most one thread's JSON may hold once decompressed.
 const THREAD_CAP: u64 = 256 << 20;
 
-impl Zed {
-    fn databases(paths: &Paths) -> Vec<PathBuf> {
+impl SingleDb for Zed {
+    const ID: ProviderId = ProviderId::Zed;
+
+    fn databases(&self, paths: &Paths) -> Vec<PathBuf> {
         let data = if cfg!(target_os = "macos") {
             paths.home.join("Library/Application Support/Zed")
         } else if cfg!(windows) {
@@ -61,44 +63,9 @@ impl Zed {
         };
         vec![data.join("threads").join("threads.db")]
     }
-}
 
-impl Provider for Zed {
-    fn id(&self) -> ProviderId {
-        ProviderId::Zed
-    }
-
-    fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        Zed::databases(paths)
-            .iter()
-            .filter_map(|d| d.parent().map(Path::to_path_buf))
-            .collect()
-    }
-
-    fn discover(&self, paths: &Paths) -> Listing {
-        DbAt(&Zed::databases(paths)).discover()
-    }
-
-    fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        self.source_for(paths, path).is_some()
-    }
-
-    fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
-        DbAt(&Zed::databases(paths)).source_for(changed)
-    }
-
-    fn identity_paths(&self, file: &Path) -> Vec<PathBuf> {
-        super::sqlite::identity_paths(file)
-    }
-
-    fn offset_cursor(&self) -> bool {
-        false
-    }
-
-    fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
-        let conn = super::sqlite::open_read_only(file)?;
-        read_threads(&conn, file, batch).map_err(|e| Error::store(file, e))?;
-        Ok(Cursor::START)
+    fn read_db(&self, conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::Result<()> {
+        read_threads(conn, file, batch)
     }
 }
 
