@@ -315,7 +315,8 @@ pub struct Common {
     /// Time zone whose calendar days bucket the calls (IANA name) [default: local].
     #[arg(long, visible_alias = "tz", value_name = "IANA")]
     pub timezone: Option<String>,
-    /// Only these tools (claude-code, codex, cursor, gemini, opencode, qwen, pi, copilot).
+    /// Only these tools, by id (claude-code, codex, cursor, cline, goose, zed, ...; an unknown
+    /// id is refused with the whole list).
     #[arg(long, value_name = "TOOL", value_delimiter = ',')]
     pub provider: Vec<String>,
     /// Only projects whose path or name contains this text (case-insensitive); repeatable.

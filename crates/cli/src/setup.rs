@@ -75,7 +75,8 @@ pub fn resolve(common: &Common, default_period: PeriodArg) -> Result<Setup> {
         .filter(|p| !p.trim().is_empty())
         .map(|p| {
             ProviderId::parse(p).ok_or_else(|| {
-                anyhow!("unknown --provider {p:?} (known: claude-code, codex, cursor, gemini, opencode, qwen, pi, copilot)")
+                let known: Vec<&str> = ProviderId::ALL.iter().map(|p| p.as_str()).collect();
+                anyhow!("unknown --provider {p:?} (known: {})", known.join(", "))
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -259,6 +259,10 @@ fn unknown_values_are_errors_not_silent_fallbacks() {
     let (code, err) = error_of(&["report", "--provider", "cursorx"]);
     assert_eq!(code, 1);
     assert!(err.contains("unknown --provider \"cursorx\""), "{err}");
+    assert!(
+        err.contains("cursor-agent, aider, zed"),
+        "every id is listed: {err}"
+    );
     let (code, err) = error_of(&["report", "--timezone", "Mars/Olympus"]);
     assert_eq!(code, 1);
     assert!(err.contains("unknown time zone"), "{err}");
