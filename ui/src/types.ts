@@ -17,7 +17,8 @@ export type ProviderId =
   | "kimi"
   | "hermes"
   | "openclaw"
-  | "kiro";
+  | "kiro"
+  | "codebuff";
 
 export type PeriodKey = "today" | "week" | "30days" | "month" | "all";
 

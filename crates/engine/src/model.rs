@@ -141,11 +141,13 @@ pub enum ProviderId {
     OpenClaw,
     /// Kiro CLI (`~/.kiro/sessions/cli/<session>.json`): credits, converted and labelled.
     Kiro,
+    /// Codebuff (`~/.config/manicode/projects/<name>/chats/<chat>/chat-messages.json`): credits, converted and labelled.
+    Codebuff,
 }
 
 impl ProviderId {
     /// Every provider, in display order.
-    pub const ALL: [ProviderId; 23] = [
+    pub const ALL: [ProviderId; 24] = [
         ProviderId::ClaudeCode,
         ProviderId::Codex,
         ProviderId::Gemini,
@@ -169,6 +171,7 @@ impl ProviderId {
         ProviderId::Hermes,
         ProviderId::OpenClaw,
         ProviderId::Kiro,
+        ProviderId::Codebuff,
     ];
 
     /// The kebab-case id used in data, flags and payloads.
@@ -197,6 +200,7 @@ impl ProviderId {
             ProviderId::Hermes => "hermes",
             ProviderId::OpenClaw => "openclaw",
             ProviderId::Kiro => "kiro",
+            ProviderId::Codebuff => "codebuff",
         }
     }
 
@@ -226,6 +230,7 @@ impl ProviderId {
             ProviderId::Hermes => "Hermes Agent",
             ProviderId::OpenClaw => "OpenClaw",
             ProviderId::Kiro => "Kiro CLI",
+            ProviderId::Codebuff => "Codebuff",
         }
     }
 
@@ -255,6 +260,7 @@ impl ProviderId {
             ProviderId::Hermes => 20,
             ProviderId::OpenClaw => 21,
             ProviderId::Kiro => 22,
+            ProviderId::Codebuff => 23,
         }
     }
 
@@ -289,6 +295,7 @@ impl ProviderId {
             "hermes" | "hermes-agent" => Some(ProviderId::Hermes),
             "openclaw" | "clawdbot" | "moltbot" => Some(ProviderId::OpenClaw),
             "kiro" | "kiro-cli" => Some(ProviderId::Kiro),
+            "codebuff" | "manicode" => Some(ProviderId::Codebuff),
             _ => None,
         }
     }

@@ -61,7 +61,7 @@ use serde::Deserialize;
 
 use super::{Batch, Cursor, Listing, PromptMark, Provider, dirs_in};
 use crate::error::{Error, Result, Warning, WarningKind};
-use crate::lenient::{Count, List, Num, Stamp, Str};
+use crate::lenient::{Count, List, Num, Obj, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
 
@@ -140,8 +140,9 @@ impl Provider for ClineFamily {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, MESSAGES_CAP).map_err(|e| Error::io(file, e))?;
-        let messages = match serde_json::from_slice::<List<Message<'_>>>(&bytes) {
-            Ok(m) => m.0,
+        let messages = match serde_json::from_slice::<Vec<Obj<Message<'_>>>>(&bytes) {
+            // an array of messages; one that is not an object is passed over
+            Ok(m) => m.into_iter().filter_map(|o| o.0).collect::<Vec<_>>(),
             // caught mid-rewrite: read again when it changes
             Err(e) => {
                 batch.warnings.push(Warning::whole_file(

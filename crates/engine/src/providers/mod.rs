@@ -19,6 +19,7 @@ pub mod aider;
 pub mod amp;
 pub mod claude_code;
 pub mod cline;
+pub mod codebuff;
 pub mod codex;
 pub mod copilot;
 pub mod crush;
@@ -246,5 +247,6 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(hermes::Hermes),
         Box::new(pi::Pi(ProviderId::OpenClaw)),
         Box::new(kiro::Kiro),
+        Box::new(codebuff::Codebuff),
     ]
 }

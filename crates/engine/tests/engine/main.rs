@@ -20,6 +20,7 @@ mod blocks;
 mod budget;
 mod claude_code;
 mod cline;
+mod codebuff;
 mod codex;
 mod copilot;
 mod corpus;

@@ -326,6 +326,7 @@ proptest! {
             (".cursor/projects/p/agent-transcripts/c.txt", Box::new(burnbar_engine::providers::cursor_agent::CursorAgent)),
             (".kimi/sessions/h/s/wire.jsonl", Box::new(burnbar_engine::providers::kimi::Kimi)),
             (".kiro/sessions/cli/k.json", Box::new(burnbar_engine::providers::kiro::Kiro)),
+            (".config/manicode/projects/p/chats/c/chat-messages.json", Box::new(burnbar_engine::providers::codebuff::Codebuff)),
         ] {
             let path = home.write_raw(rel, &bytes);
             prop_assert!(p.owns(&paths, &path), "{rel}");
