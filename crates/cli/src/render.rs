@@ -172,8 +172,7 @@ pub fn report(r: &Report, paths: &Paths, out: &mut impl Write) -> io::Result<()>
     if f.session_total_cost.micros() > 0 {
         writeln!(
             out,
-            "  Sessions   {} of the total is kept by its tools only as whole-session sums, each \
-             dated at its session's last activity",
+            "  Sessions   {} of the total is whole-session sums (dated at each session's end)",
             money(f.session_total_cost)
         )?;
     }

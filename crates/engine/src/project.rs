@@ -47,8 +47,17 @@ impl Projects {
 }
 
 /// The display name of a canonical project: its last path segment. (A Gemini project known
-/// only by its hash shows as that hash.)
+/// only by its hash shows as that hash; one a tool names without a path — cursor-agent's
+/// slug, Codebuff's basename, stored as `<tool>-project:<name>` until a known path resolves
+/// it — as the name.)
 pub fn display_name(project: &str) -> &str {
+    if let Some((tag, name)) = project.split_once(':')
+        && tag.ends_with("-project")
+        && !name.is_empty()
+        && !tag.contains('/')
+    {
+        return name;
+    }
     project
         .rsplit('/')
         .find(|s| !s.is_empty())
@@ -194,5 +203,8 @@ mod tests {
         assert_eq!(display_name("/home/dev/work/web app"), "web app");
         assert_eq!(display_name("-Users-me-my-app"), "-Users-me-my-app");
         assert_eq!(display_name("c:/users/me/app"), "app");
+        assert_eq!(display_name("codebuff-project:shop"), "shop");
+        assert_eq!(display_name("cursor-project:home-dev-shop"), "home-dev-shop");
+        assert_eq!(display_name("c:/x-project:y"), "x-project:y");
     }
 }
