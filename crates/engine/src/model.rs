@@ -491,6 +491,11 @@ pub struct UsageEvent {
     /// The tool's own cost is the better figure even where the table has a price (its log
     /// lacks the cache split the table price needs: Aider's analytics).
     pub reported_first: bool,
+    /// A per-request record from the tool's own telemetry export (Copilot CLI's OpenTelemetry
+    /// file): when a session has any, its other records (per-message output, shutdown
+    /// rollups) stop counting tokens and cost and serve only for turns and tool uses, so the
+    /// session counts once.
+    pub authoritative: bool,
 }
 
 impl UsageEvent {
@@ -526,6 +531,7 @@ impl UsageEvent {
             supplementary: false,
             session_total: false,
             reported_first: false,
+            authoritative: false,
         }
     }
 

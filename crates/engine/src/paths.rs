@@ -51,6 +51,8 @@ pub struct Paths {
     pub hermes_home: PathBuf,
     /// Kiro's home (`KIRO_HOME`, else `~/.kiro`).
     pub kiro_home: PathBuf,
+    /// Copilot CLI's OpenTelemetry export file (`COPILOT_OTEL_FILE_EXPORTER_PATH`), if set.
+    pub copilot_otel_file: Option<PathBuf>,
     /// OpenClaw's state directories (`OPENCLAW_STATE_DIR`, else `~/.openclaw` and the older
     /// `~/.clawdbot` and `~/.moltbot`).
     pub openclaw_state: Vec<PathBuf>,
@@ -107,6 +109,8 @@ pub struct Env {
     pub hermes_home: Option<PathBuf>,
     /// `KIRO_HOME`.
     pub kiro_home: Option<PathBuf>,
+    /// `COPILOT_OTEL_FILE_EXPORTER_PATH`.
+    pub copilot_otel_file: Option<PathBuf>,
     /// `OPENCLAW_STATE_DIR`.
     pub openclaw_state_dir: Option<PathBuf>,
     /// `TZ`.
@@ -151,6 +155,7 @@ impl Env {
             kimi_share_dir: path("KIMI_SHARE_DIR"),
             hermes_home: path("HERMES_HOME"),
             kiro_home: path("KIRO_HOME"),
+            copilot_otel_file: path("COPILOT_OTEL_FILE_EXPORTER_PATH"),
             openclaw_state_dir: path("OPENCLAW_STATE_DIR"),
             tz: string("TZ"),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
@@ -212,6 +217,10 @@ impl Paths {
             kimi_share: or_default(&env.kimi_share_dir, home.join(".kimi")),
             hermes_home: or_default(&env.hermes_home, home.join(".hermes")),
             kiro_home: or_default(&env.kiro_home, home.join(".kiro")),
+            copilot_otel_file: env
+                .copilot_otel_file
+                .as_deref()
+                .map(|p| expand_tilde_path(p, &home)),
             openclaw_state: match &env.openclaw_state_dir {
                 Some(d) => vec![expand_tilde_path(d, &home)],
                 None => [".openclaw", ".clawdbot", ".moltbot"]

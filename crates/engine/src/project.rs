@@ -204,7 +204,10 @@ mod tests {
         assert_eq!(display_name("-Users-me-my-app"), "-Users-me-my-app");
         assert_eq!(display_name("c:/users/me/app"), "app");
         assert_eq!(display_name("codebuff-project:shop"), "shop");
-        assert_eq!(display_name("cursor-project:home-dev-shop"), "home-dev-shop");
+        assert_eq!(
+            display_name("cursor-project:home-dev-shop"),
+            "home-dev-shop"
+        );
         assert_eq!(display_name("c:/x-project:y"), "x-project:y");
     }
 }

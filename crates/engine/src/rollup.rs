@@ -38,6 +38,10 @@ pub struct SessionCall {
     /// A supplementary record (e.g. a Cursor context meter): tokens and cost count, the call
     /// does not.
     pub supplementary: bool,
+    /// A per-request record from the tool's telemetry export ([`UsageEvent::authoritative`]).
+    ///
+    /// [`UsageEvent::authoritative`]: crate::model::UsageEvent::authoritative
+    pub authoritative: bool,
     /// Its text owned up to a mistake.
     pub self_correction: bool,
     /// Its tool uses, in order.
@@ -88,6 +92,29 @@ pub struct SessionRollup {
 /// Classifies a session's turns and sums its calls into slices and tool rows. `prompts` and
 /// `calls` are each in time order (calls with equal times in a stable order, e.g. by id).
 pub fn session(prompts: &[(i64, PromptSig)], calls: &[SessionCall]) -> SessionRollup {
+    // A session with per-request telemetry counts it alone: its other records keep their
+    // times and tool uses (turns, classification) but add no tokens, cost or calls.
+    let shadowed: Vec<SessionCall>;
+    let calls = if calls.iter().any(|c| c.authoritative) {
+        shadowed = calls
+            .iter()
+            .map(|c| {
+                if c.authoritative {
+                    c.clone()
+                } else {
+                    SessionCall {
+                        tokens: Tokens::default(),
+                        cost: None,
+                        supplementary: true,
+                        ..c.clone()
+                    }
+                }
+            })
+            .collect();
+        &shadowed[..]
+    } else {
+        calls
+    };
     let mut out = SessionRollup::default();
     for turn in turns::split(prompts, calls.iter().map(|c| c.ts_ms)) {
         let uses: Vec<ToolUse> = turn
@@ -244,6 +271,7 @@ mod tests {
             cost: Some(Usd(cost)),
             cost_source: CostSource::Computed,
             supplementary: false,
+            authoritative: false,
             self_correction: false,
             tools,
             branch: None,

@@ -52,6 +52,7 @@ pub(super) const SUPPLEMENTARY: i64 = 32;
 pub(super) const SELF_CORRECTION: i64 = 64;
 const SESSION_TOTAL: i64 = 128;
 const REPORTED_FIRST: i64 = 256;
+pub(super) const AUTHORITATIVE: i64 = 512;
 
 fn flags(e: &UsageEvent) -> i64 {
     [
@@ -64,6 +65,7 @@ fn flags(e: &UsageEvent) -> i64 {
         (e.self_correction, SELF_CORRECTION),
         (e.session_total, SESSION_TOTAL),
         (e.reported_first, REPORTED_FIRST),
+        (e.authoritative, AUTHORITATIVE),
     ]
     .iter()
     .filter(|(on, _)| *on)
@@ -285,6 +287,7 @@ fn call_row(r: &Row<'_>) -> rusqlite::Result<(CallRow, [i64; 3])> {
             supplementary: flags & SUPPLEMENTARY != 0,
             session_total: flags & SESSION_TOTAL != 0,
             reported_first: flags & REPORTED_FIRST != 0,
+            authoritative: flags & AUTHORITATIVE != 0,
             reported_cost: r.get::<_, Option<i64>>(15)?.map(Usd),
             tools: decode_tools(r.get::<_, Option<String>>(21)?.as_deref()),
             branch: r.get(22)?,

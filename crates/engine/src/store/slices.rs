@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use rusqlite::{Connection, params};
 
-use super::calls::{SELF_CORRECTION, SUPPLEMENTARY};
+use super::calls::{AUTHORITATIVE, SELF_CORRECTION, SUPPLEMENTARY};
 use super::codec::decode_tools;
 use crate::aggregate::{Slice, Totals, TurnStats};
 use crate::classify::{Category, PromptSig};
@@ -62,6 +62,7 @@ impl Row {
             cost: self.cost.map(Usd),
             cost_source: CostSource::from_code(self.source),
             supplementary: self.flags & SUPPLEMENTARY != 0,
+            authoritative: self.flags & AUTHORITATIVE != 0,
             self_correction: self.flags & SELF_CORRECTION != 0,
             tools: decode_tools(self.tools.as_deref()),
             branch: self.branch.clone(),

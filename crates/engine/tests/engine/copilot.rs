@@ -231,3 +231,126 @@ fn issue_23_a_shutdown_without_a_time_is_dated_or_counted() {
     assert_eq!(skipped[0].kind, burnbar_engine::WarningKind::InvalidRecord);
     assert!(skipped[0].path.ends_with("cs2/events.jsonl"));
 }
+
+/// A span as Copilot's file exporter writes it (`serializeSpan` in VS Code Copilot Chat's
+/// `fileExporters.ts`, with the CLI's `"type"` tag): times as `[seconds, nanoseconds]`.
+fn otel_span(name: &str, span: &str, end_s: u64, attrs: serde_json::Value) -> String {
+    json!({"type": "span", "traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": span,
+        "parentSpanId": "00f067aa0ba902b7", "name": name, "kind": 2,
+        "startTime": [end_s - 3, 120_000_000], "endTime": [end_s, 500_000_000],
+        "status": {"code": 0}, "attributes": attrs, "events": [], "links": [],
+        "resource": {"attributes": {"service.name": "github-copilot-cli"}}})
+    .to_string()
+}
+
+fn chat_usage(input: u64, output: u64, read: u64, write: u64) -> serde_json::Value {
+    json!({"gen_ai.operation.name": "chat", "gen_ai.provider.name": "github",
+        "gen_ai.request.model": "claude-sonnet-4.5", "gen_ai.response.model": "claude-sonnet-4.5",
+        "gen_ai.conversation.id": "cs1", "gen_ai.usage.input_tokens": input,
+        "gen_ai.usage.output_tokens": output, "gen_ai.usage.cache_read.input_tokens": read,
+        "gen_ai.usage.cache_creation.input_tokens": write})
+}
+
+/// Issue 20: with the OpenTelemetry file export on, each request's span is a call with its
+/// input, output and cache tokens, and the session counts once: the session log's per-message
+/// output and shutdown rollup stop adding tokens (they still give the turn its tools).
+#[test]
+fn issue_20_otel_spans_replace_the_session_logs_sums_without_double_counting() {
+    let home = Home::new();
+    home.write_raw(
+        ".copilot/session-state/cs1/workspace.yaml",
+        b"id: cs1\ncwd: /home/dev/cp\n",
+    );
+    home.write(
+        ".copilot/session-state/cs1/events.jsonl",
+        &[
+            start("2026-04-15T10:00:00.000Z"),
+            message("2026-04-15T10:00:15.000Z", "m1", Some(420)),
+            ev_id(
+                "session.shutdown",
+                "sd-1",
+                Some("2026-04-15T10:05:00.000Z"),
+                metrics(90_000, 500, 80_000, 6_000),
+            ),
+        ],
+    );
+    // another session without an export keeps its log's sums
+    home.write(
+        ".copilot/session-state/cs2/events.jsonl",
+        &[
+            start("2026-04-15T12:00:00.000Z"),
+            message("2026-04-15T12:00:15.000Z", "m9", Some(10)),
+        ],
+    );
+    home.write(
+        ".copilot/otel/copilot-otel.jsonl",
+        &[
+            otel_span(
+                "chat claude-sonnet-4.5",
+                "a1",
+                1_776_247_214,
+                chat_usage(50_000, 420, 45_000, 3_000),
+            ),
+            otel_span(
+                "chat claude-sonnet-4.5",
+                "a2",
+                1_776_247_218,
+                chat_usage(40_000, 80, 35_000, 3_000),
+            ),
+            // the agent span repeats the turn's sums: not a call
+            otel_span(
+                "invoke_agent",
+                "ag",
+                1_776_247_219,
+                json!({"gen_ai.operation.name": "invoke_agent",
+                "gen_ai.conversation.id": "cs1", "gen_ai.usage.input_tokens": 90_000,
+                "gen_ai.usage.output_tokens": 500}),
+            ),
+            json!({"type": "metric", "name": "gen_ai.client.token.usage", "value": 90_000})
+                .to_string(),
+            "{\"type\": \"span\", \"traceId\": ".to_string(),
+        ],
+    );
+    let data = home.load();
+    let calls = calls_of(&data, ProviderId::Copilot);
+    let otel: Vec<(&str, u64, u64, u64, u64, i64)> = calls
+        .iter()
+        .filter(|c| c.event.key.starts_with("copilot:otel:"))
+        .map(|c| {
+            let t = c.event.tokens;
+            (
+                c.event.project.as_str(),
+                t.input,
+                t.output,
+                t.cache_read,
+                t.cache_write_5m,
+                c.event.timestamp_ms,
+            )
+        })
+        .collect();
+    assert_eq!(
+        otel,
+        [
+            ("/home/dev/cp", 2_000, 420, 45_000, 3_000, 1_776_247_214_500),
+            ("/home/dev/cp", 2_000, 80, 35_000, 3_000, 1_776_247_218_500),
+        ],
+        "input without the cached tokens; the project from the session's workspace.yaml"
+    );
+    assert_eq!(data.warnings.len(), 1, "the torn line: {:?}", data.warnings);
+
+    let now = "2026-04-16T00:00:00Z".parse().unwrap();
+    let report = crate::support::report_all(&mut home.engine(), Tz::UTC, now);
+    let copilot = report
+        .providers
+        .iter()
+        .find(|p| p.id == ProviderId::Copilot)
+        .unwrap();
+    let t = &copilot.figures.tokens;
+    // cs1: the spans alone (4,000 fresh input, 500 output, 80,000 read, 6,000 written: the
+    // same as the shutdown rollup, counted once); cs2: its log's 10 output tokens
+    assert_eq!(
+        (t.input, t.output, t.cache_read, t.cache_write),
+        (4_000, 510, 80_000, 6_000)
+    );
+    assert_eq!(copilot.figures.calls, 3, "two requests in cs1, one in cs2");
+}

@@ -288,6 +288,7 @@ impl FileContext {
             supplementary: false,
             session_total: false,
             reported_first: false,
+            authoritative: false,
             tools: msg.tool_uses(),
             branch: rec.git_branch.non_empty().map(str::to_string),
             self_correction: msg.self_correction(),

@@ -472,6 +472,7 @@ impl Decoder<'_> {
             supplementary: false,
             session_total: false,
             reported_first: false,
+            authoritative: false,
             tools: std::mem::take(&mut st.pending_tools),
             branch: None,
             self_correction: false,

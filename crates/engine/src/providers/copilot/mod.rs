@@ -31,6 +31,9 @@
 //! supplementary: their tokens and cost count, they are not calls. A shutdown without a time
 //! takes the time of the last dated event before it; with none, it is skipped and counted.
 //!
+//! **OpenTelemetry export:** when the user turned on the CLI's file export, its per-request
+//! spans are read too (see [`otel`]) and a session that has them counts them alone.
+//!
 //! **Dedup keys:** `copilot:<session>:<messageId>` per turn and
 //! `copilot:<session>:rollup:<model>:<shutdown event id, else its time>` per rollup. **Project:**
 //! `workspace.yaml`'s `cwd`, else `session.start`'s, else the session id.
@@ -40,8 +43,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod otel;
+
 use super::jsonl;
-use super::{Batch, Cursor, Provider, discover_under, owned_under};
+use super::{Batch, Cursor, Provider, discover_under, is_jsonl, owned_under};
 use crate::error::{Result, WarningKind};
 use crate::lenient::{Count, Obj, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -73,37 +78,42 @@ impl Provider for Copilot {
     }
 
     fn roots(&self, paths: &Paths) -> Vec<PathBuf> {
-        vec![paths.home.join(".copilot/session-state")]
+        // the file COPILOT_OTEL_FILE_EXPORTER_PATH names is read on every sync but not
+        // watched: its directory may be anything (`/tmp`), too much to watch
+        vec![
+            paths.home.join(".copilot/session-state"),
+            paths.home.join(".copilot/otel"),
+        ]
     }
 
     fn discover(&self, paths: &Paths) -> crate::providers::Listing {
-        discover_under(&self.roots(paths), 2, is_events)
+        let mut out = discover_under(&self.roots(paths)[..1], 2, is_events);
+        out.extend(discover_under(&self.roots(paths)[1..2], 2, is_jsonl));
+        if let Some(f) = paths.copilot_otel_file.as_ref().filter(|f| f.is_file())
+            && !out.files.contains(f)
+        {
+            out.files.push(f.clone());
+        }
+        out
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        owned_under(&self.roots(paths), path, is_events)
+        let roots = self.roots(paths);
+        owned_under(&roots[..1], path, is_events)
+            || owned_under(&roots[1..2], path, is_jsonl)
+            || paths.copilot_otel_file.as_deref() == Some(path)
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        if file.file_name().is_none_or(|n| n != "events.jsonl") {
+            return otel::read(file, cursor, batch);
+        }
         let session = file
             .parent()
             .and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let workspace = file
-            .parent()
-            .and_then(|dir| {
-                let yaml = dir.join("workspace.yaml");
-                crate::untrusted::read_capped_string(&yaml, crate::untrusted::SIDECAR_CAP).ok()
-            })
-            .and_then(|yaml| {
-                yaml.lines().find_map(|l| {
-                    l.trim()
-                        .strip_prefix("cwd:")
-                        .map(|v| v.trim().trim_matches('"').to_string())
-                })
-            })
-            .filter(|c| !c.is_empty());
+        let workspace = file.parent().and_then(workspace_cwd);
         let mut state = cursor
             .state
             .as_deref()
@@ -297,6 +307,22 @@ fn call(
             tokens,
         )
     }
+}
+
+/// The `cwd` a session directory's `workspace.yaml` names.
+fn workspace_cwd(dir: &Path) -> Option<String> {
+    let yaml = crate::untrusted::read_capped_string(
+        &dir.join("workspace.yaml"),
+        crate::untrusted::SIDECAR_CAP,
+    )
+    .ok()?;
+    yaml.lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("cwd:")
+                .map(|v| v.trim().trim_matches('"').to_string())
+        })
+        .filter(|c| !c.is_empty())
 }
 
 fn is_events(name: &str) -> bool {
