@@ -132,6 +132,30 @@ pub const LAST_FULL_SYNC: &str = "last_full_sync_ms";
 /// Log bytes to read from which a sync gets the bigger page cache.
 const BULK_BYTES: u64 = 256 << 20;
 
+/// Notes when the whole index was last brought up to date (the real clock: `statusline`
+/// reads only its transcript while this is recent); written at most every 30 s, so
+/// back-to-back runs that change nothing write nothing.
+fn stamp_full_sync(conn: &rusqlite::Connection, now_ms: i64) -> Result<()> {
+    let stamped = Store::meta(conn, LAST_FULL_SYNC)?.and_then(|v| v.parse::<i64>().ok());
+    if stamped.is_none_or(|t| !(0..30_000).contains(&(now_ms - t))) {
+        Store::set_meta(conn, LAST_FULL_SYNC, &now_ms.to_string())?;
+    }
+    Ok(())
+}
+
+/// The project paths known so far, for files tools keep inside projects (full scans only:
+/// none when `full` is false).
+fn known_project_paths(conn: &rusqlite::Connection, full: bool) -> rusqlite::Result<Vec<String>> {
+    if !full {
+        return Ok(Vec::new());
+    }
+    Ok(store::projects(conn)?
+        .into_iter()
+        .map(|(_, name)| name)
+        .filter(|n| n.starts_with('/') || std::path::Path::new(n).is_absolute())
+        .collect())
+}
+
 /// Brings `store` up to date. See the module docs.
 pub fn sync(
     store: &mut Store,
@@ -154,7 +178,16 @@ pub fn sync(
     };
     // known files not found by this scan are gone from disk
     let mut unseen: FxHashSet<&OsStr> = known.keys().map(OsString::as_os_str).collect();
-    let mut plans = plan(providers, paths, opts, &known, &mut unseen, &mut report);
+    let projects = known_project_paths(&tx, opts.changed.is_none())?;
+    let mut plans = plan(
+        providers,
+        paths,
+        opts,
+        &known,
+        &projects,
+        &mut unseen,
+        &mut report,
+    );
     let planned = started.elapsed();
     // a big read writes much of the index in this one transaction: a bigger page cache for it
     // (set at every sync, so one that failed half-way does not leave it big)
@@ -189,13 +222,7 @@ pub fn sync(
     }
     if opts.changed.is_none() {
         mark_missing(&tx, providers, opts, &known, &unseen)?;
-        // when the whole index was last brought up to date (the real clock: `statusline`
-        // reads only its transcript while this is recent); written at most every 30 s, so
-        // back-to-back runs that change nothing write nothing
-        let stamped = Store::meta(&tx, LAST_FULL_SYNC)?.and_then(|v| v.parse::<i64>().ok());
-        if stamped.is_none_or(|t| !(0..30_000).contains(&(plausible.now_ms - t))) {
-            Store::set_meta(&tx, LAST_FULL_SYNC, &plausible.now_ms.to_string())?;
-        }
+        stamp_full_sync(&tx, plausible.now_ms)?;
     }
     // one scan of everything beats per-session lookups once a good share of sessions changed
     // (a first scan, a re-read after an upgrade)

@@ -123,6 +123,7 @@ pub(super) fn plan(
     paths: &Paths,
     opts: &SyncOptions<'_>,
     known: &FxHashMap<OsString, FileRecord>,
+    projects: &[String],
     unseen: &mut FxHashSet<&OsStr>,
     report: &mut SyncReport,
 ) -> Vec<Plan> {
@@ -142,7 +143,10 @@ pub(super) fn plan(
                 v
             }
             None => {
-                let listing = p.discover(paths);
+                let mut listing = p.discover(paths);
+                listing
+                    .files
+                    .extend(p.discover_in_projects(paths, projects));
                 // nothing is left out without a word: what the search could not look into
                 // is reported like a file that could not be read
                 report

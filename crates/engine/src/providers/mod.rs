@@ -182,6 +182,13 @@ pub trait Provider: Send + Sync {
     /// True when `path` is a file this provider reads (routes file-watch events).
     fn owns(&self, paths: &Paths, path: &Path) -> bool;
 
+    /// Files this tool keeps inside projects other tools named (`projects`: the project paths
+    /// the index knows), found by a full scan only (project directories are not watched):
+    /// Aider's chat history in a repository. None by default.
+    fn discover_in_projects(&self, _paths: &Paths, _projects: &[String]) -> Vec<PathBuf> {
+        Vec::new()
+    }
+
     /// Reads `file` from `cursor`, appending calls and warnings to `batch`; returns the cursor
     /// to resume from next time.
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor>;

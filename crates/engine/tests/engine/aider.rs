@@ -105,3 +105,82 @@ fn without_a_configured_log_nothing_is_looked_for() {
     let data = home.load();
     assert!(calls_of(&data, ProviderId::Aider).is_empty());
 }
+
+/// Without an analytics log, Aider's `.aider.chat.history.md` in a repository another tool
+/// named gives each run's usage reports: rounded, so estimated, dated at the run's start.
+#[test]
+fn without_a_log_the_chat_history_in_known_repositories_is_read_as_estimates() {
+    let home = Home::new();
+    let repo = home.path().join("code/api");
+    // Claude Code names the repository
+    home.write(
+        ".claude/projects/-code-api/s.jsonl",
+        &[crate::support::assistant_in(
+            "2026-05-01T09:00:00.000Z",
+            "m1",
+            "claude-sonnet-4-5",
+            &crate::support::usage(1, 1, 0, 0, 0),
+            true,
+            &repo.to_string_lossy(),
+            "s1",
+        )],
+    );
+    let history = [
+        "",
+        "# aider chat started at 2026-05-02 10:00:00",
+        "",
+        "> Aider v0.86.1",
+        "> Main model: claude-sonnet-4-5 with diff edit format, infinite output",
+        "> Git repo: .git with 120 files",
+        "",
+        "#### add a health endpoint",
+        "",
+        "> Tokens: 12k sent, 1.2k cache write, 3.4k cache hit, 950 received. Cost: $0.05 message, $0.05 session.",
+        "",
+        "#### and a test",
+        "",
+        "> Tokens: 2.1k sent, 80 received. Cost: $0.0076 message, $0.06 session.",
+        "> Tokens: garbled",
+    ]
+    .map(str::to_string);
+    home.write("code/api/.aider.chat.history.md", &history);
+    let mut engine = home.engine();
+    engine.sync(chrono_tz::Tz::UTC, None).unwrap(); // learns the project
+    let second = engine.sync(chrono_tz::Tz::UTC, None).unwrap(); // finds the history
+    let calls: Vec<_> = crate::support::calls(&engine)
+        .into_iter()
+        .filter(|c| c.event.provider == ProviderId::Aider)
+        .collect();
+    let got: Vec<(u64, u64, Option<i64>, CostSource)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.event.tokens.input,
+                c.event.tokens.output,
+                c.cost.map(|u| u.micros()),
+                c.cost_source,
+            )
+        })
+        .collect();
+    let mut got = got;
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        [
+            (2_100, 80, Some(7_600), CostSource::Estimated),
+            (12_000, 950, Some(50_000), CostSource::Estimated),
+        ]
+    );
+    assert!(calls.iter().all(|c| c.event.model == "claude-sonnet-4-5"));
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.event.project == repo.to_string_lossy())
+    );
+    assert_eq!(
+        second.warnings.len(),
+        1,
+        "the garbled report: {:?}",
+        second.warnings
+    );
+}

@@ -10,9 +10,19 @@
 //!
 //! **Where:** the file the user named with `--analytics-log` — Burnbar reads the
 //! `analytics-log:` key of `~/.aider.conf.yml` (the home's config; a repository's own config
-//! file is not looked for) — and the path in `AIDER_ANALYTICS_LOG`. Without either there is
-//! nothing to read: Aider keeps no usage otherwise, except the rounded `Tokens: 12k sent`
-//! lines of each repository's `.aider.chat.history.md`, which are not read yet.
+//! file is not looked for) — and the path in `AIDER_ANALYTICS_LOG`.
+//!
+//! **Without an analytics log** Aider keeps only its chat history, `.aider.chat.history.md`
+//! in each repository it ran in (`aider/io.py`: a `# aider chat started at YYYY-MM-DD
+//! HH:MM:SS` header in the machine's local time per run, and every tool message quoted with
+//! `> `, among them `coders/base_coder.py`'s usage report `Tokens: 12k sent, 1.2k cache write,
+//! 3.4k cache hit, 950 received. Cost: $0.05 message, $0.30 session.`). Those files are
+//! looked for in every project another tool named (a full scan does it; project directories
+//! are not watched), and each usage report is a call: its numbers are rounded
+//! (`format_tokens`: `12k`, `1.2k`, `1.2M`) and its cost rounded to a cent or so, so all of
+//! it is labelled `estimated`; it is dated at its run's start (the history has no other
+//! times); the model is the run's `Main model:` line. With an analytics log configured, the
+//! histories are not read (they record the same messages).
 //!
 //! **Token fields:** `prompt_tokens` is the prompt as the API counted it (LiteLLM's
 //! `prompt_tokens`; the log has no cache split), `completion_tokens` the reply. Without the
@@ -37,6 +47,11 @@ use crate::error::Result;
 use crate::lenient::{Count, Num, Obj, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
+
+mod history;
+
+/// Aider's chat history file in a repository.
+const HISTORY: &str = ".aider.chat.history.md";
 
 /// The Aider provider.
 #[derive(Debug, Clone, Copy, Default)]
@@ -104,7 +119,21 @@ impl Provider for Aider {
         Aider::logs(paths).iter().any(|l| l == path)
     }
 
+    fn discover_in_projects(&self, paths: &Paths, projects: &[String]) -> Vec<PathBuf> {
+        if !Aider::logs(paths).is_empty() {
+            return Vec::new(); // the analytics log records the same messages exactly
+        }
+        projects
+            .iter()
+            .map(|p| Path::new(p).join(HISTORY))
+            .filter(|f| f.is_file())
+            .collect()
+    }
+
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
+        if file.file_name().is_some_and(|n| n == HISTORY) {
+            return history::read(file, batch);
+        }
         let mut session = cursor
             .state
             .as_deref()
