@@ -134,8 +134,26 @@ impl Provider for CursorAgent {
         let from = if resumed { cursor.offset } else { 0 };
         let txt = file.extension().is_some_and(|e| e == "txt");
         let end = jsonl::read_lines(file, from, |line| {
-            if line.terminated && !line.oversized {
-                read.line(line.bytes, txt);
+            if !line.terminated {
+                return; // read again when it is whole
+            }
+            read.state.lines += 1;
+            if txt {
+                if !line.oversized {
+                    read.txt_line(line.bytes);
+                }
+                return;
+            }
+            let mut scratch = Vec::new();
+            // a line that is not a JSON object is counted; one of another shape adds nothing
+            if let Some(l) = jsonl::record::<Line<'_>>(
+                ProviderId::CursorAgent,
+                file,
+                &line,
+                &mut scratch,
+                &mut read.batch.warnings,
+            ) {
+                read.json_line(&l);
             }
         })?;
         if txt {
@@ -267,14 +285,7 @@ struct Block<'a> {
 }
 
 impl Read<'_> {
-    fn line(&mut self, bytes: &[u8], txt: bool) {
-        self.state.lines += 1;
-        if txt {
-            return self.txt_line(bytes);
-        }
-        let Ok(l) = serde_json::from_slice::<Line<'_>>(bytes) else {
-            return; // a line of another shape: nothing to count
-        };
+    fn json_line(&mut self, l: &Line<'_>) {
         let mut chars = 0u64;
         let mut first_text = String::new();
         for b in l.message.0.iter().flat_map(|m| m.content.0.iter()) {

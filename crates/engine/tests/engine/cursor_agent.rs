@@ -63,7 +63,7 @@ fn cursor_agent_calls_are_estimated_from_the_conversation_so_far() {
         )],
     );
     let mut engine = home.engine();
-    engine.sync(chrono_tz::Tz::UTC, None).unwrap();
+    let first = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     let calls: Vec<_> = crate::support::calls(&engine)
         .into_iter()
         .filter(|c| c.event.provider == ProviderId::CursorAgent)
@@ -90,6 +90,12 @@ fn cursor_agent_calls_are_estimated_from_the_conversation_so_far() {
     assert!(calls.iter().all(|c| c.cost_source == CostSource::Estimated));
     assert!(calls.iter().all(|c| c.event.model == "claude-sonnet-4-5"));
     assert!(calls.iter().all(|c| c.event.session_id == "c1"));
+    assert_eq!(
+        first.warnings.len(),
+        1,
+        "the line that is not JSON: {:?}",
+        first.warnings
+    );
 
     // appended later: dated at the file's time, not the summary's
     let path = home.path().join(&file);
