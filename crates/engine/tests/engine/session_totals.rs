@@ -454,7 +454,8 @@ fn a_hermes_session_is_its_counters_at_its_last_message_with_the_billed_cost_fir
              'anthropic', 0.02, NULL, 3),
            ('h2', 'telegram', 'anthropic/claude-sonnet-4-5', 1777629000, 1777632600, 10, 10, 0, 0,
              0, 'openrouter', 0.001, 0.5, 1),
-           ('h3', 'cli', NULL, 1777629000, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0);
+           ('h3', 'cli', NULL, 1777629000, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0),
+           ('h4', 'cli', 'gpt-5', 'yesterday', NULL, 10, 10, 0, 0, 0, NULL, NULL, NULL, 1);
          INSERT INTO messages (session_id, role, content, timestamp) VALUES
            ('h1', 'user', 'hi', 1777629001.0), ('h1', 'assistant', 'hello', 1777629300.25);",
     )
@@ -497,4 +498,10 @@ fn a_hermes_session_is_its_counters_at_its_last_message_with_the_billed_cost_fir
             .all(|c| c.cost_source == CostSource::SessionTotal)
     );
     assert_eq!(calls[0].event.tokens.reasoning, 40);
+    assert_eq!(
+        data.warnings.len(),
+        1,
+        "the session without a time: {:?}",
+        data.warnings
+    );
 }
