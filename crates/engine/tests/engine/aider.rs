@@ -113,18 +113,7 @@ fn without_a_log_the_chat_history_in_known_repositories_is_read_as_estimates() {
     let home = Home::new();
     let repo = home.path().join("code/api");
     // Claude Code names the repository
-    home.write(
-        ".claude/projects/-code-api/s.jsonl",
-        &[crate::support::assistant_in(
-            "2026-05-01T09:00:00.000Z",
-            "m1",
-            "claude-sonnet-4-5",
-            &crate::support::usage(1, 1, 0, 0, 0),
-            true,
-            &repo.to_string_lossy(),
-            "s1",
-        )],
-    );
+    crate::support::claude_call_in(&home, &repo.to_string_lossy());
     let history = [
         "",
         "# aider chat started at 2026-05-02 10:00:00",

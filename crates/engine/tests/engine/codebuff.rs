@@ -30,18 +30,7 @@ fn codebuff_replies_cost_their_credits_and_the_project_name_resolves() {
         b"{\"not\": \"a list\"}",
     );
     // a Claude Code call names the project's path
-    home.write(
-        ".claude/projects/-home-dev-shop/s.jsonl",
-        &[crate::support::assistant_in(
-            "2026-05-01T09:00:00.000Z",
-            "m1",
-            "claude-sonnet-4-5",
-            &crate::support::usage(1, 1, 0, 0, 0),
-            true,
-            "/home/dev/shop",
-            "s1",
-        )],
-    );
+    crate::support::claude_call_in(&home, "/home/dev/shop");
     let mut engine = home.engine();
     let sync = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     let mut calls: Vec<_> = crate::support::calls(&engine)

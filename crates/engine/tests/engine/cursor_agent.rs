@@ -50,18 +50,7 @@ fn cursor_agent_calls_are_estimated_from_the_conversation_so_far() {
         ],
     );
     // a Claude Code call from the same directory names the project's real path
-    home.write(
-        ".claude/projects/-home-dev-shop/s.jsonl",
-        &[crate::support::assistant_in(
-            "2026-05-01T09:00:00.000Z",
-            "m1",
-            "claude-sonnet-4-5",
-            &crate::support::usage(1, 1, 0, 0, 0),
-            true,
-            "/home/dev/shop",
-            "s1",
-        )],
-    );
+    crate::support::claude_call_in(&home, "/home/dev/shop");
     let mut engine = home.engine();
     let first = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     let calls: Vec<_> = crate::support::calls(&engine)

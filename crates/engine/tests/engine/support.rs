@@ -95,6 +95,23 @@ pub fn one_claude_call(home: &Home, rel: Option<&str>) {
     );
 }
 
+/// One Claude Code call made in `cwd` (`claude-sonnet-4-5`, 2026-05-01 09:00 UTC): a tool
+/// naming a project's path, as other tools' placeholders resolve against.
+pub fn claude_call_in(home: &Home, cwd: &str) {
+    home.write(
+        ".claude/projects/-named/s.jsonl",
+        &[assistant_in(
+            "2026-05-01T09:00:00.000Z",
+            "m1",
+            "claude-sonnet-4-5",
+            &usage(1, 1, 0, 0, 0),
+            true,
+            cwd,
+            "s1",
+        )],
+    );
+}
+
 /// A Claude user prompt line.
 pub fn user(ts: &str, text: &str) -> String {
     json!({
