@@ -26,6 +26,7 @@ mod copilot;
 mod corpus;
 mod cursor;
 mod cursor_agent;
+mod every_tool;
 mod gemini;
 mod hostile;
 mod kimi;
