@@ -358,6 +358,12 @@ impl Tokens {
         self.cache_write_5m.saturating_add(self.cache_write_1h)
     }
 
+    /// True when nothing was billed: no input, cache or output tokens (a record a tool wrote
+    /// before its request had any usage).
+    pub fn is_empty(&self) -> bool {
+        self.prompt() == 0 && self.output == 0
+    }
+
     /// The prompt size of the request: input + cache writes + cache reads.
     pub fn prompt(&self) -> u64 {
         self.input

@@ -32,7 +32,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Batch, Cursor, Listing, Provider, walk_files};
+use super::usage::AnthropicUsage;
+use super::{Batch, Cursor, Listing, Provider, discover_under, owned_under};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::lenient::{Count, List, Num, Obj, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -62,21 +63,11 @@ impl Provider for Amp {
     }
 
     fn discover(&self, paths: &Paths) -> Listing {
-        let mut out = Listing::default();
-        for root in self.roots(paths) {
-            out.extend(walk_files(&root, 1, is_thread));
-        }
-        out
+        discover_under(&self.roots(paths), 1, is_thread)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_thread)
-            && self
-                .roots(paths)
-                .iter()
-                .any(|r| path.parent() == Some(r.as_path()))
+        owned_under(&self.roots(paths), path, is_thread)
     }
 
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
@@ -139,14 +130,8 @@ struct Message<'a> {
 struct Usage<'a> {
     #[serde(default, borrow)]
     model: Str<'a>,
-    #[serde(default)]
-    input_tokens: Count,
-    #[serde(default)]
-    output_tokens: Count,
-    #[serde(default)]
-    cache_creation_input_tokens: Count,
-    #[serde(default)]
-    cache_read_input_tokens: Count,
+    #[serde(flatten)]
+    counts: AnthropicUsage,
     #[serde(default)]
     timestamp: Stamp,
 }
@@ -239,14 +224,8 @@ impl Thread<'_> {
             if m.role.get() != Some("assistant") {
                 continue;
             }
-            let tokens = Tokens {
-                input: u.input_tokens.0,
-                output: u.output_tokens.0,
-                cache_write_5m: u.cache_creation_input_tokens.0,
-                cache_read: u.cache_read_input_tokens.0,
-                ..Tokens::default()
-            };
-            if tokens.prompt() == 0 && tokens.output == 0 {
+            let tokens = u.counts.tokens();
+            if tokens.is_empty() {
                 continue;
             }
             covered.push(n);
@@ -273,7 +252,7 @@ impl Thread<'_> {
                 output: t.output.0,
                 ..Tokens::default()
             };
-            if tokens.input == 0 && tokens.output == 0 {
+            if tokens.is_empty() {
                 continue;
             }
             let id = e.id.non_empty().unwrap_or_default();

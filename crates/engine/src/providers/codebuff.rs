@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Batch, Cursor, Listing, PromptMark, Provider, walk_files};
+use super::{Batch, Cursor, Listing, PromptMark, Provider, discover_under, owned_under};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::lenient::{Num, Obj, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
@@ -57,16 +57,11 @@ impl Provider for Codebuff {
     }
 
     fn discover(&self, paths: &Paths) -> Listing {
-        let mut out = Listing::default();
-        for root in self.roots(paths) {
-            out.extend(walk_files(&root, 4, |n| n == MESSAGES));
-        }
-        out
+        discover_under(&self.roots(paths), 4, |n| n == MESSAGES)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name().is_some_and(|n| n == MESSAGES)
-            && self.roots(paths).iter().any(|r| path.starts_with(r))
+        owned_under(&self.roots(paths), path, |n| n == MESSAGES)
     }
 
     fn offset_cursor(&self) -> bool {

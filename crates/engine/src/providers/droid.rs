@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Batch, Cursor, Listing, Provider, walk_files};
+use super::{Batch, Cursor, Listing, Provider, discover_under, owned_under};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::lenient::{Count, Obj, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -54,17 +54,11 @@ impl Provider for Droid {
     }
 
     fn discover(&self, paths: &Paths) -> Listing {
-        let mut out = Listing::default();
-        for root in self.roots(paths) {
-            out.extend(walk_files(&root, 2, |n| n.ends_with(SETTINGS)));
-        }
-        out
+        discover_under(&self.roots(paths), 2, |n| n.ends_with(SETTINGS))
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name()
-            .is_some_and(|n| n.to_string_lossy().ends_with(SETTINGS))
-            && self.roots(paths).iter().any(|r| path.starts_with(r))
+        owned_under(&self.roots(paths), path, |n| n.ends_with(SETTINGS))
     }
 
     fn source_for(&self, paths: &Paths, changed: &Path) -> Option<PathBuf> {
@@ -108,7 +102,7 @@ impl Provider for Droid {
             reasoning: usage.thinking_tokens.0,
             ..Tokens::default()
         };
-        if tokens.prompt() == 0 && tokens.output == 0 {
+        if tokens.is_empty() {
             return Ok(Cursor::START);
         }
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned());

@@ -112,7 +112,7 @@ fn read_sessions(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite:
         let reported = real(r.get_ref(5)?)
             .filter(|c| c.is_finite() && *c > 0.0)
             .map(Usd::from_dollars);
-        if tokens.input == 0 && tokens.output == 0 && reported.is_none() {
+        if tokens.is_empty() && reported.is_none() {
             continue; // a session that never called a model
         }
         let Some(ts) = stamp(r.get_ref(2)?) else {

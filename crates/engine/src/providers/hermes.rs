@@ -106,7 +106,7 @@ fn read_sessions(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite:
         let actual = real(r.get_ref(7)?)
             .filter(|c| c.is_finite() && *c > 0.0)
             .map(Usd::from_dollars);
-        if tokens.prompt() == 0 && tokens.output == 0 && actual.is_none() {
+        if tokens.is_empty() && actual.is_none() {
             continue;
         }
         let Some(ts) = stamp(r.get_ref(1)?) else {

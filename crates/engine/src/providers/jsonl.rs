@@ -279,6 +279,31 @@ pub fn parse<'b, T: serde::Deserialize<'b>>(
     }
 }
 
+/// A record type that borrows from the line it is read from, named once (by a marker type)
+/// so [`read_records`] can hand out one per line whatever its lifetime.
+pub trait Lines {
+    /// The record of one line.
+    type Record<'b>: serde::Deserialize<'b>;
+}
+
+/// Reads `path` from `offset` as a JSONL log of `L::Record`s: each line that parses is handed
+/// to `each`; one that does not is a counted warning in `warnings` ([`record`]). The loop
+/// every JSONL reader runs.
+pub fn read_records<L: Lines>(
+    provider: ProviderId,
+    path: &Path,
+    offset: u64,
+    warnings: &mut Vec<Warning>,
+    mut each: impl for<'b> FnMut(L::Record<'b>),
+) -> Result<ReadEnd> {
+    read_lines(path, offset, |line| {
+        let mut scratch = Vec::new();
+        if let Some(r) = record::<L::Record<'_>>(provider, path, &line, &mut scratch, warnings) {
+            each(r);
+        }
+    })
+}
+
 /// The line parsed as `T` ([`object`], then [`parse`]), or `None` with the reason recorded.
 pub fn record<'b, T: serde::Deserialize<'b>>(
     provider: ProviderId,

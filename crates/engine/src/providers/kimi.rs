@@ -33,7 +33,7 @@ use md5::Digest;
 use serde::Deserialize;
 
 use super::jsonl;
-use super::{Batch, Cursor, Listing, Provider, walk_files};
+use super::{Batch, Cursor, Listing, Provider, discover_under, owned_under};
 use crate::error::Result;
 use crate::lenient::{Count, List, Obj, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent};
@@ -55,16 +55,11 @@ impl Provider for Kimi {
     }
 
     fn discover(&self, paths: &Paths) -> Listing {
-        let mut out = Listing::default();
-        for root in self.roots(paths) {
-            out.extend(walk_files(&root, 3, |n| n == WIRE));
-        }
-        out
+        discover_under(&self.roots(paths), 3, |n| n == WIRE)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name().is_some_and(|n| n == WIRE)
-            && self.roots(paths).iter().any(|r| path.starts_with(r))
+        owned_under(&self.roots(paths), path, |n| n == WIRE)
     }
 
     fn read(&self, file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
@@ -78,70 +73,62 @@ impl Provider for Kimi {
         let hash = name_of(hash_dir);
         let project = work_dirs(share).remove(&hash).unwrap_or(hash);
         let model = default_model(share);
-        let end = jsonl::read_lines(file, cursor.offset, |line| {
-            let mut scratch = Vec::new();
-            let Some(r) = jsonl::record::<Record<'_>>(
-                ProviderId::Kimi,
-                file,
-                &line,
-                &mut scratch,
-                &mut batch.warnings,
-            ) else {
-                return;
-            };
-            let (Some(ts), Some(m)) = (r.timestamp.0, r.message.0.as_ref()) else {
-                return;
-            };
-            let (agent, update) = match m.kind.get() {
-                Some("StatusUpdate") => (None, m.payload.0.as_ref()),
-                Some("SubagentEvent") => {
-                    let Some(p) = m.payload.0.as_ref() else {
-                        return;
-                    };
-                    let inner = p.event.0.as_ref();
-                    if inner.and_then(|e| e.kind.get()) != Some("StatusUpdate") {
-                        return;
+        let (warnings, events) = (&mut batch.warnings, &mut batch.events);
+        let end =
+            jsonl::read_records::<Wire>(ProviderId::Kimi, file, cursor.offset, warnings, |r| {
+                let (Some(ts), Some(m)) = (r.timestamp.0, r.message.0.as_ref()) else {
+                    return;
+                };
+                let (agent, update) = match m.kind.get() {
+                    Some("StatusUpdate") => (None, m.payload.0.as_ref()),
+                    Some("SubagentEvent") => {
+                        let Some(p) = m.payload.0.as_ref() else {
+                            return;
+                        };
+                        let inner = p.event.0.as_ref();
+                        if inner.and_then(|e| e.kind.get()) != Some("StatusUpdate") {
+                            return;
+                        }
+                        (
+                            p.agent_id.non_empty(),
+                            inner.and_then(|e| e.payload.0.as_ref()),
+                        )
                     }
-                    (
-                        p.agent_id.non_empty(),
-                        inner.and_then(|e| e.payload.0.as_ref()),
-                    )
+                    _ => return,
+                };
+                let Some(u) = update.and_then(|p| p.token_usage.0.as_ref()) else {
+                    return;
+                };
+                let tokens = Tokens {
+                    input: u.input_other.0,
+                    output: u.output.0,
+                    cache_read: u.input_cache_read.0,
+                    cache_write_5m: u.input_cache_creation.0,
+                    ..Tokens::default()
+                };
+                if tokens.is_empty() {
+                    return;
                 }
-                _ => return,
-            };
-            let Some(u) = update.and_then(|p| p.token_usage.0.as_ref()) else {
-                return;
-            };
-            let tokens = Tokens {
-                input: u.input_other.0,
-                output: u.output.0,
-                cache_read: u.input_cache_read.0,
-                cache_write_5m: u.input_cache_creation.0,
-                ..Tokens::default()
-            };
-            if tokens.prompt() == 0 && tokens.output == 0 {
-                return;
-            }
-            let id = update
-                .and_then(|p| p.message_id.non_empty())
-                .map_or_else(|| ts.to_string(), str::to_string);
-            let key = match agent {
-                Some(a) => format!("kimi:{session}:{a}:{id}"),
-                None => format!("kimi:{session}:{id}"),
-            };
-            batch.events.push(UsageEvent {
-                estimated: model.is_some(),
-                ..UsageEvent::new(
-                    ProviderId::Kimi,
-                    key,
-                    ts,
-                    model.clone().unwrap_or_else(|| "kimi-unknown".to_string()),
-                    session.clone(),
-                    project.clone(),
-                    tokens,
-                )
-            });
-        })?;
+                let id = update
+                    .and_then(|p| p.message_id.non_empty())
+                    .map_or_else(|| ts.to_string(), str::to_string);
+                let key = match agent {
+                    Some(a) => format!("kimi:{session}:{a}:{id}"),
+                    None => format!("kimi:{session}:{id}"),
+                };
+                events.push(UsageEvent {
+                    estimated: model.is_some(),
+                    ..UsageEvent::new(
+                        ProviderId::Kimi,
+                        key,
+                        ts,
+                        model.clone().unwrap_or_else(|| "kimi-unknown".to_string()),
+                        session.clone(),
+                        project.clone(),
+                        tokens,
+                    )
+                });
+            })?;
         Ok(Cursor {
             offset: end.complete_end,
             state: None,
@@ -153,6 +140,13 @@ fn name_of(p: &Path) -> String {
     p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// `wire.jsonl`'s lines.
+struct Wire;
+
+impl jsonl::Lines for Wire {
+    type Record<'b> = Record<'b>;
 }
 
 #[derive(Deserialize)]

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{Batch, Cursor, Listing, Provider, walk_files};
+use super::{Batch, Cursor, Listing, Provider, discover_under, owned_under};
 use crate::error::{Error, Result, Warning, WarningKind};
 use crate::lenient::{Count, List, Num, Obj, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
@@ -57,21 +57,11 @@ impl Provider for Kiro {
     }
 
     fn discover(&self, paths: &Paths) -> Listing {
-        let mut out = Listing::default();
-        for root in self.roots(paths) {
-            out.extend(walk_files(&root, 1, is_session));
-        }
-        out
+        discover_under(&self.roots(paths), 1, is_session)
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(is_session)
-            && self
-                .roots(paths)
-                .iter()
-                .any(|r| path.parent() == Some(r.as_path()))
+        owned_under(&self.roots(paths), path, is_session)
     }
 
     fn offset_cursor(&self) -> bool {
@@ -204,7 +194,7 @@ impl Session<'_> {
                 cache_write_5m: t.cache_write_input_token_count.0,
                 ..Tokens::default()
             };
-            if credits <= 0.0 && tokens.prompt() == 0 && tokens.output == 0 {
+            if credits <= 0.0 && tokens.is_empty() {
                 continue;
             }
             let Some(ts) = t.end_timestamp.0 else {

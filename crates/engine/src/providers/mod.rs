@@ -38,6 +38,7 @@ pub mod opencode_db;
 pub mod pi;
 pub mod qwen;
 mod sqlite;
+mod usage;
 pub mod zed;
 
 pub use fs::{Listing, Skipped};

@@ -119,13 +119,8 @@ impl Provider for Pi {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let end = jsonl::read_lines(file, from, |line| {
-            let mut scratch = Vec::new();
-            let Some(r) =
-                jsonl::record::<Record>(self.0, file, &line, &mut scratch, &mut batch.warnings)
-            else {
-                return;
-            };
+        let (warnings, events) = (&mut batch.warnings, &mut batch.events);
+        let end = jsonl::read_records::<Session>(self.0, file, from, warnings, |r| {
             if r.kind.get() == Some("session") {
                 state = Some(State {
                     session: r.id.non_empty().unwrap_or(&stem).to_string(),
@@ -137,7 +132,7 @@ impl Provider for Pi {
                     cwd: "unknown".to_string(),
                 });
                 if let Some(e) = event(*self, &r, st) {
-                    batch.events.push(e);
+                    events.push(e);
                 }
             }
         })?;
@@ -195,6 +190,13 @@ fn event(pi: Pi, r: &Record<'_>, st: &State) -> Option<UsageEvent> {
             tokens,
         )
     })
+}
+
+/// A session file's lines.
+struct Session;
+
+impl jsonl::Lines for Session {
+    type Record<'b> = Record<'b>;
 }
 
 #[derive(Deserialize, Default)]

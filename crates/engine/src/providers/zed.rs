@@ -38,9 +38,10 @@ use serde::Deserialize;
 
 use super::Batch;
 use super::sqlite::{SingleDb, columns, or, stamp, text};
+use super::usage::AnthropicUsage;
 use crate::error::{Warning, WarningKind};
-use crate::lenient::{Count, List, Obj, Str};
-use crate::model::{ProviderId, Tokens, UsageEvent};
+use crate::lenient::{List, Obj, Str};
+use crate::model::{ProviderId, UsageEvent};
 use crate::paths::Paths;
 
 /// The Zed provider.
@@ -72,24 +73,11 @@ impl SingleDb for Zed {
 #[derive(Deserialize)]
 struct Thread<'a> {
     #[serde(default)]
-    cumulative_token_usage: Obj<Usage>,
+    cumulative_token_usage: Obj<AnthropicUsage>,
     #[serde(default, borrow)]
     model: Obj<Model<'a>>,
     #[serde(default, borrow)]
     initial_project_snapshot: Obj<Snapshot<'a>>,
-}
-
-#[derive(Deserialize)]
-#[allow(clippy::struct_field_names)] // Zed's own names
-struct Usage {
-    #[serde(default)]
-    input_tokens: Count,
-    #[serde(default)]
-    output_tokens: Count,
-    #[serde(default)]
-    cache_creation_input_tokens: Count,
-    #[serde(default)]
-    cache_read_input_tokens: Count,
 }
 
 #[derive(Deserialize)]
@@ -196,14 +184,8 @@ fn read_threads(conn: &Connection, file: &Path, batch: &mut Batch) -> rusqlite::
         let Some(u) = &thread.cumulative_token_usage.0 else {
             continue;
         };
-        let tokens = Tokens {
-            input: u.input_tokens.0,
-            output: u.output_tokens.0,
-            cache_write_5m: u.cache_creation_input_tokens.0,
-            cache_read: u.cache_read_input_tokens.0,
-            ..Tokens::default()
-        };
-        if tokens.prompt() == 0 && tokens.output == 0 {
+        let tokens = u.tokens();
+        if tokens.is_empty() {
             continue;
         }
         let Some(ts) = stamp(r.get_ref(1)?) else {

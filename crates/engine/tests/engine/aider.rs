@@ -36,25 +36,21 @@ fn aider_message_sends_in_the_configured_log_are_calls_with_aiders_own_cost() {
         ".aider.conf.yml",
         b"model: sonnet\nanalytics-log: ~/.aider/analytics.jsonl # local only\n",
     );
+    // the same message logged twice
+    let twice = send(
+        1_777_629_700,
+        "claude-sonnet-4-5",
+        12_000,
+        400,
+        Some(0.0123),
+    );
     home.write(
         ".aider/analytics.jsonl",
         &[
             event("launched", 1_777_629_600, system()),
             event("cli session", 1_777_629_601, system()),
-            send(
-                1_777_629_700,
-                "claude-sonnet-4-5",
-                12_000,
-                400,
-                Some(0.0123),
-            ),
-            send(
-                1_777_629_700,
-                "claude-sonnet-4-5",
-                12_000,
-                400,
-                Some(0.0123),
-            ),
+            twice.clone(),
+            twice,
             send(1_777_629_800, "claude-sonnet-4-5", 1_000, 100, None),
             send(1_777_629_900, "openrouter/REDACTED", 500, 50, None),
             "{\"event\": \"message_se".to_string(),

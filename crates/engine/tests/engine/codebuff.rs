@@ -33,22 +33,11 @@ fn codebuff_replies_cost_their_credits_and_the_project_name_resolves() {
     crate::support::claude_call_in(&home, "/home/dev/shop");
     let mut engine = home.engine();
     let sync = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
-    let mut calls: Vec<_> = crate::support::calls(&engine)
+    let calls: Vec<_> = crate::support::calls(&engine)
         .into_iter()
         .filter(|c| c.event.provider == ProviderId::Codebuff)
         .collect();
-    calls.sort_by(|a, b| a.event.key.cmp(&b.event.key));
-    let got: Vec<(&str, i64, Option<i64>, CostSource)> = calls
-        .iter()
-        .map(|c| {
-            (
-                c.event.key.as_str(),
-                c.event.timestamp_ms,
-                c.cost.map(|u| u.micros()),
-                c.cost_source,
-            )
-        })
-        .collect();
+    let got = crate::support::costed(&calls.iter().collect::<Vec<_>>());
     assert_eq!(
         got,
         [

@@ -43,18 +43,7 @@ fn kiro_turns_cost_their_credits_at_the_stated_rate_and_say_so() {
     home.write_raw(".kiro/sessions/cli/broken.json", b"{\"session_id\": ");
     let data = home.load();
     let calls = calls_of(&data, ProviderId::Kiro);
-    let mut got: Vec<(&str, i64, Option<i64>, CostSource)> = calls
-        .iter()
-        .map(|c| {
-            (
-                c.event.key.as_str(),
-                c.event.timestamp_ms,
-                c.cost.map(|u| u.micros()),
-                c.cost_source,
-            )
-        })
-        .collect();
-    got.sort_unstable();
+    let got = crate::support::costed(&calls);
     assert_eq!(
         got,
         [

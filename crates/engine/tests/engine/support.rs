@@ -95,6 +95,26 @@ pub fn one_claude_call(home: &Home, rel: Option<&str>) {
     );
 }
 
+/// Each call as (key, time, cost in micro-USD, cost source), sorted by key: what a reader
+/// that prices by its tool's own figures is checked on.
+pub fn costed<'a>(
+    calls: &[&'a burnbar_engine::Call],
+) -> Vec<(&'a str, i64, Option<i64>, burnbar_engine::CostSource)> {
+    let mut out: Vec<_> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.event.key.as_str(),
+                c.event.timestamp_ms,
+                c.cost.map(burnbar_engine::Usd::micros),
+                c.cost_source,
+            )
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// One Claude Code call made in `cwd` (`claude-sonnet-4-5`, 2026-05-01 09:00 UTC): a tool
 /// naming a project's path, as other tools' placeholders resolve against.
 pub fn claude_call_in(home: &Home, cwd: &str) {

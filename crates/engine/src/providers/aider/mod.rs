@@ -141,28 +141,20 @@ impl Provider for Aider {
             .filter(|_| cursor.offset > 0)
             .map(|s| s.session);
         let from = if session.is_some() { cursor.offset } else { 0 };
-        let end = jsonl::read_lines(file, from, |line| {
-            let mut scratch = Vec::new();
-            let Some(e) = jsonl::record::<Event<'_>>(
-                ProviderId::Aider,
-                file,
-                &line,
-                &mut scratch,
-                &mut batch.warnings,
-            ) else {
-                return;
-            };
-            match e.name.get() {
-                Some("launched") => {
-                    session = e.time.0.map(|t| format!("aider-{t}"));
-                }
-                Some("message_send") => {
-                    if let Some(call) = call(&e, session.as_deref()) {
-                        batch.events.push(call);
-                    }
-                }
-                _ => {}
+        let (warnings, events) = (&mut batch.warnings, &mut batch.events);
+        let end = jsonl::read_records::<Log>(ProviderId::Aider, file, from, warnings, |e| match e
+            .name
+            .get()
+        {
+            Some("launched") => {
+                session = e.time.0.map(|t| format!("aider-{t}"));
             }
+            Some("message_send") => {
+                if let Some(call) = call(&e, session.as_deref()) {
+                    events.push(call);
+                }
+            }
+            _ => {}
         })?;
         Ok(Cursor {
             offset: end.complete_end,
@@ -177,6 +169,13 @@ impl Provider for Aider {
 #[derive(Serialize, Deserialize)]
 struct State {
     session: String,
+}
+
+/// The analytics log's lines.
+struct Log;
+
+impl jsonl::Lines for Log {
+    type Record<'b> = Event<'b>;
 }
 
 #[derive(Deserialize)]
@@ -210,7 +209,7 @@ fn call(e: &Event<'_>, session: Option<&str>) -> Option<UsageEvent> {
         ..Tokens::default()
     };
     let cost = p.cost.0.filter(|c| c.is_finite() && *c >= 0.0);
-    if tokens.input == 0 && tokens.output == 0 && cost.is_none_or(|c| c == 0.0) {
+    if tokens.is_empty() && cost.is_none_or(|c| c == 0.0) {
         return None;
     }
     let model = p

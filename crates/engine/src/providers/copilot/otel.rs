@@ -45,81 +45,80 @@ pub(super) fn read(file: &Path, cursor: &Cursor, batch: &mut Batch) -> Result<Cu
         .find(|a| a.file_name().is_some_and(|n| n == ".copilot"))
         .map(|c| c.join("session-state"));
     let mut projects: HashMap<String, String> = HashMap::new();
-    let end = jsonl::read_lines(file, cursor.offset, |line| {
-        let mut scratch = Vec::new();
-        let Some(r) = jsonl::record::<Record<'_>>(
-            ProviderId::Copilot,
-            file,
-            &line,
-            &mut scratch,
-            &mut batch.warnings,
-        ) else {
-            return;
-        };
-        if r.kind.get().is_some_and(|k| k != "span") {
-            return; // a metric or log record
-        }
-        let Some(a) = &r.attributes.0 else { return };
-        if a.operation.get() != Some("chat") {
-            return;
-        }
-        let input = a.input.0;
-        let (read, write) = (a.cache_read.0, a.cache_write.0);
-        let tokens = Tokens {
-            input: input.saturating_sub(read.saturating_add(write)),
-            output: a.output.0,
-            cache_read: read,
-            cache_write_5m: write,
-            reasoning: a.reasoning.0,
-            ..Tokens::default()
-        };
-        if tokens.prompt() == 0 && tokens.output == 0 {
-            return;
-        }
-        let (Some(trace), Some(span)) = (r.trace_id.non_empty(), r.span_id.non_empty()) else {
-            return;
-        };
-        let Some(ts) = r.end_time.0.or(r.start_time.0) else {
-            return;
-        };
-        let session = a
-            .conversation
-            .non_empty()
-            .or_else(|| a.session.non_empty())
-            .unwrap_or(trace)
-            .to_string();
-        let project = projects
-            .entry(session.clone())
-            .or_insert_with(|| {
-                session_state
-                    .as_deref()
-                    .and_then(|d| super::workspace_cwd(&d.join(&session)))
-                    .unwrap_or_else(|| "unknown".to_string())
-            })
-            .clone();
-        let model = a
-            .response_model
-            .non_empty()
-            .or_else(|| a.request_model.non_empty())
-            .unwrap_or("unknown");
-        batch.events.push(UsageEvent {
-            openai_cache_semantics: !model.starts_with("claude"),
-            authoritative: true,
-            ..UsageEvent::new(
-                ProviderId::Copilot,
-                format!("copilot:otel:{trace}:{span}"),
-                ts,
-                model.to_string(),
-                session,
-                project,
-                tokens,
-            )
-        });
-    })?;
+    let (warnings, events) = (&mut batch.warnings, &mut batch.events);
+    let end =
+        jsonl::read_records::<Export>(ProviderId::Copilot, file, cursor.offset, warnings, |r| {
+            if r.kind.get().is_some_and(|k| k != "span") {
+                return; // a metric or log record
+            }
+            let Some(a) = &r.attributes.0 else { return };
+            if a.operation.get() != Some("chat") {
+                return;
+            }
+            let input = a.input.0;
+            let (read, write) = (a.cache_read.0, a.cache_write.0);
+            let tokens = Tokens {
+                input: input.saturating_sub(read.saturating_add(write)),
+                output: a.output.0,
+                cache_read: read,
+                cache_write_5m: write,
+                reasoning: a.reasoning.0,
+                ..Tokens::default()
+            };
+            if tokens.is_empty() {
+                return;
+            }
+            let (Some(trace), Some(span)) = (r.trace_id.non_empty(), r.span_id.non_empty()) else {
+                return;
+            };
+            let Some(ts) = r.end_time.0.or(r.start_time.0) else {
+                return;
+            };
+            let session = a
+                .conversation
+                .non_empty()
+                .or_else(|| a.session.non_empty())
+                .unwrap_or(trace)
+                .to_string();
+            let project = projects
+                .entry(session.clone())
+                .or_insert_with(|| {
+                    session_state
+                        .as_deref()
+                        .and_then(|d| super::workspace_cwd(&d.join(&session)))
+                        .unwrap_or_else(|| "unknown".to_string())
+                })
+                .clone();
+            let model = a
+                .response_model
+                .non_empty()
+                .or_else(|| a.request_model.non_empty())
+                .unwrap_or("unknown");
+            events.push(UsageEvent {
+                openai_cache_semantics: !model.starts_with("claude"),
+                authoritative: true,
+                ..UsageEvent::new(
+                    ProviderId::Copilot,
+                    format!("copilot:otel:{trace}:{span}"),
+                    ts,
+                    model.to_string(),
+                    session,
+                    project,
+                    tokens,
+                )
+            });
+        })?;
     Ok(Cursor {
         offset: end.complete_end,
         state: None,
     })
+}
+
+/// The export's lines.
+struct Export;
+
+impl jsonl::Lines for Export {
+    type Record<'b> = Record<'b>;
 }
 
 /// A record of the export (only what is read of a span).
