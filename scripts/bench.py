@@ -12,6 +12,8 @@ the release CLI, and prints medians of:
   index    size of the SQLite index as a share of the corpus
   yield    `burnbar yield` over a month of sessions in a 10,000-commit repository
   statusline `burnbar statusline` on each corpus, index warm
+  metrics  `burnbar serve`'s GET /metrics: answered from memory, and recomputed after a log
+           change (the issue 21 target is <= 50 ms on the 1.1 GB index); its CPU while idle
 
 Page cache is warm (everything is read once before timing). Machines are noisy: medians of
 several runs are printed, never one.
@@ -19,6 +21,7 @@ several runs are printed, never one.
   scripts/bench.py                  100 MB and 1.1 GB, claude-only and mixed
   scripts/bench.py --sizes 100      just the 100 MB corpora
   scripts/bench.py --corpus DIR     an existing tree (any fake HOME)
+  scripts/bench.py --only metrics   just one measurement (statusline, metrics, table, yield)
 """
 import argparse
 import os
@@ -254,11 +257,73 @@ def bench_statusline(home, runs):
         os.path.basename(home), statistics.median(times) * 1e3), flush=True)
 
 
+def bench_metrics(home, runs):
+    """`burnbar serve` over the warm index of `home`: GET /metrics answered from memory, and
+    the first GET after a log change (computed from the index: the grouped query, the ledger,
+    the budgets' slices); then the server's CPU time over 10 s of idling."""
+    import socket
+    import urllib.request
+    data = tempfile.mkdtemp(prefix="burnbar-bench-")
+    env = dict(os.environ, HOME=home, BURNBAR_DATA_DIR=os.path.join(data, "burnbar"))
+    env.pop("XDG_CACHE_HOME", None)
+    prices = os.path.join(home, "litellm-prices.json")
+    extra = ["--prices", prices] if os.path.exists(prices) else []
+    run([BINARY, "report", "--offline", "--tz", "UTC"] + extra, env)  # the index, as the tray keeps it
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = "http://127.0.0.1:%d" % port
+    serve = subprocess.Popen([BINARY, "serve", "--offline", "--tz", "UTC", "--listen", "127.0.0.1:%d" % port] + extra,
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    files = log_files(home)
+    backup = {}
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def get():
+            t = time.perf_counter()
+            body = urllib.request.urlopen(url + "/metrics", timeout=10).read()
+            return time.perf_counter() - t, body
+
+        first = get()[1]
+        series = sum(1 for l in first.split(b"\n") if l and not l.startswith(b"#"))
+        cached = [get()[0] for _ in range(max(50, runs * 10))]
+        fresh = []
+        src = max((f for f in files if "/.claude/" in f and "/subagents/" not in f), key=os.path.getsize, default=None)
+        for i in range(max(5, runs * 2) if src else 0):
+            backup.setdefault(src, open(src, "rb").read())
+            append_lines(files, 1000 + i)
+            time.sleep(1.5)  # the watch loop's debounce and sync
+            fresh.append(get()[0])
+        stat = lambda: sum(int(x) for x in open("/proc/%d/stat" % serve.pid).read().rsplit(")", 1)[1].split()[11:13])
+        before = stat()
+        time.sleep(10)
+        idle_ticks = stat() - before
+    finally:
+        serve.terminate()
+        serve.wait()
+        for path, content in backup.items():
+            with open(path, "wb") as fh:
+                fh.write(content)
+        shutil.rmtree(data, ignore_errors=True)
+    med = statistics.median
+    print("metrics on %s: %d series, %.0f KiB; GET /metrics median %.2f ms from memory, %.1f ms after a "
+          "change (target <= 50 ms); idle serve: %d CPU ticks in 10 s" % (
+              os.path.basename(home), series, len(first) / 1024, med(cached) * 1e3,
+              med(fresh) * 1e3 if fresh else float("nan"), idle_ticks), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100,1100", help="corpus sizes in MB (default 100,1100)")
     ap.add_argument("--corpus", action="append", default=[], help="bench this existing tree instead")
     ap.add_argument("--runs", type=int, default=0, help="runs per measurement (default 5, 3 for 1 GB)")
+    ap.add_argument("--only", choices=["table", "statusline", "metrics", "yield"], help="one measurement only")
     a = ap.parse_args()
 
     print("building the release CLI ...", flush=True)
@@ -274,6 +339,13 @@ def main():
                     trees.append((name, path))
     if not trees:
         print("nothing to benchmark")
+        return
+    if a.only in ("statusline", "metrics"):
+        for name, path in trees:
+            (bench_metrics if a.only == "metrics" else bench_statusline)(path, a.runs or 5)
+        return
+    if a.only == "yield":
+        bench_yield(a.runs or 5)
         return
     print("\nmedians on %d cores; page cache warm; report --period all\n" % os.cpu_count())
     if not os.path.exists(GNU_TIME):
@@ -291,9 +363,12 @@ def main():
             r["rss"], r["index_mb"], r["index_pct"]), flush=True)
     print("\ntargets (1.1 GB claude): cold <= 1.0 s, warm <= 30 ms, append <= 20 ms, "
           "RSS <= 250 MiB, index <= 2%; mixed 1.1 GB cold <= 2.0 s")
+    if a.only == "table":
+        return
     print()
     for name, path in trees:
         bench_statusline(path, a.runs or 5)
+        bench_metrics(path, a.runs or 5)
     if not a.corpus:
         bench_yield(a.runs or 5)
 

@@ -4,7 +4,8 @@
 #   scripts/deps.sh build      compiler toolchain, WebKitGTK and AppIndicator headers, Node
 #   scripts/deps.sh run        the same (the tray app)
 #   scripts/deps.sh headless   + a virtual display and session bus (./run without a desktop)
-#   scripts/deps.sh test       + what the test suite uses (Chromium, Xvfb, D-Bus, python3-dbus-next)
+#   scripts/deps.sh test       + what the test suite uses (Chromium, Xvfb, D-Bus, python3-dbus-next,
+#                              Prometheus for the team-metrics test)
 set -euo pipefail
 what="${1:-build}"
 
@@ -16,7 +17,7 @@ headless=(xvfb xauth dbus-daemon dbus-bin imagemagick)
 case "$what" in
   build|run) ;;
   headless) packages+=("${headless[@]}") ;;
-  test) packages+=("${headless[@]}" python3 python3-dbus-next x11-utils xdotool chromium git) ;;
+  test) packages+=("${headless[@]}" python3 python3-dbus-next x11-utils xdotool chromium git prometheus) ;;
   *) echo "usage: scripts/deps.sh build|run|headless|test" >&2; exit 2 ;;
 esac
 

@@ -15,6 +15,7 @@ pub mod live;
 pub mod memory;
 pub mod popover;
 pub mod state;
+pub mod team;
 pub mod text;
 pub mod tray;
 

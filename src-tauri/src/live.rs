@@ -30,6 +30,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
             return;
         }
     };
+    start_team(app, &paths, &settings, tz);
     let mut opts = WatchOptions::new(tz);
     opts.progress = Some(progress_reporter(app.clone()));
     let handle = app.clone();
@@ -38,7 +39,9 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let started = watch::spawn(engine, opts, move |engine, event| {
         let state = handle.state::<AppState>();
         match event {
-            WatchEvent::Synced(report) => match engine.snapshot_data(tz, report) {
+            WatchEvent::Synced(report) => match engine.snapshot_data(tz, report).inspect(|_| {
+                state.team_synced(report);
+            }) {
                 Ok(mut data) => {
                     data.tips = tips.get(engine, tz, &state.settings().providers, state.now());
                     if state.settings().limits.live {
@@ -240,10 +243,27 @@ pub fn publish<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// (Re)starts the team metrics the settings turn on (`[export.serve]`, `[export.push]`).
+fn start_team<R: Runtime>(app: &AppHandle<R>, paths: &Paths, settings: &Settings, tz: Tz) {
+    app.burnbar().set_team(None); // the old server lets go of its port first
+    let team = crate::team::start(
+        &settings.export,
+        settings,
+        || open_engine(paths, settings),
+        tz,
+    );
+    app.burnbar().set_team(team);
+}
+
 /// Applies saved settings: a new price file restarts the engine; the rest is display.
 pub fn settings_changed<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Settings) {
     if before.launch_at_login != after.launch_at_login {
         crate::autostart::set(app, after.launch_at_login);
+    }
+    if before.export != after.export && before.prices == after.prices && app.burnbar().is_live() {
+        let paths = Paths::from_env();
+        start_team(app, &paths, after, local_time_zone(paths.tz.as_deref()));
+        app.burnbar().rescan(); // the sync after it feeds the new figures
     }
     if before.prices != after.prices && app.burnbar().is_live() {
         start(app);

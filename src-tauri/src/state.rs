@@ -65,6 +65,8 @@ pub struct AppState {
     live: AtomicBool,
     /// Wakes the clock thread to look at new data ([`crate::live::start_clock`]).
     clock_wake: Mutex<Option<std::sync::mpsc::Sender<()>>>,
+    /// Team metrics served or pushed from the tray, when the settings turn them on.
+    team: Mutex<Option<crate::team::Team>>,
 }
 
 /// `app.burnbar()`: the app's state from any Tauri manager (an `App`, `AppHandle` or window),
@@ -101,6 +103,7 @@ impl AppState {
             settings_watcher: Mutex::new(None),
             live: AtomicBool::new(false),
             clock_wake: Mutex::new(None),
+            team: Mutex::new(None),
         }
     }
 
@@ -112,6 +115,30 @@ impl AppState {
     /// True when the live loop runs in this app.
     pub fn is_live(&self) -> bool {
         self.live.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the team metrics that run (the ones they replace stop here).
+    pub fn set_team(&self, team: Option<crate::team::Team>) {
+        let old = std::mem::replace(
+            &mut *self
+                .team
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            team,
+        );
+        drop(old);
+    }
+
+    /// Tells the team metrics the index changed.
+    pub fn team_synced(&self, report: &burnbar_engine::ingest::SyncReport) {
+        if let Some(team) = self
+            .team
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
+            team.synced(report);
+        }
     }
 
     /// Keeps the running watch loop; the one it replaces stops here, before the new one writes.

@@ -133,16 +133,24 @@ fn settings_round_trip_through_the_file_and_bad_values_are_rejected() {
     let (_app, w) = app(true, dir.path());
     let defaults = invoke(&w, "get_settings", json!({})).unwrap();
     let runaway = json!({"enabled": true, "window_minutes": 10, "usd_in_window": 5.0});
+    // team metrics: off by default, loopback when on
+    let export = json!({"project_labels": "name", "top_projects": 50, "machine": null, "user": null,
+                        "serve": {"enabled": false, "listen": "127.0.0.1:9464", "token_file": null, "insecure_no_auth": false},
+                        "push": {"endpoint": null, "headers_file": null, "interval_seconds": 60}});
     assert_eq!(
         defaults,
         json!({"currency": "USD", "usd_rate": 1.0, "providers": [], "launch_at_login": false, "prices": null,
                "budgets": [], "runaway": runaway, "tray": {"title": "cost"},
-               "limits": {"alerts": [80, 95], "notify_reset": false, "live": false}, "budget_scopes": []})
+               "limits": {"alerts": [80, 95], "notify_reset": false, "live": false}, "export": export,
+               "budget_scopes": []})
     );
+    let mut export_on = export.clone();
+    export_on["project_labels"] = json!("hash");
+    export_on["push"]["endpoint"] = json!("http://collector.internal:4318/v1/metrics");
     let new = json!({"currency": "EUR", "usd_rate": 0.5, "providers": ["codex"], "launch_at_login": false, "prices": null,
                      "budgets": [{"period": "monthly", "usd": 300.0, "project": "api", "thresholds": [80, 100]}],
                      "runaway": runaway, "tray": {"title": "limit"},
-                     "limits": {"alerts": [90], "notify_reset": true, "live": true}});
+                     "limits": {"alerts": [90], "notify_reset": true, "live": true}, "export": export_on});
     let mut saved = new.clone();
     // each budget's scope in the engine's words comes back with the settings
     saved["budget_scopes"] = json!(["project api"]);
@@ -154,6 +162,10 @@ fn settings_round_trip_through_the_file_and_bad_values_are_rejected() {
     assert_eq!(on_disk.currency, "EUR");
     assert_eq!(on_disk.budgets.len(), 1);
     assert_eq!(on_disk.budgets[0].id(), "monthly/project=api");
+    assert_eq!(
+        on_disk.export.push.endpoint.as_deref(),
+        Some("http://collector.internal:4318/v1/metrics")
+    );
     // the display and the provider filter apply to the next snapshot
     let s = invoke(
         &w,

@@ -2,7 +2,7 @@
 // show. No Tauri, no fetching, no timers; main.ts owns those.
 
 import { ago, bytes, clock, count, markedMoney, money, percent, plural, projectName, shortDay, span } from "./format.js";
-import type { Budget, BudgetPeriod, Figures, Model, Options, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
+import type { Budget, BudgetPeriod, ExportSettings, Figures, Model, Options, PeriodKey, ProviderId, Settings, Snapshot, Status } from "./types.js";
 
 export interface Handlers {
   addBudget(b: Budget): void;
@@ -418,6 +418,16 @@ function footer(s: Snapshot, model: Model): HTMLElement {
   );
 }
 
+/** Team metrics from the tray: serve /metrics, push OTLP (docs/team.md; the rest of `[export]` is in settings.toml). */
+function teamFields(x: ExportSettings, field: (label: string, input: HTMLElement, help?: string) => HTMLElement): HTMLElement {
+  return h("fieldset", { "data-testid": "team" }, h("legend", {}, "Team metrics (docs/team.md)"),
+    h("label", { class: "check" }, h("input", { type: "checkbox", name: "serve_metrics", checked: x.serve.enabled }),
+      `Serve /metrics for Prometheus on ${x.serve.listen}`),
+    field("Push OTLP metrics to", h("input", { name: "otlp_endpoint", type: "url", value: x.push.endpoint ?? "", placeholder: "http://collector:4318/v1/metrics" }),
+      `Every ${x.push.interval_seconds} s; headers (API keys) from headers_file in settings.toml`),
+  );
+}
+
 function settingsPage(model: Model, on: Handlers): HTMLElement {
   const s = model.settings;
   const options = model.options;
@@ -445,6 +455,13 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
         prices: String(data.get("prices") ?? "").trim() || null,
         tray: { title: (String(data.get("tray_title") ?? "cost") as "cost" | "limit" | "both") },
         limits: { alerts: s.limits?.alerts ?? [80, 95], notify_reset: data.get("notify_reset") === "on", live: data.get("live_limits") === "on" },
+        ...(s.export ? {
+          export: {
+            ...s.export,
+            serve: { ...s.export.serve, enabled: data.get("serve_metrics") === "on" },
+            push: { ...s.export.push, endpoint: String(data.get("otlp_endpoint") ?? "").trim() || null },
+          },
+        } : {}),
       });
     },
   });
@@ -471,6 +488,7 @@ function settingsPage(model: Model, on: Handlers): HTMLElement {
       "Live usage figures: ask Claude Code's and Codex's servers with the sign-in they stored (at most every 5 minutes)"),
     field("Price file (LiteLLM JSON)", h("input", { name: "prices", value: s.prices ?? "", placeholder: "daily LiteLLM prices" }), "BURNBAR_PRICES overrides this"),
   );
+  if (s.export) form.append(teamFields(s.export, field));
   form.append(budgetEditor(s, options, on));
   if (model.settingsError) form.append(h("p", { class: "alert", role: "alert" }, model.settingsError));
   if (model.settingsSaved) form.append(h("p", { class: "ok", role: "status" }, "Saved"));

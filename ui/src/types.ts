@@ -171,8 +171,19 @@ export interface Settings {
   tray?: { title: "cost" | "limit" | "both" };
   /** Usage-window notifications: percentages, and whether a reset is told. */
   limits?: { alerts: number[]; notify_reset: boolean; live: boolean };
+  /** Team metrics (`[export]`, docs/team.md): what the tray serves or pushes, off by default. */
+  export?: ExportSettings;
   /** Each budget's scope in the engine's words (sent by the app; ignored when saved). */
   budget_scopes?: string[];
+}
+
+export interface ExportSettings {
+  project_labels: "name" | "path" | "hash" | "none";
+  top_projects: number;
+  machine: string | null;
+  user: string | null;
+  serve: { enabled: boolean; listen: string; token_file: string | null; insecure_no_auth: boolean };
+  push: { endpoint: string | null; headers_file: string | null; interval_seconds: number };
 }
 
 export type Page = "overview" | "settings";

@@ -20,7 +20,12 @@ const limitsDay = fixture("limits");
 const at18 = { time: new Date("2026-11-22T17:59:30Z") };
 const many = fixture("many-projects");
 const runaway = { enabled: true, window_minutes: 10, usd_in_window: 5 };
-const settings = { currency: "USD", usd_rate: 1, providers: [], launch_at_login: false, prices: null, budgets: [], runaway };
+const exportDefaults = {
+  project_labels: "name", top_projects: 50, machine: null, user: null,
+  serve: { enabled: false, listen: "127.0.0.1:9464", token_file: null, insecure_no_auth: false },
+  push: { endpoint: null, headers_file: null, interval_seconds: 60 },
+};
+const settings = { currency: "USD", usd_rate: 1, providers: [], launch_at_login: false, prices: null, budgets: [], runaway, export: exportDefaults };
 
 test("typical day: today's spend, stats, tools, projects and models", async () => {
   const page = await open(browser, { snapshots: { today: typical, "30days": many }, settings });
@@ -223,12 +228,21 @@ test("settings: shows the saved values, saves edits, shows a rejected value's er
   await page.getByRole("checkbox", { name: /Notify when a usage window resets/ }).check();
   const live = page.getByRole("checkbox", { name: /Live usage figures/ });
   assert.equal(await live.isChecked(), false, "live figures are off by default");
+  const serve = page.getByRole("checkbox", { name: /Serve \/metrics for Prometheus on 127\.0\.0\.1:9464/ });
+  assert.equal(await serve.isChecked(), false, "team metrics are off by default");
+  await serve.check();
+  await page.getByRole("textbox", { name: /Push OTLP metrics to/ }).fill(" http://collector.internal:4318/v1/metrics ");
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByText("Saved").waitFor();
   const saved = (await calls(page)).find((c) => c.cmd === "save_settings");
   assert.deepEqual(saved.args.settings, {
     currency: "EUR", usd_rate: 0.5, providers: ["codex"], launch_at_login: false, prices: null, budgets: [], runaway,
     tray: { title: "both" }, limits: { alerts: [80, 95], notify_reset: true, live: false },
+    export: {
+      ...exportDefaults,
+      serve: { ...exportDefaults.serve, enabled: true },
+      push: { ...exportDefaults.push, endpoint: "http://collector.internal:4318/v1/metrics" },
+    },
   });
 
   const bad = await open(browser, {

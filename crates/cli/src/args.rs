@@ -29,7 +29,11 @@ pub struct Cli {
 impl Cli {
     /// `--verbose` of whichever command runs.
     pub fn verbose(&self) -> bool {
-        self.common().is_some_and(|c| c.verbose)
+        match &self.command {
+            Some(Command::Serve(a)) => a.daemon.verbose,
+            Some(Command::Push(a)) => a.daemon.verbose,
+            _ => self.common().is_some_and(|c| c.verbose),
+        }
     }
 
     /// The common options of whichever command runs (budget edits have none).
@@ -49,6 +53,7 @@ impl Cli {
                 | Command::Statusline(a),
             ) => a,
             Some(Command::Budget(b)) => return b.common(),
+            Some(Command::Serve(_) | Command::Push(_)) => return None,
             None => &self.report.common,
         })
     }
@@ -89,6 +94,13 @@ pub enum Command {
     Watch(Common),
     /// Recompute every stored cost with the price table in force and say what changed.
     Reprice(Common),
+    /// Serve this machine's spend to Prometheus: GET /metrics (either of Prometheus's text
+    /// formats), /api/report?period=..., /healthz. Keeps the index current as the tools
+    /// write; counters never reset (docs/team.md).
+    Serve(ServeArgs),
+    /// Push this machine's spend to an OpenTelemetry endpoint (OTLP/HTTP, protobuf,
+    /// cumulative) every --interval, for laptops a Prometheus cannot reach (docs/team.md).
+    Push(PushArgs),
     /// Print the tray popover's payload as JSON: the report for --period (default today)
     /// and at most one --provider, plus today's headline and a 30-day trend.
     Snapshot(Common),
@@ -350,4 +362,110 @@ pub enum PeriodArg {
     /// Everything on record.
     #[value(alias = "lifetime")]
     All,
+}
+
+/// Options of the long-running exporters (`serve`, `push`).
+#[derive(Debug, Clone, Args)]
+pub struct DaemonArgs {
+    /// Time zone of "today" and the budgets' periods (IANA name) [default: local].
+    #[arg(long, visible_alias = "tz", value_name = "IANA")]
+    pub timezone: Option<String>,
+    /// Never touch the network for prices: the cached or embedded table.
+    #[arg(long)]
+    pub offline: bool,
+    /// Price with this LiteLLM-format table only (also: env `BURNBAR_PRICES`).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Log each sync and request on stderr.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+impl DaemonArgs {
+    /// As the other commands' options (the period and filters do not apply: metrics cover
+    /// everything on record).
+    pub fn common(&self) -> Common {
+        Common {
+            period: None,
+            from: None,
+            to: None,
+            timezone: self.timezone.clone(),
+            provider: Vec::new(),
+            project: Vec::new(),
+            offline: self.offline,
+            prices: self.prices.clone(),
+            verbose: self.verbose,
+            now: None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  burnbar serve                                   http://127.0.0.1:9464/metrics\n  \
+burnbar serve --listen 0.0.0.0:9464 --token-file ~/.config/burnbar/token\n\n\
+Off loopback, a bearer token is required (or --insecure-no-auth). Project labels, the top-N \
+cut and the machine/user labels come from [export] in settings.toml (docs/team.md)."
+)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = burnbar_engine::settings::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Require `Authorization: Bearer <token>`, the token being this file's first line.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Serve a non-loopback address without a token (anyone who can connect reads your spend).
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  burnbar push --otlp-endpoint http://collector.internal:4318/v1/metrics\n  \
+burnbar push --otlp-endpoint https://otlp.example.com/v1/metrics --header-file ~/.config/burnbar/otlp-headers\n  \
+burnbar push --otlp-endpoint http://localhost:4318/v1/metrics --once\n\n\
+Header values (API keys) are never printed; prefer --header-file to keep them out of `ps`."
+)]
+pub struct PushArgs {
+    /// The OTLP/HTTP metrics endpoint (usually ends in /v1/metrics).
+    #[arg(long, value_name = "URL")]
+    pub otlp_endpoint: String,
+    /// A request header, Key=Value (repeatable), e.g. an API key.
+    #[arg(long, value_name = "K=V", value_parser = burnbar_serve::push::parse_header)]
+    pub header: Vec<(String, String)>,
+    /// Read Key=Value header lines from this file.
+    #[arg(long, value_name = "FILE")]
+    pub header_file: Option<PathBuf>,
+    /// Time between pushes: 60s, 5m, 90 (seconds); at least 10s.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_interval)]
+    pub interval: std::time::Duration,
+    /// Push once (after bringing the index up to date) and exit.
+    #[arg(long)]
+    pub once: bool,
+    #[command(flatten)]
+    pub daemon: DaemonArgs,
+}
+
+/// `60s`, `5m`, `1h`, `90`.
+pub fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 60s or 5m"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?}: use s, m or h")),
+    };
+    if secs < 10 {
+        return Err("the interval must be at least 10s".into());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }

@@ -43,6 +43,8 @@ pub struct Totals {
     /// The part of `cost` a tool recorded only as session sums (dated at each session's last
     /// activity).
     pub session_total_cost: Usd,
+    /// The part of `cost` the tools reported themselves (their own figure, not ours).
+    pub reported_cost: Usd,
     /// The weakest cost source among the calls (`None` for no calls).
     pub cost_source: Option<CostSource>,
     /// Turn counts (each turn counted on its first call).
@@ -136,7 +138,8 @@ impl Totals {
                 match source {
                     CostSource::Estimated => self.estimated_cost += cost,
                     CostSource::SessionTotal => self.session_total_cost += cost,
-                    _ => {}
+                    CostSource::Reported => self.reported_cost += cost,
+                    CostSource::Computed | CostSource::Unpriced => {}
                 }
             }
             None if !supplementary => self.unpriced_calls += 1,
@@ -153,6 +156,7 @@ impl Totals {
         self.unpriced_calls += o.unpriced_calls;
         self.estimated_cost += o.estimated_cost;
         self.session_total_cost += o.session_total_cost;
+        self.reported_cost += o.reported_cost;
         self.cost_source = match (self.cost_source, o.cost_source) {
             (Some(a), Some(b)) => Some(a.weakest(b)),
             (a, b) => a.or(b),

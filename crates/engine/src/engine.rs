@@ -460,6 +460,76 @@ impl Engine {
         Ok(crate::blocks::blocks(&calls, dir_of, now))
     }
 
+    /// The team metrics as of `now` ([`crate::metrics`]): the all-time counters through the
+    /// index's ledger (so they never go down), today's cost and the budgets' use in `tz`
+    /// (sync with it first). `synced` is the caller's own last sync, if it keeps one.
+    pub fn metrics(
+        &self,
+        settings: &Settings,
+        tz: Tz,
+        now: DateTime<Utc>,
+        synced: Option<DateTime<Utc>>,
+    ) -> Result<crate::metrics::Metrics> {
+        use crate::metrics::{self, LedgerRow, Metric};
+        let prefs = &settings.export;
+        let conn = self.store.conn();
+        let sums = store::metric_sums(conn)?;
+        let true_cost: u64 = sums
+            .iter()
+            .map(|s| u64::try_from(s.cost.micros()).unwrap_or(0))
+            .sum();
+        let mut series = metrics::label(&sums, prefs.project_labels, prefs.top_projects).series();
+        let mut rows: Vec<LedgerRow> = series
+            .iter()
+            .map(|(_, s, key)| LedgerRow {
+                series: key.clone(),
+                seen: s.value,
+                shown: s.value,
+            })
+            .collect();
+        store::pass_through_ledger(conn, &mut rows, metrics::advance)?;
+        let (mut cost, mut tokens, mut calls) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut edit_turns, mut one_shot_turns) = (Vec::new(), Vec::new());
+        for ((metric, mut s, _), row) in series.drain(..).zip(rows) {
+            s.value = row.shown;
+            match metric {
+                Metric::Cost if s.value == 0 => {}
+                Metric::Cost => cost.push(s),
+                Metric::Tokens => tokens.push(s),
+                Metric::Calls => calls.push(s),
+                Metric::EditTurns => edit_turns.push(s),
+                Metric::OneShotTurns => one_shot_turns.push(s),
+            }
+        }
+        let shown_cost: u64 = cost.iter().map(|s| s.value).sum();
+        let today = now.with_timezone(&tz).date_naive();
+        let from = metrics::budgets_from(&settings.budgets, today);
+        let recent = self.slices(
+            DayRange {
+                from: Some(from),
+                to: Some(today),
+            },
+            tz,
+        )?;
+        let today_cost = recent
+            .iter()
+            .filter(|s| s.day == today)
+            .map(|s| s.totals.cost)
+            .sum();
+        Ok(metrics::Metrics {
+            cost,
+            tokens,
+            calls,
+            edit_turns,
+            one_shot_turns,
+            today_cost,
+            budgets: metrics::budget_ratios(&settings.budgets, &recent, today, tz),
+            last_sync_ms: metrics::last_sync(self.last_full_sync_ms()?, synced),
+            held_back: crate::Usd(i64::try_from(shown_cost.saturating_sub(true_cost)).unwrap_or(0)),
+            identity: metrics::Identity::resolve(prefs, &self.paths),
+        })
+    }
+
     /// When every log was last read (a full sync), UTC ms, if ever.
     pub fn last_full_sync_ms(&self) -> Result<Option<i64>> {
         Ok(

@@ -52,6 +52,7 @@ pub mod ingest;
 pub mod lenient;
 pub mod limits;
 pub mod merge;
+pub mod metrics;
 pub mod model;
 pub mod optimize;
 pub mod paths;

@@ -63,6 +63,8 @@ pub struct Paths {
     pub prices_file: Option<PathBuf>,
     /// `TZ`, if set: the default report time zone.
     pub tz: Option<String>,
+    /// The login name (`USER`, `LOGNAME`, `USERNAME`), if set: the team metrics' `user` label.
+    pub login: Option<String>,
     /// Where live usage figures are asked for, Claude Code's and Codex's (the providers'
     /// endpoints unless `BURNBAR_CLAUDE_USAGE_URL` / `BURNBAR_CODEX_USAGE_URL` say otherwise).
     pub usage_urls: crate::limits::live::Urls,
@@ -115,6 +117,8 @@ pub struct Env {
     pub openclaw_state_dir: Option<PathBuf>,
     /// `TZ`.
     pub tz: Option<String>,
+    /// `USER`, else `LOGNAME`, else `USERNAME` (Windows).
+    pub login: Option<String>,
     /// `BURNBAR_CLAUDE_USAGE_URL`.
     pub claude_usage_url: Option<String>,
     /// `BURNBAR_CODEX_USAGE_URL`.
@@ -158,6 +162,10 @@ impl Env {
             copilot_otel_file: path("COPILOT_OTEL_FILE_EXPORTER_PATH"),
             openclaw_state_dir: path("OPENCLAW_STATE_DIR"),
             tz: string("TZ"),
+            login: string("USER")
+                .or_else(|| string("LOGNAME"))
+                .or_else(|| string("USERNAME"))
+                .filter(|s| !s.trim().is_empty()),
             claude_usage_url: string("BURNBAR_CLAUDE_USAGE_URL"),
             codex_usage_url: string("BURNBAR_CODEX_USAGE_URL"),
         }
@@ -240,6 +248,7 @@ impl Paths {
             opencode_data: or_default(&env.opencode_data_dir, data_base.join("opencode")),
             prices_file: env.burnbar_prices.clone(),
             tz: env.tz.clone(),
+            login: env.login.clone(),
             usage_urls: crate::limits::live::Urls {
                 claude: env
                     .claude_usage_url

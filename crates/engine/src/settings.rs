@@ -49,6 +49,12 @@ pub enum Invalid {
     /// A limit alert is not a percentage between 1 and 100.
     #[error("limits: alerts must be percentages between 1 and 100")]
     LimitAlerts,
+    /// `[export] top_projects` is 0.
+    #[error("export: top_projects must be at least 1")]
+    TopProjects,
+    /// `[export.push] interval_seconds` is below 10.
+    #[error("export.push: interval_seconds must be at least 10")]
+    PushInterval,
 }
 
 /// The file name under the config dir.
@@ -76,6 +82,127 @@ pub struct Settings {
     pub tray: TrayPrefs,
     /// Usage windows (`[limits]`).
     pub limits: LimitPrefs,
+    /// Team metrics: Prometheus exposition and OTLP push (`[export]`).
+    pub export: ExportPrefs,
+}
+
+/// How projects are named in exported metrics (`[export] project_labels`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProjectLabels {
+    /// The project's directory name (`api`).
+    #[default]
+    Name,
+    /// Its whole path (`/home/ana/src/api`).
+    Path,
+    /// The first 12 hex digits of the SHA-256 of its path: stable, not readable.
+    Hash,
+    /// No project label (every project's figures summed).
+    None,
+}
+
+impl ProjectLabels {
+    /// The settings spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectLabels::Name => "name",
+            ProjectLabels::Path => "path",
+            ProjectLabels::Hash => "hash",
+            ProjectLabels::None => "none",
+        }
+    }
+
+    /// Parses the settings spelling.
+    pub fn parse(s: &str) -> Option<ProjectLabels> {
+        [Self::Name, Self::Path, Self::Hash, Self::None]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+/// Team metrics (`[export]`): what `burnbar serve` and `burnbar push` export, and whether the
+/// tray does either itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct ExportPrefs {
+    /// How projects are named in metric labels.
+    pub project_labels: ProjectLabels,
+    /// Projects beyond this many (by cost) are summed as `other`.
+    pub top_projects: usize,
+    /// The `machine` label (default: the host name).
+    pub machine: Option<String>,
+    /// The `user` label (default: the login name).
+    pub user: Option<String>,
+    /// The tray serves `/metrics` itself (`[export.serve]`).
+    pub serve: ServePrefs,
+    /// The tray pushes OTLP itself (`[export.push]`).
+    pub push: PushPrefs,
+}
+
+impl Default for ExportPrefs {
+    fn default() -> ExportPrefs {
+        ExportPrefs {
+            project_labels: ProjectLabels::Name,
+            top_projects: DEFAULT_TOP_PROJECTS,
+            machine: None,
+            user: None,
+            serve: ServePrefs::default(),
+            push: PushPrefs::default(),
+        }
+    }
+}
+
+/// Projects kept as their own label value by default.
+pub const DEFAULT_TOP_PROJECTS: usize = 50;
+
+/// The default `/metrics` address: loopback, Prometheus's port range.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
+
+/// `[export.serve]`: the tray's own metrics endpoint (off by default).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct ServePrefs {
+    /// Serve while the tray runs.
+    pub enabled: bool,
+    /// Where (loopback unless a token file is set, or `insecure_no_auth`).
+    pub listen: String,
+    /// A file holding the bearer token scrapers must send (required off loopback).
+    pub token_file: Option<PathBuf>,
+    /// Serve a non-loopback address without a token (explicitly insecure).
+    pub insecure_no_auth: bool,
+}
+
+impl Default for ServePrefs {
+    fn default() -> ServePrefs {
+        ServePrefs {
+            enabled: false,
+            listen: DEFAULT_LISTEN.to_string(),
+            token_file: None,
+            insecure_no_auth: false,
+        }
+    }
+}
+
+/// `[export.push]`: the tray pushes OTLP/HTTP metrics (off while `endpoint` is unset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "snake_case")]
+pub struct PushPrefs {
+    /// The OTLP/HTTP metrics endpoint (`https://collector:4318/v1/metrics`).
+    pub endpoint: Option<String>,
+    /// A file of `Key=Value` header lines (API keys stay out of this file).
+    pub headers_file: Option<PathBuf>,
+    /// Seconds between pushes.
+    pub interval_seconds: u64,
+}
+
+impl Default for PushPrefs {
+    fn default() -> PushPrefs {
+        PushPrefs {
+            endpoint: None,
+            headers_file: None,
+            interval_seconds: 60,
+        }
+    }
 }
 
 /// What the tray's title shows (`[tray] title`).
@@ -134,6 +261,7 @@ impl Default for Settings {
             runaway: Runaway::default(),
             tray: TrayPrefs::default(),
             limits: LimitPrefs::default(),
+            export: ExportPrefs::default(),
         }
     }
 }
@@ -192,6 +320,12 @@ impl Settings {
         }
         if self.limits.alerts.iter().any(|a| !(1..=100).contains(a)) {
             return Err(Invalid::LimitAlerts);
+        }
+        if self.export.top_projects == 0 {
+            return Err(Invalid::TopProjects);
+        }
+        if self.export.push.interval_seconds < 10 {
+            return Err(Invalid::PushInterval);
         }
         Ok(())
     }
@@ -380,6 +514,23 @@ mod tests {
                 alerts: vec![90],
                 notify_reset: true,
                 live: true,
+            },
+            export: ExportPrefs {
+                project_labels: ProjectLabels::Hash,
+                top_projects: 20,
+                machine: Some("ana-laptop".into()),
+                user: None,
+                serve: ServePrefs {
+                    enabled: true,
+                    listen: "0.0.0.0:9464".into(),
+                    token_file: Some(PathBuf::from("/etc/burnbar/token")),
+                    insecure_no_auth: false,
+                },
+                push: PushPrefs {
+                    endpoint: Some("http://collector:4318/v1/metrics".into()),
+                    headers_file: None,
+                    interval_seconds: 30,
+                },
             },
         };
         s.save(&path).expect("save");

@@ -6,10 +6,13 @@ mod compare;
 mod export;
 mod limits;
 mod optimize;
+mod push;
 mod report;
 mod reprice;
+mod serve;
 mod snapshot;
 mod statusline;
+mod team;
 mod watch;
 mod yields;
 
@@ -77,6 +80,8 @@ pub fn run(cli: Cli) -> Result<()> {
             (ctx, r)
         }
         Some(Command::Budget(args)) => return budget::run(args),
+        Some(Command::Serve(args)) => return serve::run(&args),
+        Some(Command::Push(args)) => return push::run(&args),
         Some(Command::Reprice(common)) => {
             let ctx = setup::resolve(&common, crate::args::PeriodArg::All)?;
             return reprice::run(ctx);

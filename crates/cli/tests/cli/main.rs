@@ -11,6 +11,7 @@ mod index;
 mod limits;
 mod optimize;
 mod statusline;
+mod team;
 mod ui_fixtures;
 
 use std::path::Path;

@@ -293,6 +293,19 @@ const STEPS: &[&str] = &[
     ALTER TABLE slices ADD COLUMN session_total_cost INTEGER NOT NULL DEFAULT 0;
     DELETE FROM meta WHERE key = 'price_version';
     ",
+    // v11: team metrics. The rollups keep the part of the cost the tools reported, so the
+    // exported cost splits exactly by source (the rollups are rebuilt); `metric_ledger` keeps
+    // what each exported counter last showed, so a re-price that lowers a total never shows
+    // Prometheus a reset (see `crate::metrics`).
+    r"
+    ALTER TABLE slices ADD COLUMN reported_cost INTEGER NOT NULL DEFAULT 0;
+    DELETE FROM meta WHERE key = 'price_version';
+    CREATE TABLE metric_ledger (
+        series TEXT PRIMARY KEY,
+        seen INTEGER NOT NULL,
+        shown INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -17,6 +17,7 @@ mod alerts;
 mod calls;
 mod codec;
 mod files;
+mod ledger;
 mod migrate;
 mod slices;
 
@@ -39,6 +40,7 @@ pub use files::{
     load_some as load_some_files, mark_missing, next_id as next_file_id, path_of as file_path,
     save as save_file, skipped_summary, update as update_file,
 };
+pub use ledger::{metric_sums, pass_through_ledger};
 pub use migrate::LATEST as SCHEMA_VERSION;
 pub use slices::{
     ToolKind, ToolSlice, query as query_slices, query_tools, rebuild_all as rebuild_all_slices,

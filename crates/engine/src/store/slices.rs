@@ -207,9 +207,9 @@ fn write_slices(
             input, output, cache_read, cache_write_5m, cache_write_1h, reasoning, web_search,
             cost, unpriced_calls, estimated_cost, cost_source, first_ms, last_ms, turns,
             edit_turns, one_shot_turns, retries, edit_cost, self_corrections, tool_uses,
-            session_total_cost)
+            session_total_cost, reported_cost)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
     )?;
     for ((day, model, project, category), sums) in slices {
         let t = &sums.totals;
@@ -243,6 +243,7 @@ fn write_slices(
             i(t.turns.self_corrections),
             i(t.turns.tool_uses),
             t.session_total_cost.micros(),
+            t.reported_cost.micros(),
         ])?;
     }
     Ok(())
@@ -287,7 +288,7 @@ pub fn query(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Slic
                 s.cache_read, s.cache_write_5m, s.cache_write_1h, s.reasoning, s.web_search,
                 s.cost, s.unpriced_calls, s.estimated_cost, s.cost_source, s.first_ms, s.last_ms,
                 s.category, s.turns, s.edit_turns, s.one_shot_turns, s.retries, s.edit_cost,
-                s.self_corrections, s.tool_uses, s.session_total_cost
+                s.self_corrections, s.tool_uses, s.session_total_cost, s.reported_cost
          FROM slices s JOIN models m ON m.id = s.model_id JOIN projects p ON p.id = s.project_id
               JOIN sessions ss ON ss.id = s.session_id
          WHERE s.day BETWEEN ?1 AND ?2",
@@ -315,6 +316,7 @@ pub fn query(conn: &Connection, from: i64, to: i64) -> rusqlite::Result<Vec<Slic
                 unpriced_calls: u(r.get(14)?),
                 estimated_cost: Usd(r.get(15)?),
                 session_total_cost: Usd(r.get(27)?),
+                reported_cost: Usd(r.get(28)?),
                 cost_source: Some(CostSource::from_code(r.get(16)?)),
                 turns: TurnStats {
                     turns: u(r.get(20)?),

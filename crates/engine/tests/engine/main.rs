@@ -33,6 +33,7 @@ mod kimi;
 mod kiro;
 mod limits;
 mod live;
+mod metrics;
 mod opencode;
 mod optimize;
 mod pricing;
