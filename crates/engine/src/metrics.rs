@@ -202,6 +202,36 @@ pub struct Metrics {
     pub identity: Identity,
 }
 
+/// The whole-number counters (all but cost): name without `_total` and help text, in the
+/// order of [`Metrics::counts`]. One list for `/metrics` and the OTLP push.
+pub const COUNTS: [(&str, &str); 4] = [
+    (
+        TOKENS,
+        "Tokens of every call on record, by tool, model, project and type",
+    ),
+    (CALLS, "Calls on record, by tool, model and project"),
+    (
+        EDIT_TURNS,
+        "Turns that edited files, by tool, model and project (the one-shot rate's denominator)",
+    ),
+    (
+        ONE_SHOT_TURNS,
+        "Edit turns that needed no retry, by tool, model and project",
+    ),
+];
+
+impl Metrics {
+    /// The series of the [`COUNTS`] counters, in its order.
+    pub fn counts(&self) -> [&[Series]; 4] {
+        [
+            &self.tokens,
+            &self.calls,
+            &self.edit_turns,
+            &self.one_shot_turns,
+        ]
+    }
+}
+
 /// Who the figures are of: the constant labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {

@@ -367,36 +367,71 @@ fn header(body: &str) -> String {
     format!("# Burnbar settings, shared by the tray app and the CLI.\n{body}")
 }
 
-/// The keys [`Settings`] reads and writes, at the top level and in its tables; any other key
-/// in the file is kept as it is.
-const KNOWN_KEYS: [&str; 9] = [
-    "currency",
-    "usd_rate",
-    "providers",
-    "launch_at_login",
-    "prices",
-    "budgets",
-    "runaway",
-    "tray",
-    "limits",
-];
-/// The tables among [`KNOWN_KEYS`] merged key by key, with the keys this build knows.
-const KNOWN_TABLES: [(&str, &[&str]); 3] = [
-    ("runaway", &KNOWN_RUNAWAY_KEYS),
-    ("tray", &["title"]),
-    ("limits", &["alerts", "notify_reset", "live"]),
-];
-const KNOWN_RUNAWAY_KEYS: [&str; 4] = [
-    "enabled",
-    "window_minutes",
-    "usd_in_window",
-    "session_cap_usd",
+/// What [`Settings`] reads and writes, key by key: a value, or a table merged key by key with
+/// the keys this build knows; any other key in the file is kept as it is.
+#[derive(Clone, Copy)]
+enum Known {
+    Value,
+    Table(&'static [(&'static str, Known)]),
+}
+
+const KNOWN: &[(&str, Known)] = &[
+    ("currency", Known::Value),
+    ("usd_rate", Known::Value),
+    ("providers", Known::Value),
+    ("launch_at_login", Known::Value),
+    ("prices", Known::Value),
+    ("budgets", Known::Value),
+    (
+        "runaway",
+        Known::Table(&[
+            ("enabled", Known::Value),
+            ("window_minutes", Known::Value),
+            ("usd_in_window", Known::Value),
+            ("session_cap_usd", Known::Value),
+        ]),
+    ),
+    ("tray", Known::Table(&[("title", Known::Value)])),
+    (
+        "limits",
+        Known::Table(&[
+            ("alerts", Known::Value),
+            ("notify_reset", Known::Value),
+            ("live", Known::Value),
+        ]),
+    ),
+    (
+        "export",
+        Known::Table(&[
+            ("project_labels", Known::Value),
+            ("top_projects", Known::Value),
+            ("machine", Known::Value),
+            ("user", Known::Value),
+            (
+                "serve",
+                Known::Table(&[
+                    ("enabled", Known::Value),
+                    ("listen", Known::Value),
+                    ("token_file", Known::Value),
+                    ("insecure_no_auth", Known::Value),
+                ]),
+            ),
+            (
+                "push",
+                Known::Table(&[
+                    ("endpoint", Known::Value),
+                    ("headers_file", Known::Value),
+                    ("interval_seconds", Known::Value),
+                ]),
+            ),
+        ]),
+    ),
 ];
 
 /// `old` (the file as it is) with each known key set as in `new` (the settings serialised):
 /// an unchanged value keeps its text and comments, a changed one is replaced (a table key by
-/// key), one no longer set or set back to its default is removed, and unknown keys and
-/// comments elsewhere stay. `None` when `old` does not parse (the
+/// key, at any depth), one no longer set or set back to its default is removed, and unknown
+/// keys and comments elsewhere stay. `None` when `old` does not parse (the
 /// caller then writes the file afresh; `load` refused it before anyway).
 fn edited(old: &str, new: &str) -> Option<String> {
     let mut doc: toml_edit::DocumentMut = old.parse().ok()?;
@@ -409,31 +444,46 @@ fn edited(old: &str, new: &str) -> Option<String> {
         doc.as_table_mut(),
         fresh.as_table(),
         defaults.as_table(),
-        &KNOWN_KEYS,
+        KNOWN,
     );
-    for (name, keys) in KNOWN_TABLES {
-        if let (Some(toml_edit::Item::Table(was)), Some(toml_edit::Item::Table(now))) =
-            (doc.get_mut(name), fresh.get(name))
-        {
-            let none = toml_edit::Table::new();
-            let default = defaults.get(name).and_then(toml_edit::Item::as_table);
-            merge(was, now, default.unwrap_or(&none), keys);
-        }
-    }
     Some(doc.to_string())
 }
 
-/// Sets `known` keys of `table` as in `fresh` (see [`edited`]); a table in both is left for
-/// the caller to merge key by key.
+/// Sets the `known` keys of `table` as in `fresh` (see [`edited`]), tables key by key.
 fn merge(
     table: &mut toml_edit::Table,
     fresh: &toml_edit::Table,
     defaults: &toml_edit::Table,
-    known: &[&str],
+    known: &[(&str, Known)],
 ) {
-    for &key in known {
+    let none = toml_edit::Table::new();
+    for &(key, kind) in known {
+        if let (Known::Table(keys), Some(toml_edit::Item::Table(now))) = (kind, fresh.get(key)) {
+            let default = defaults
+                .get(key)
+                .and_then(toml_edit::Item::as_table)
+                .unwrap_or(&none);
+            match table.get_mut(key) {
+                Some(toml_edit::Item::Table(was)) => {
+                    merge(was, now, default, keys);
+                    if was.is_empty() {
+                        table.remove(key); // nothing of ours or the user's left in it
+                    }
+                    continue;
+                }
+                None => {
+                    // only what differs from the defaults is spelled out
+                    let mut added = toml_edit::Table::new();
+                    merge(&mut added, now, default, keys);
+                    if !added.is_empty() {
+                        table.insert(key, toml_edit::Item::Table(added));
+                    }
+                    continue;
+                }
+                Some(_) => {} // written inline: replaced whole, below
+            }
+        }
         match (table.get(key), fresh.get(key)) {
-            (Some(toml_edit::Item::Table(_)), Some(toml_edit::Item::Table(_))) => {}
             (Some(was), Some(now)) if same_value(key, was, now) => {}
             // back to (or still at) its default: not spelled out
             (_, Some(now))
@@ -480,6 +530,31 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_tables_are_edited_key_by_key_and_defaults_left_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = Settings::path(dir.path());
+        std::fs::write(
+            &path,
+            "# mine\ncurrency = \"EUR\" # euro\n[export]\nmy_note = 1\n",
+        )
+        .expect("write");
+        let mut s = Settings::load(&path).expect("load");
+        s.export.serve.enabled = true;
+        s.export.push.endpoint = Some("http://c:4318/v1/metrics".into());
+        s.save(&path).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("# mine") && text.contains("# euro") && text.contains("my_note = 1"));
+        assert!(text.contains("[export.serve]\nenabled = true"), "{text}");
+        assert!(!text.contains("listen"), "defaults are left out: {text}");
+        assert_eq!(Settings::load(&path).expect("load"), s);
+        s.export = ExportPrefs::default();
+        s.save(&path).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(!text.contains("serve") && !text.contains("push"), "{text}");
+        assert!(text.contains("my_note = 1"), "the user's key stays: {text}");
+    }
 
     #[test]
     fn a_missing_file_is_the_defaults_and_a_saved_file_reads_back() {

@@ -75,26 +75,9 @@ pub fn registry(m: &Metrics) -> Registry {
         usd(),
         usd_counters(&m.cost),
     );
-    reg.register(
-        metrics::TOKENS,
-        "Tokens of every call on record, by tool, model, project and type",
-        counters(&m.tokens),
-    );
-    reg.register(
-        metrics::CALLS,
-        "Calls on record, by tool, model and project",
-        counters(&m.calls),
-    );
-    reg.register(
-        metrics::EDIT_TURNS,
-        "Turns that edited files, by tool, model and project (the one-shot rate's denominator)",
-        counters(&m.edit_turns),
-    );
-    reg.register(
-        metrics::ONE_SHOT_TURNS,
-        "Edit turns that needed no retry, by tool, model and project",
-        counters(&m.one_shot_turns),
-    );
+    for ((name, help), series) in metrics::COUNTS.into_iter().zip(m.counts()) {
+        reg.register(name, help, counters(series));
+    }
     let today = Gauge::<f64, AtomicU64>::default();
     today.set(m.today_cost.as_f64());
     reg.register_with_unit(

@@ -211,35 +211,14 @@ fn counters(provider: &SdkMeterProvider, source: &Arc<Source>) {
             }
         })
         .build();
-    for (name, pick, what) in [
-        (
-            format!("{}_total", metrics::TOKENS),
-            (|m: &Metrics| &m.tokens) as fn(&Metrics) -> &Vec<Series>,
-            "Tokens of every call on record",
-        ),
-        (
-            format!("{}_total", metrics::CALLS),
-            |m: &Metrics| &m.calls,
-            "Calls on record",
-        ),
-        (
-            format!("{}_total", metrics::EDIT_TURNS),
-            |m: &Metrics| &m.edit_turns,
-            "Turns that edited files",
-        ),
-        (
-            format!("{}_total", metrics::ONE_SHOT_TURNS),
-            |m: &Metrics| &m.one_shot_turns,
-            "Edit turns that needed no retry",
-        ),
-    ] {
+    for (i, (name, help)) in metrics::COUNTS.into_iter().enumerate() {
         let s = Arc::clone(source);
         meter
-            .u64_observable_counter(name)
-            .with_description(what)
+            .u64_observable_counter(format!("{name}_total"))
+            .with_description(help)
             .with_callback(move |o| {
                 if let Some(m) = latest(&s) {
-                    for series in pick(&m) {
+                    for series in m.counts()[i] {
                         o.observe(series.value, &attributes(series, &m));
                     }
                 }

@@ -27,15 +27,18 @@ fn engine(home: &Home, data: &std::path::Path, input_per_token: f64) -> Engine {
     e
 }
 
+fn metrics(e: &Engine) -> burnbar_engine::metrics::Metrics {
+    e.metrics(
+        &Settings::default(),
+        Tz::UTC,
+        burnbar_test_support::now(),
+        None,
+    )
+    .unwrap()
+}
+
 fn shown_cost(e: &Engine) -> (i64, i64) {
-    let m = e
-        .metrics(
-            &Settings::default(),
-            Tz::UTC,
-            burnbar_test_support::now(),
-            None,
-        )
-        .unwrap();
+    let m = metrics(e);
     let shown: u64 = m.cost.iter().map(|s| s.value).sum();
     (i64::try_from(shown).unwrap(), m.held_back.micros())
 }
@@ -81,15 +84,7 @@ fn issue_21_counters_equal_the_report_and_split_by_label() {
     let home = Home::new();
     let data = tempfile::tempdir().unwrap();
     home.write(P, &[call("m1", 1_000_000), call("m2", 250_000)]);
-    let e = engine(&home, data.path(), 2e-6);
-    let m = e
-        .metrics(
-            &Settings::default(),
-            Tz::UTC,
-            burnbar_test_support::now(),
-            None,
-        )
-        .unwrap();
+    let m = metrics(&engine(&home, data.path(), 2e-6));
     assert_eq!(m.cost.len(), 1);
     let labels: Vec<(&str, &str)> = m.cost[0]
         .labels
