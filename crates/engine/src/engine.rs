@@ -530,6 +530,17 @@ impl Engine {
         })
     }
 
+    /// A number that changes whenever another connection (another engine, process or the
+    /// watch loop's engine) commits to the index: `PRAGMA data_version`. Cheap; for caches of
+    /// answers computed from the index.
+    pub fn index_version(&self) -> Result<i64> {
+        Ok(self
+            .store
+            .conn()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| Error::store(std::path::Path::new("index"), e))?)
+    }
+
     /// When every log was last read (a full sync), UTC ms, if ever.
     pub fn last_full_sync_ms(&self) -> Result<Option<i64>> {
         Ok(

@@ -125,8 +125,10 @@ impl Access {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map_or("", str::trim);
+            // the scheme is case-insensitive (RFC 9110 §11.1)
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map_or("", |(_, token)| token.trim());
         // constant time over the contents; lengths that differ fail in constant time too
         let equal_len = given.len() == token.len();
         let padded: Vec<u8> = if equal_len {

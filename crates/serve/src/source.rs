@@ -34,6 +34,8 @@ struct State {
 
 struct Cached {
     generation: u64,
+    /// The index's `data_version` (a re-price by `burnbar reprice`, another process's sync).
+    version: i64,
     date: NaiveDate,
     metrics: Arc<Metrics>,
 }
@@ -75,24 +77,29 @@ impl Source {
         &self.settings
     }
 
-    /// The metrics now: the cached ones unless the index or the day changed since.
+    /// The metrics now: the cached ones unless a sync, another writer of the index or the day
+    /// changed something since.
     pub fn metrics(&self) -> burnbar_engine::Result<Arc<Metrics>> {
         let now = self.clock.now();
         let date = now.with_timezone(&self.tz).date_naive();
         let generation = self.generation.load(Ordering::SeqCst);
+        let engine = lock(&self.engine);
+        let version = engine.index_version()?;
         let synced = {
             let state = lock(&self.state);
             if let Some(c) = &state.cached
-                && c.generation == generation
-                && c.date == date
+                && (c.generation, c.version, c.date) == (generation, version, date)
             {
                 return Ok(Arc::clone(&c.metrics));
             }
             state.synced
         };
-        let metrics = Arc::new(lock(&self.engine).metrics(&self.settings, self.tz, now, synced)?);
+        // (our own ledger write does not move our connection's data_version; a commit by
+        // another while we compute does, and the next request computes again)
+        let metrics = Arc::new(engine.metrics(&self.settings, self.tz, now, synced)?);
         lock(&self.state).cached = Some(Cached {
             generation,
+            version,
             date,
             metrics: Arc::clone(&metrics),
         });

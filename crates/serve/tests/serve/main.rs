@@ -221,6 +221,13 @@ async fn a_wrong_or_missing_token_is_401_and_the_right_one_200() {
         .await
         .expect("GET");
     assert_eq!(ok.status(), 200);
+    let lower = client
+        .get(&url)
+        .header("authorization", "bearer right-token")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(lower.status(), 200, "the scheme is case-insensitive");
     let health = client
         .get(format!("http://{addr}/healthz"))
         .send()
@@ -373,4 +380,33 @@ fn the_figures_are_computed_once_per_change_not_per_request() {
     let c = source.metrics().expect("metrics");
     assert!(!Arc::ptr_eq(&a, &c), "a sync computes them again");
     assert_eq!(a.cost, c.cost);
+    assert!(Arc::ptr_eq(&c, &source.metrics().expect("metrics")));
+}
+
+#[test]
+fn another_writer_of_the_index_is_noticed_without_a_sync() {
+    // an on-disk index: `burnbar reprice` in another process, say
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut paths = Paths::for_home(&support::fixture_home());
+    paths.data = data.path().to_path_buf();
+    let mut writer = Engine::open(paths.clone(), support::pricer())
+        .expect("index")
+        .with_project_probing(false);
+    writer.sync(Tz::UTC, None).expect("sync");
+    let reader = Engine::open(paths, support::pricer()).expect("index");
+    let source = Source::new(
+        reader,
+        Settings::default(),
+        Tz::UTC,
+        Arc::new(support::clock()),
+    );
+    let a = source.metrics().expect("metrics");
+    assert!(Arc::ptr_eq(&a, &source.metrics().expect("metrics")));
+    writer.reprice().expect("reprice");
+    writer.sync(Tz::UTC, None).expect("sync");
+    let b = source.metrics().expect("metrics");
+    assert!(
+        !Arc::ptr_eq(&a, &b),
+        "the other connection's commit is seen"
+    );
 }
