@@ -1,5 +1,5 @@
 # Convenience targets; ./run and ./test are the two set-up commands.
-.PHONY: test run bench bench-small fmt lint
+.PHONY: test run bench bench-small fmt lint package package-test
 
 test:
 	./test
@@ -13,6 +13,14 @@ bench:
 
 bench-small:
 	python3 scripts/bench.py --sizes 100
+
+# A .deb and an .rpm of the tray app and the CLI (Tauri's bundler, pinned); prints their paths.
+package:
+	scripts/package.sh
+
+# Installs the .deb with apt, checks it works, removes it (root; builds the packages if needed).
+package-test:
+	scripts/package-test.sh
 
 fmt:
 	cargo fmt --all

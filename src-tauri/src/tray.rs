@@ -18,12 +18,24 @@ pub struct TrayMenu<R: Runtime> {
     headline: MenuItem<R>,
 }
 
-/// Creates the tray icon and its menu: headline, Open, Refresh, Settings, Quit.
+/// The menu's About line: version, git commit and build date (build/version.rs).
+pub const ABOUT: &str = concat!(
+    "Burnbar ",
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("BURNBAR_COMMIT"),
+    ", built ",
+    env!("BURNBAR_BUILD_DATE"),
+    ")"
+);
+
+/// Creates the tray icon and its menu: headline, Open, Refresh, Settings, About, Quit.
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let headline = MenuItem::with_id(app, "headline", "Today: …", false, None::<&str>)?;
     let open = MenuItem::with_id(app, "open", "Open Burnbar", true, None::<&str>)?;
     let refresh = MenuItem::with_id(app, "refresh", "Refresh", true, None::<&str>)?;
     let settings = MenuItem::with_id(app, "settings", "Settings…", true, None::<&str>)?;
+    let about = MenuItem::with_id(app, "about", ABOUT, false, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Burnbar", true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
@@ -34,6 +46,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             &refresh,
             &settings,
             &PredefinedMenuItem::separator(app)?,
+            &about,
             &quit,
         ],
     )?;

@@ -188,6 +188,38 @@ async def main(tray, cli, artifacts):
         await limit_checks(host, tray, home, artifacts)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+    home = make_home()
+    try:
+        await autostart_checks(host, tray, home, artifacts)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+async def autostart_checks(host, tray, home, artifacts):
+    """Launch at login, switched on and off in the settings while the app runs: the user's own
+    ~/.config/autostart entry, starting this binary, never a system-wide one."""
+    _, _, log, proc = launch_with(host, tray, home, "launch_at_login = false\n",
+                                  artifacts / "burnbar-tray-autostart.log")
+    entry = home / ".config/autostart/burnbar.desktop"
+    try:
+        if not await started(host, proc):
+            check("the app starts for the autostart checks", False, f"exited with {proc.returncode}")
+            return
+        system_before = set(glob.glob("/etc/xdg/autostart/*"))
+        (home / ".config/burnbar/settings.toml").write_text("launch_at_login = true\n")
+        found, secs = await wait_for(lambda: asyncio.sleep(0, entry.exists()), timeout=10, interval=0.1)
+        text = entry.read_text() if found else ""
+        exec_line = next((l for l in text.splitlines() if l.startswith("Exec=")), "")
+        check("launch at login writes the user's ~/.config/autostart/burnbar.desktop",
+              bool(found), f"no {entry} after 10 s")
+        check("the entry starts this binary", os.path.realpath(tray) in exec_line, exec_line)
+        check("nothing is written system-wide", set(glob.glob("/etc/xdg/autostart/*")) == system_before)
+        (home / ".config/burnbar/settings.toml").write_text("launch_at_login = false\n")
+        gone, _ = await wait_for(lambda: asyncio.sleep(0, not entry.exists()), timeout=10, interval=0.1)
+        check("switching it off removes the entry", bool(gone))
+    finally:
+        stop(proc)
+        log.close()
 
 
 async def registered(host, proc):
@@ -401,6 +433,11 @@ async def run_checks(host, proc, cli, env, home, artifacts):
         check(f"menu has {wanted!r}", wanted in labels, labels)
     headline = next((t for _, t, enabled in items if t.startswith("Today: ")), None)
     check("menu headline shows today's spend", headline and headline.startswith(f"Today: {want}"), headline)
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True).stdout.strip()
+    about = next((t for t in labels if t.startswith("Burnbar ")), None)
+    check("the About line names the version, commit and build date, as burnbar --version does",
+          about is not None and version.startswith("burnbar ") and about == "Burnbar " + version[len("burnbar "):]
+          and ", built " in about, f"{about!r} vs {version!r}")
 
     await host.click(name, path, "Open Burnbar")
     title, secs = await wait_for(lambda: asyncio.sleep(0, window_title()), timeout=30, interval=0.1)

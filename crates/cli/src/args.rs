@@ -4,12 +4,23 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `0.1.0 (1a2b3c4d5e6f, built 2026-12-05)`: the workspace version, the git commit and the
+/// build date (build/version.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("BURNBAR_COMMIT"),
+    ", built ",
+    env!("BURNBAR_BUILD_DATE"),
+    ")"
+);
+
 /// Where your AI coding money went: reads Claude Code, Codex, Cursor, Gemini CLI, OpenCode,
 /// Qwen Code, Pi and Copilot CLI session logs on this machine,
 /// prices every call with LiteLLM's price data, and reports spend by day, project, model and
 /// tool. Nothing leaves your machine except an optional daily price-table download.
 #[derive(Debug, Parser)]
-#[command(name = "burnbar", version, about, long_about = None)]
+#[command(name = "burnbar", version = VERSION, about, long_about = None)]
 #[command(
     after_help = "With no command, `burnbar` runs `burnbar report`. Every command first \
 brings the index (~/.local/share/burnbar/usage.sqlite) up to date, reading only what the tools \
@@ -53,7 +64,9 @@ impl Cli {
                 | Command::Statusline(a),
             ) => a,
             Some(Command::Budget(b)) => return b.common(),
-            Some(Command::Serve(_) | Command::Push(_)) => return None,
+            Some(
+                Command::Serve(_) | Command::Push(_) | Command::Completions { .. } | Command::Man,
+            ) => return None,
             None => &self.report.common,
         })
     }
@@ -98,6 +111,15 @@ pub enum Command {
     /// formats), /api/report?period=..., /healthz. Keeps the index current as the tools
     /// write; counters never reset (docs/team.md).
     Serve(ServeArgs),
+    /// Print a shell completion script: `burnbar completions bash > ~/.local/share/bash-completion/completions/burnbar`
+    /// (zsh: into a directory of your $fpath as `_burnbar`; fish: ~/.config/fish/completions/burnbar.fish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `burnbar man | man -l -`.
+    Man,
     /// Push this machine's spend to an OpenTelemetry endpoint (OTLP/HTTP, protobuf,
     /// cumulative) every --interval, for laptops a Prometheus cannot reach (docs/team.md).
     Push(PushArgs),

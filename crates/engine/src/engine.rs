@@ -537,8 +537,7 @@ impl Engine {
         Ok(self
             .store
             .conn()
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(|e| Error::store(std::path::Path::new("index"), e))?)
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// When every log was last read (a full sync), UTC ms, if ever.

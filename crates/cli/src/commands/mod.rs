@@ -81,6 +81,18 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Budget(args)) => return budget::run(args),
         Some(Command::Serve(args)) => return serve::run(&args),
+        Some(Command::Completions { shell }) => {
+            // into memory first: the generator panics on a closed pipe (`| head`)
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "burnbar", &mut out);
+            return print(&out);
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            return print(&out);
+        }
         Some(Command::Push(args)) => return push::run(&args),
         Some(Command::Reprice(common)) => {
             let ctx = setup::resolve(&common, crate::args::PeriodArg::All)?;
@@ -90,6 +102,15 @@ pub fn run(cli: Cli) -> Result<()> {
     };
     setup::finish_refresh(ctx.refresh, started);
     outcome
+}
+
+/// Writes `bytes` to stdout.
+fn print(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
 }
 
 fn report_with(

@@ -10,6 +10,7 @@ mod hostile;
 mod index;
 mod limits;
 mod optimize;
+mod packaging;
 mod statusline;
 mod team;
 mod ui_fixtures;
