@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// `0.1.0 (1a2b3c4d5e6f, built 2026-12-05)`: the workspace version, the git commit and the
+/// `0.2.0 (1a2b3c4d5e6f, built 2026-12-05)`: the workspace version, the git commit and the
 /// build date (build/version.rs).
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
