@@ -206,18 +206,19 @@ pub(super) fn plan(
 /// Records what a full scan looked at for `p`: one entry per tool, even when several readers
 /// serve it (OpenCode's files and database).
 fn add_source(report: &mut SyncReport, p: &dyn Provider, paths: &Paths, files: usize, bytes: u64) {
-    let roots = p.roots(paths);
-    let found = roots.iter().filter(|r| r.is_dir()).count();
+    let mut roots = p.roots(paths);
     match report.sources.iter_mut().find(|s| s.provider == p.id()) {
         Some(s) => {
-            s.roots_found += found;
+            // readers of one tool may share a root (OpenClaw's transcripts and its database)
+            roots.retain(|r| !s.roots.contains(r));
+            s.roots_found += roots.iter().filter(|r| r.is_dir()).count();
             s.roots.extend(roots);
             s.files += files;
             s.bytes += bytes;
         }
         None => report.sources.push(SourceInfo {
             provider: p.id(),
-            roots_found: found,
+            roots_found: roots.iter().filter(|r| r.is_dir()).count(),
             roots,
             files,
             bytes,

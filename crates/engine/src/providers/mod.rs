@@ -33,6 +33,7 @@ pub mod hermes;
 pub mod jsonl;
 pub mod kimi;
 pub mod kiro;
+pub mod openclaw;
 pub mod opencode;
 pub mod opencode_db;
 pub mod pi;
@@ -254,6 +255,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(kimi::Kimi),
         Box::new(hermes::Hermes),
         Box::new(pi::Pi(ProviderId::OpenClaw)),
+        Box::new(openclaw::OpenClawDb),
         Box::new(kiro::Kiro),
         Box::new(codebuff::Codebuff),
     ]

@@ -26,8 +26,8 @@
 //! its transcripts are this format: `$OPENCLAW_STATE_DIR` (else `~/.openclaw`, or the older
 //! `~/.clawdbot` and `~/.moltbot`) `/agents/<agent id>/sessions/<session id>.jsonl` (beside a
 //! `sessions.json` index, which is not a transcript). The same reader reads them as OpenClaw's,
-//! with keys `openclaw:<session id>:…`. Newest OpenClaw builds move transcripts into an SQLite
-//! store (`openclaw doctor` imports and deletes the JSONL files); that store is not read yet.
+//! with keys `openclaw:<session id>:…`. OpenClaw 2026.9 moved transcripts into a per-agent
+//! SQLite store, whose rows are these same records: [`super::openclaw`] reads it.
 
 use std::path::{Path, PathBuf};
 
@@ -121,17 +121,11 @@ impl Provider for Pi {
             .unwrap_or_default();
         let (warnings, events) = (&mut batch.warnings, &mut batch.events);
         let end = jsonl::read_records::<Session>(self.0, file, from, warnings, |r| {
-            if r.kind.get() == Some("session") {
-                state = Some(State {
-                    session: r.id.non_empty().unwrap_or(&stem).to_string(),
-                    cwd: r.cwd.non_empty().unwrap_or("unknown").to_string(),
-                });
+            if let Some(header) = State::of_header(&r, &stem) {
+                state = Some(header);
             } else {
-                let st = state.get_or_insert_with(|| State {
-                    session: stem.clone(),
-                    cwd: "unknown".to_string(),
-                });
-                if let Some(e) = event(*self, &r, st) {
+                let st = state.get_or_insert_with(|| State::headless(&stem));
+                if let Some(e) = event(*self, &r, st, None) {
                     events.push(e);
                 }
             }
@@ -143,13 +137,41 @@ impl Provider for Pi {
     }
 }
 
+/// What a session's header says, which its later records need.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct State {
-    session: String,
-    cwd: String,
+pub(super) struct State {
+    /// The session's id: the header's, else the file's (or row's) name for it.
+    pub(super) session: String,
+    /// The session's working directory: its project.
+    pub(super) cwd: String,
 }
 
-fn event(pi: Pi, r: &Record<'_>, st: &State) -> Option<UsageEvent> {
+impl State {
+    /// The state a header record sets, or `None` for any other record.
+    pub(super) fn of_header(r: &Record<'_>, fallback_id: &str) -> Option<State> {
+        (r.kind.get() == Some("session")).then(|| State {
+            session: r.id.non_empty().unwrap_or(fallback_id).to_string(),
+            cwd: r.cwd.non_empty().unwrap_or("unknown").to_string(),
+        })
+    }
+
+    /// A session without a header.
+    pub(super) fn headless(id: &str) -> State {
+        State {
+            session: id.to_string(),
+            cwd: "unknown".to_string(),
+        }
+    }
+}
+
+/// The call a record is, if it is one; `stored_ms` dates a record that has no `timestamp` of
+/// its own (a database row's insertion time).
+pub(super) fn event(
+    pi: Pi,
+    r: &Record<'_>,
+    st: &State,
+    stored_ms: Option<i64>,
+) -> Option<UsageEvent> {
     if r.kind.get() != Some("message") {
         return None;
     }
@@ -169,7 +191,11 @@ fn event(pi: Pi, r: &Record<'_>, st: &State) -> Option<UsageEvent> {
     if incomplete && tokens == Tokens::default() {
         return None; // nothing was billed: nothing to count
     }
-    let ts = r.timestamp.get().and_then(parse_timestamp_ms)?;
+    let ts = r
+        .timestamp
+        .get()
+        .and_then(parse_timestamp_ms)
+        .or(stored_ms)?;
     let id = m
         .response_id
         .non_empty()
@@ -193,15 +219,16 @@ fn event(pi: Pi, r: &Record<'_>, st: &State) -> Option<UsageEvent> {
 }
 
 /// A session file's lines.
-struct Session;
+pub(super) struct Session;
 
 impl jsonl::Lines for Session {
     type Record<'b> = Record<'b>;
 }
 
+/// One record of a session: a line of its file, or a row of OpenClaw's store.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct Record<'a> {
+pub(super) struct Record<'a> {
     #[serde(rename = "type", borrow)]
     kind: Str<'a>,
     #[serde(borrow)]

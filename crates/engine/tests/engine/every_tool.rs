@@ -144,6 +144,17 @@ fn every_tool(home: &Home) {
          INSERT INTO sessions VALUES ('h1', 'cli', 'gpt-5', 1777629600, 10, 5);",
     );
     db(
+        ".openclaw/agents/ops/agent/openclaw-agent.sqlite",
+        &format!(
+            "CREATE TABLE transcript_events (session_id TEXT, seq INTEGER, event_json TEXT,
+                 created_at INTEGER, PRIMARY KEY (session_id, seq));
+             INSERT INTO transcript_events VALUES ('o2', 0, '{}', {t});",
+            json!({"type": "message", "id": "e2", "timestamp": "2026-05-01T10:00:00.000Z",
+            "message": {"role": "assistant", "model": "claude-sonnet-4-5", "responseId": "r2",
+                "usage": {"input": 10, "output": 5}}})
+        ),
+    );
+    db(
         ".local/share/zed/threads/threads.db",
         &format!(
             "CREATE TABLE threads (id TEXT, summary TEXT, updated_at TEXT, data_type TEXT, data BLOB);
@@ -166,6 +177,11 @@ fn issue_20_a_home_with_every_tool_reads_nothing_when_nothing_changed() {
         .map(|c| c.event.provider)
         .collect();
     assert_eq!(tools.len(), 16, "{tools:?}");
+    let openclaw = crate::support::calls(&engine)
+        .iter()
+        .filter(|c| c.event.provider == ProviderId::OpenClaw)
+        .count();
+    assert_eq!(openclaw, 2, "its transcripts and its database");
     let second = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!(
         (second.files_read, second.inserted, second.updated),

@@ -34,6 +34,7 @@ mod kiro;
 mod limits;
 mod live;
 mod metrics;
+mod openclaw;
 mod opencode;
 mod optimize;
 mod pricing;
