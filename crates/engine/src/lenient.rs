@@ -294,6 +294,43 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
     }
 }
 
+/// An array of strings (a lone string reads as one); elements that are not strings are
+/// skipped, any other value reads as empty.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Strs<'a>(pub Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Strs<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Strs<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strs<'a>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Str(item)) = seq.next_element::<Str<'a>>()? {
+                    out.extend(item);
+                }
+                Ok(Strs(out))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Strs<'a>, E> {
+                Ok(Strs(vec![Cow::Borrowed(v)]))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Strs<'a>, E> {
+                Ok(Strs(vec![Cow::Owned(v.to_string())]))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strs<'a>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Strs(Vec::new()))
+            }
+            numbers_are!(Strs(Vec::new()));
+            bool_and_null_are!(Strs(Vec::new()));
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
 /// A boolean field; anything but JSON `true` reads as false.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Flag(pub bool);

@@ -139,7 +139,7 @@ pub enum ProviderId {
     /// OpenClaw (`~/.openclaw/agents/<agent>/sessions/*.jsonl`, pi's session format).
     #[serde(rename = "openclaw")]
     OpenClaw,
-    /// Kiro CLI (`~/.kiro/sessions/cli/<session>.json`): credits, converted and labelled.
+    /// Kiro (the CLI's `~/.kiro/sessions/cli/<session>.json`, the IDE's `~/.kiro/sessions/<bucket>/<session>/messages.jsonl`): credits, converted and labelled.
     Kiro,
     /// Codebuff (`~/.config/manicode/projects/<name>/chats/<chat>/chat-messages.json`): credits, converted and labelled.
     Codebuff,
@@ -229,7 +229,7 @@ impl ProviderId {
             ProviderId::Kimi => "Kimi CLI",
             ProviderId::Hermes => "Hermes Agent",
             ProviderId::OpenClaw => "OpenClaw",
-            ProviderId::Kiro => "Kiro CLI",
+            ProviderId::Kiro => "Kiro",
             ProviderId::Codebuff => "Codebuff",
         }
     }

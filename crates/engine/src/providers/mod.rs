@@ -257,6 +257,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(pi::Pi(ProviderId::OpenClaw)),
         Box::new(openclaw::OpenClawDb),
         Box::new(kiro::Kiro),
+        Box::new(kiro::KiroIde),
         Box::new(codebuff::Codebuff),
     ]
 }

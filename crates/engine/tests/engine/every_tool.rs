@@ -67,6 +67,15 @@ fn every_tool(home: &Home) {
         .to_string()
         .as_bytes(),
     );
+    home.write(
+        ".kiro/sessions/9f3c1d0b7a4e2856/sess_1/messages.jsonl",
+        &[
+            json!({"id": "r1", "timestamp": "2026-05-01T10:00:00Z", "payload": {
+            "type": "usage_summary", "executionId": "e1",
+            "promptTurnSummaries": [{"unit": "credit", "usage": 0.5}]}})
+            .to_string(),
+        ],
+    );
     home.write_raw(
         ".config/manicode/projects/x/chats/2026-05-01T10-00-00.000Z/chat-messages.json",
         json!([{"id": "a", "variant": "ai", "timestamp": "2026-05-01T10:00:00Z", "credits": 2}])
@@ -182,6 +191,11 @@ fn issue_20_a_home_with_every_tool_reads_nothing_when_nothing_changed() {
         .filter(|c| c.event.provider == ProviderId::OpenClaw)
         .count();
     assert_eq!(openclaw, 2, "its transcripts and its database");
+    let kiro = crate::support::calls(&engine)
+        .iter()
+        .filter(|c| c.event.provider == ProviderId::Kiro)
+        .count();
+    assert_eq!(kiro, 2, "the CLI's session and the IDE's");
     let second = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!(
         (second.files_read, second.inserted, second.updated),
