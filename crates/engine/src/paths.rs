@@ -51,6 +51,11 @@ pub struct Paths {
     pub hermes_home: PathBuf,
     /// Kiro's home (`KIRO_HOME`, else `~/.kiro`).
     pub kiro_home: PathBuf,
+    /// Cline's data directory (`CLINE_DATA_DIR`, else `$CLINE_DIR/data`, else
+    /// `~/.cline/data`): the CLI's older task store is its `tasks/`.
+    pub cline_data: PathBuf,
+    /// The Cline SDK's session store (`CLINE_SESSION_DATA_DIR`, else `<cline_data>/sessions`).
+    pub cline_sessions: PathBuf,
     /// Copilot CLI's OpenTelemetry export file (`COPILOT_OTEL_FILE_EXPORTER_PATH`), if set.
     pub copilot_otel_file: Option<PathBuf>,
     /// OpenClaw's state directories (`OPENCLAW_STATE_DIR`, else `~/.openclaw` and the older
@@ -111,6 +116,12 @@ pub struct Env {
     pub hermes_home: Option<PathBuf>,
     /// `KIRO_HOME`.
     pub kiro_home: Option<PathBuf>,
+    /// `CLINE_DIR`.
+    pub cline_dir: Option<PathBuf>,
+    /// `CLINE_DATA_DIR`.
+    pub cline_data_dir: Option<PathBuf>,
+    /// `CLINE_SESSION_DATA_DIR`.
+    pub cline_session_data_dir: Option<PathBuf>,
     /// `COPILOT_OTEL_FILE_EXPORTER_PATH`.
     pub copilot_otel_file: Option<PathBuf>,
     /// `OPENCLAW_STATE_DIR`.
@@ -159,6 +170,9 @@ impl Env {
             kimi_share_dir: path("KIMI_SHARE_DIR"),
             hermes_home: path("HERMES_HOME"),
             kiro_home: path("KIRO_HOME"),
+            cline_dir: path("CLINE_DIR"),
+            cline_data_dir: path("CLINE_DATA_DIR"),
+            cline_session_data_dir: path("CLINE_SESSION_DATA_DIR"),
             copilot_otel_file: path("COPILOT_OTEL_FILE_EXPORTER_PATH"),
             openclaw_state_dir: path("OPENCLAW_STATE_DIR"),
             tz: string("TZ"),
@@ -194,6 +208,7 @@ impl Paths {
         let cache_base = under(&env.xdg_cache, &[".cache"]);
         let data_base = under(&env.xdg_data, &[".local", "share"]);
         let config_base = under(&env.xdg_config, &[".config"]);
+        let (cline_data, cline_sessions) = cline_dirs(env, &home);
         let claude_dirs = match &env.claude_config_dir {
             Some(list) => list
                 .split(',')
@@ -225,17 +240,13 @@ impl Paths {
             kimi_share: or_default(&env.kimi_share_dir, home.join(".kimi")),
             hermes_home: or_default(&env.hermes_home, home.join(".hermes")),
             kiro_home: or_default(&env.kiro_home, home.join(".kiro")),
+            cline_data,
+            cline_sessions,
             copilot_otel_file: env
                 .copilot_otel_file
                 .as_deref()
                 .map(|p| expand_tilde_path(p, &home)),
-            openclaw_state: match &env.openclaw_state_dir {
-                Some(d) => vec![expand_tilde_path(d, &home)],
-                None => [".openclaw", ".clawdbot", ".moltbot"]
-                    .iter()
-                    .map(|d| home.join(d))
-                    .collect(),
-            },
+            openclaw_state: openclaw_state(env, &home),
             crush_data: or_default(&env.crush_global_data, data_base.join("crush")),
             cursor_user_dir: if cfg!(target_os = "macos") {
                 home.join("Library/Application Support/Cursor/User")
@@ -295,6 +306,32 @@ fn expand_tilde(s: &str, home: &Path) -> PathBuf {
         None if s == "~" => home.to_path_buf(),
         None => PathBuf::from(s),
     }
+}
+
+/// OpenClaw's state directories: `OPENCLAW_STATE_DIR`, else `~/.openclaw` and the older
+/// `~/.clawdbot` and `~/.moltbot`.
+fn openclaw_state(env: &Env, home: &Path) -> Vec<PathBuf> {
+    match &env.openclaw_state_dir {
+        Some(d) => vec![expand_tilde_path(d, home)],
+        None => [".openclaw", ".clawdbot", ".moltbot"]
+            .iter()
+            .map(|d| home.join(d))
+            .collect(),
+    }
+}
+
+/// Cline's data directory and its SDK's session store, as Cline resolves them
+/// (`sdk/packages/shared/src/storage/paths.ts`): `CLINE_DATA_DIR`, else `$CLINE_DIR/data`, else
+/// `~/.cline/data`; `CLINE_SESSION_DATA_DIR`, else `<data>/sessions`.
+fn cline_dirs(env: &Env, home: &Path) -> (PathBuf, PathBuf) {
+    let over = |p: &Option<PathBuf>| p.as_deref().map(|p| expand_tilde_path(p, home));
+    let data = over(&env.cline_data_dir).unwrap_or_else(|| {
+        over(&env.cline_dir)
+            .unwrap_or_else(|| home.join(".cline"))
+            .join("data")
+    });
+    let sessions = over(&env.cline_session_data_dir).unwrap_or_else(|| data.join("sessions"));
+    (data, sessions)
 }
 
 fn expand_tilde_path(p: &Path, home: &Path) -> PathBuf {

@@ -108,7 +108,7 @@ impl Provider for ClineFamily {
             .map(|u| u.join("globalStorage").join(self.extension()).join("tasks"))
             .collect();
         if self.0 == ProviderId::Cline {
-            roots.push(paths.home.join(".cline/data/tasks"));
+            roots.push(paths.cline_data.join("tasks"));
         }
         roots
     }

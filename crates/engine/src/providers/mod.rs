@@ -19,6 +19,7 @@ pub mod aider;
 pub mod amp;
 pub mod claude_code;
 pub mod cline;
+pub mod cline_sdk;
 pub mod codebuff;
 pub mod codex;
 pub mod copilot;
@@ -245,6 +246,7 @@ pub fn all() -> Vec<Box<dyn Provider>> {
         Box::new(cline::ClineFamily(ProviderId::Cline)),
         Box::new(cline::ClineFamily(ProviderId::RooCode)),
         Box::new(cline::ClineFamily(ProviderId::KiloCode)),
+        Box::new(cline_sdk::ClineSdk),
         Box::new(goose::Goose),
         Box::new(crush::Crush),
         Box::new(droid::Droid),

@@ -267,3 +267,208 @@ fn malformed_tasks_are_counted_and_the_rest_is_read() {
     // the torn file, the text that is not JSON, the undated request and the implausible count
     assert_eq!(data.warnings.len(), 4, "{:#?}", data.warnings);
 }
+
+const SDK: &str = ".cline/data/sessions";
+
+/// A message of the SDK's `messages.json` (contract v1).
+fn sdk_message(
+    id: &str,
+    ts: Option<i64>,
+    metrics: Option<[u64; 4]>,
+    cost: f64,
+) -> serde_json::Value {
+    let mut m = json!({"id": id, "role": "assistant",
+        "content": [{"type": "text", "text": "done"}],
+        "modelInfo": {"id": "claude-sonnet-4-5", "provider": "anthropic"}});
+    if let Some(ts) = ts {
+        m["ts"] = json!(ts);
+    }
+    if let Some([i, o, r, w]) = metrics {
+        m["metrics"] = json!({"inputTokens": i, "outputTokens": o, "cacheReadTokens": r,
+                              "cacheWriteTokens": w, "cost": cost});
+    }
+    m
+}
+
+fn sdk_file(session: &str, agent: &str, messages: &[serde_json::Value]) -> Vec<u8> {
+    json!({"version": 1, "updated_at": "2026-09-01T10:10:00.000Z", "agent": agent,
+           "sessionId": session, "messages": messages,
+           "system_prompt": "You are Cline"})
+    .to_string()
+    .into_bytes()
+}
+
+/// Cline 3's SDK session store (`messages-contract-v1.md`): the last assistant message of each
+/// turn carries the turn's metrics; `inputTokens` includes the cached tokens; sub-agents count
+/// in their session; the project is the manifest's workspace root.
+#[test]
+fn cline_sdk_sessions_are_their_turns_metrics() {
+    let home = Home::new();
+    let t = 1_788_256_800_000_i64; // 2026-09-01T10:00:00Z
+    home.write_raw(
+        &format!("{SDK}/s1/s1.json"),
+        json!({"version": 1, "session_id": "s1", "source": "cli", "pid": 42,
+               "started_at": "2026-09-01T10:00:00.000Z", "status": "completed",
+               "interactive": true, "provider": "anthropic", "model": "claude-sonnet-4-5",
+               "cwd": "/home/dev/app/src", "workspace_root": "/home/dev/app",
+               "enable_tools": true, "enable_spawn": true, "enable_teams": false,
+               "prompt": "add a login page"})
+        .to_string()
+        .as_bytes(),
+    );
+    home.write_raw(
+        &format!("{SDK}/s1/s1.messages.json"),
+        &sdk_file(
+            "s1",
+            "lead",
+            &[
+                json!({"id": "u1", "role": "user", "content": [{"type": "text", "text": "hi"}]}),
+                // an earlier message of the turn: model info, no metrics
+                sdk_message("a1", Some(t + 1_000), None, 0.0),
+                // 10,000 in of which 8,000 read from and 1,000 written to the cache
+                sdk_message(
+                    "a2",
+                    Some(t + 2_000),
+                    Some([10_000, 500, 8_000, 1_000]),
+                    0.04,
+                ),
+                // a turn that reports fresh input smaller than its cached parts: kept as is
+                sdk_message("a3", Some(t + 3_000), Some([100, 50, 2_000, 0]), 0.01),
+                // no time: skipped, and said
+                sdk_message("a4", None, Some([10, 10, 0, 0]), 0.0),
+            ],
+        ),
+    );
+    // a sub-agent in the session's directory, and one in a directory of its own
+    home.write_raw(
+        &format!("{SDK}/s1/researcher.messages.json"),
+        &sdk_file(
+            "s1-sub",
+            "subagent",
+            &[sdk_message(
+                "b1",
+                Some(t + 4_000),
+                Some([300, 30, 0, 0]),
+                0.0,
+            )],
+        ),
+    );
+    home.write_raw(
+        &format!("{SDK}/s1/reviewer/s1-rev.messages.json"),
+        &sdk_file(
+            "s1-rev",
+            "subagent",
+            &[sdk_message(
+                "c1",
+                Some(t + 5_000),
+                Some([400, 40, 0, 0]),
+                0.0,
+            )],
+        ),
+    );
+    // an unpriced model: the turn's own cost
+    let mut odd = sdk_message("d1", Some(t + 6_000), Some([1_000, 100, 0, 0]), 0.5);
+    odd["modelInfo"] = json!({"id": "house-model-x", "provider": "cline"});
+    home.write_raw(
+        &format!("{SDK}/s2/s2.messages.json"),
+        &sdk_file("s2", "lead", &[odd]),
+    );
+    home.write_raw(
+        &format!("{SDK}/s3/s3.messages.json"),
+        b"{\"version\": 1, \"messages\": [",
+    );
+
+    let data = home.load();
+    let mut calls = calls_of(&data, ProviderId::Cline);
+    calls.sort_by_key(|c| c.event.timestamp_ms);
+    let got: Vec<(&str, &str, [u64; 4], &str)> = calls
+        .iter()
+        .map(|c| {
+            let e = &c.event;
+            let t = &e.tokens;
+            (
+                e.key.as_str(),
+                e.session_id.as_str(),
+                [t.input, t.output, t.cache_read, t.cache_write_5m],
+                e.project.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "cline:s1:a2",
+                "s1",
+                [1_000, 500, 8_000, 1_000],
+                "/home/dev/app"
+            ),
+            ("cline:s1:a3", "s1", [100, 50, 2_000, 0], "/home/dev/app"),
+            ("cline:s1-sub:b1", "s1", [300, 30, 0, 0], "/home/dev/app"),
+            ("cline:s1-rev:c1", "s1", [400, 40, 0, 0], "/home/dev/app"),
+            ("cline:s2:d1", "s2", [1_000, 100, 0, 0], "unknown"),
+        ]
+    );
+    assert_eq!(
+        calls[0].cost_source,
+        CostSource::Computed,
+        "priced from the tokens"
+    );
+    assert_eq!(
+        (calls[4].cost_source, calls[4].cost),
+        (
+            CostSource::Reported,
+            Some(burnbar_engine::Usd::from_dollars(0.5))
+        )
+    );
+    let warned: Vec<&str> = data
+        .warnings
+        .iter()
+        .filter(|w| w.provider == ProviderId::Cline)
+        .map(|w| w.msg.as_str())
+        .collect();
+    assert_eq!(
+        warned.len(),
+        2,
+        "the undated turn and the torn file: {warned:?}"
+    );
+}
+
+/// Cline's own precedence for where the store is: `CLINE_SESSION_DATA_DIR`, else
+/// `CLINE_DATA_DIR/sessions`, else `CLINE_DIR/data/sessions`.
+#[test]
+fn cline_sdk_store_follows_clines_directory_variables() {
+    use burnbar_engine::paths::{Env, Paths};
+    let home = std::path::PathBuf::from("/home/dev");
+    let with = |dir: Option<&str>, data: Option<&str>, sessions: Option<&str>| {
+        let env = Env {
+            home: Some(home.clone()),
+            cline_dir: dir.map(Into::into),
+            cline_data_dir: data.map(Into::into),
+            cline_session_data_dir: sessions.map(Into::into),
+            ..Env::default()
+        };
+        let p = Paths::resolve(&env);
+        (p.cline_data, p.cline_sessions)
+    };
+    let pb = std::path::PathBuf::from;
+    assert_eq!(
+        with(None, None, None),
+        (
+            pb("/home/dev/.cline/data"),
+            pb("/home/dev/.cline/data/sessions")
+        )
+    );
+    assert_eq!(
+        with(Some("/c"), None, None),
+        (pb("/c/data"), pb("/c/data/sessions"))
+    );
+    assert_eq!(
+        with(Some("/c"), Some("/d"), None),
+        (pb("/d"), pb("/d/sessions"))
+    );
+    assert_eq!(
+        with(Some("/c"), Some("/d"), Some("~/s")),
+        (pb("/d"), pb("/home/dev/s"))
+    );
+}

@@ -67,6 +67,16 @@ fn every_tool(home: &Home) {
         .to_string()
         .as_bytes(),
     );
+    home.write_raw(
+        ".cline/data/sessions/cs1/cs1.messages.json",
+        json!({"version": 1, "sessionId": "cs1", "agent": "lead", "messages": [
+            {"id": "m1", "role": "assistant", "ts": t,
+             "modelInfo": {"id": "claude-sonnet-4-5", "provider": "anthropic"},
+             "metrics": {"inputTokens": 10, "outputTokens": 5, "cacheReadTokens": 0,
+                         "cacheWriteTokens": 0, "cost": 0.001}}]})
+        .to_string()
+        .as_bytes(),
+    );
     home.write(
         ".kiro/sessions/9f3c1d0b7a4e2856/sess_1/messages.jsonl",
         &[
@@ -196,6 +206,11 @@ fn issue_20_a_home_with_every_tool_reads_nothing_when_nothing_changed() {
         .filter(|c| c.event.provider == ProviderId::Kiro)
         .count();
     assert_eq!(kiro, 2, "the CLI's session and the IDE's");
+    let cline = crate::support::calls(&engine)
+        .iter()
+        .filter(|c| c.event.provider == ProviderId::Cline)
+        .count();
+    assert_eq!(cline, 2, "the extension's task and the SDK's session");
     let second = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!(
         (second.files_read, second.inserted, second.updated),
