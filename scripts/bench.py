@@ -18,7 +18,8 @@ the release CLI, and prints medians of:
 Page cache is warm (everything is read once before timing). Machines are noisy: medians of
 several runs are printed, never one.
 
-  scripts/bench.py                  100 MB and 1.1 GB, claude-only and mixed
+  scripts/bench.py                  100 MB and 1.1 GB, claude-only and mixed (four tools), and
+                                    at 100 MB a home with all 24 tools (`every-100m`)
   scripts/bench.py --sizes 100      just the 100 MB corpora
   scripts/bench.py --corpus DIR     an existing tree (any fake HOME)
   scripts/bench.py --only metrics   just one measurement (statusline, metrics, table, yield)
@@ -63,10 +64,11 @@ def run(cmd, env=None, stdout=subprocess.DEVNULL):
 
 
 def log_files(home):
+    """Every file of the tools' trees: all of the home but the synthesiser's own two files."""
     out = []
-    for sub in (".claude", ".codex", ".gemini", ".local/share/opencode"):
-        for dp, _, fn in os.walk(os.path.join(home, sub)):
-            out.extend(os.path.join(dp, f) for f in fn if f.endswith((".jsonl", ".json")))
+    for dp, _, fn in os.walk(home):
+        out.extend(os.path.join(dp, f) for f in fn
+                   if dp != home or f not in ("synth.json", "litellm-prices.json"))
     return out
 
 
@@ -335,7 +337,11 @@ def main():
     trees = [(os.path.basename(c.rstrip("/")), c) for c in a.corpus]
     if not trees:
         for size in (int(s) for s in a.sizes.split(",")):
-            for kind, providers in (("claude", "claude"), ("mixed", "claude,codex,gemini,opencode")):
+            kinds = [("claude", "claude"), ("mixed", "claude,codex,gemini,opencode")]
+            if size <= 100:
+                # every reader present (issue 20): the four tools and the other twenty's formats
+                kinds.append(("every", "claude,codex,gemini,opencode,others"))
+            for kind, providers in kinds:
                 name = "%s-%dm" % (kind, size)
                 path = ensure_corpus(name, size, providers)
                 if path:

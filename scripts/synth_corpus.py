@@ -11,6 +11,9 @@ not meaning. This is a load generator, not a test oracle: correctness is checked
 against independent ground truth.
 
   scripts/synth_corpus.py --out DIR --size-mb 100 --providers claude,codex,gemini,opencode
+  scripts/synth_corpus.py --out DIR --size-mb 100 --providers claude,codex,gemini,opencode,others
+
+`others` adds the other twenty readers' formats (scripts/synth_tools.py): every tool present.
 """
 import argparse
 import hashlib
@@ -20,6 +23,8 @@ import random
 import shutil
 import uuid
 from datetime import datetime, timedelta, timezone
+
+from synth_tools import Others
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORDS = ("the cache key parser request test fix check look update should failing regression "
@@ -267,7 +272,7 @@ def main():
     ap.add_argument("--end-date", default="2026-11-22", help="the last day sessions may start on")
     a = ap.parse_args()
     kinds = [k.strip() for k in a.providers.split(",") if k.strip()]
-    unknown = set(kinds) - {"claude", "codex", "gemini", "opencode"}
+    unknown = set(kinds) - {"claude", "codex", "gemini", "opencode", "others"}
     if unknown:
         ap.error("unknown providers: " + ", ".join(sorted(unknown)))
     shutil.rmtree(a.out, ignore_errors=True)
@@ -275,11 +280,14 @@ def main():
     s = Synth(a.out, a.seed, end)
     target = int(a.size_mb * 1024 * 1024)
     # Claude Code dominates real disks; the others share the rest when asked for
-    weights = {"claude": 6, "codex": 2, "gemini": 1, "opencode": 1}
-    make = {"claude": s.claude_session, "codex": s.codex_session, "gemini": s.gemini_session, "opencode": s.opencode_session}
+    weights = {"claude": 6, "codex": 2, "gemini": 1, "opencode": 1, "others": 3}
+    others = Others(s)
+    make = {"claude": s.claude_session, "codex": s.codex_session, "gemini": s.gemini_session,
+            "opencode": s.opencode_session, "others": others.session}
     population = [k for k in kinds for _ in range(weights[k])]
     while s.written < target:
         make[s.rng.choice(population)]()
+    others.close()
     shutil.copy(os.path.join(REPO, "tests", "fixtures", "prices.json"), os.path.join(a.out, "litellm-prices.json"))
     with open(os.path.join(a.out, "synth.json"), "w", encoding="utf-8") as f:
         json.dump({"seed": a.seed, "sizeMb": a.size_mb, "providers": kinds, "bytes": s.written}, f)
