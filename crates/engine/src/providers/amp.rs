@@ -73,18 +73,10 @@ impl Provider for Amp {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, THREAD_CAP).map_err(|e| Error::io(file, e))?;
-        let thread = match serde_json::from_slice::<Thread<'_>>(&bytes) {
-            Ok(t) => t,
-            // caught mid-rewrite: read again when it changes
-            Err(e) => {
-                batch.warnings.push(Warning::whole_file(
-                    ProviderId::Amp,
-                    file,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                ));
-                return Ok(Cursor::START);
-            }
+        let Some(thread) =
+            super::parse_document::<Thread<'_>>(ProviderId::Amp, file, &bytes, &mut batch.warnings)
+        else {
+            return Ok(Cursor::START); // caught mid-rewrite: read again when it changes
         };
         let id = thread.id.non_empty().map_or_else(
             || {

@@ -140,20 +140,16 @@ impl Provider for ClineFamily {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, MESSAGES_CAP).map_err(|e| Error::io(file, e))?;
-        let messages = match serde_json::from_slice::<Vec<Obj<Message<'_>>>>(&bytes) {
-            // an array of messages; one that is not an object is passed over
-            Ok(m) => m.into_iter().filter_map(|o| o.0).collect::<Vec<_>>(),
-            // caught mid-rewrite: read again when it changes
-            Err(e) => {
-                batch.warnings.push(Warning::whole_file(
-                    self.0,
-                    file,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                ));
-                return Ok(Cursor::START);
-            }
+        let Some(messages) = super::parse_document::<Vec<Obj<Message<'_>>>>(
+            self.0,
+            file,
+            &bytes,
+            &mut batch.warnings,
+        ) else {
+            return Ok(Cursor::START);
         };
+        // an array of messages; one that is not an object is passed over
+        let messages = messages.into_iter().filter_map(|o| o.0).collect::<Vec<_>>();
         let dir = file.parent().unwrap_or(Path::new(""));
         let task = dir
             .file_name()

@@ -87,17 +87,13 @@ impl Provider for ClineSdk {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, MESSAGES_CAP).map_err(|e| Error::io(file, e))?;
-        let doc = match serde_json::from_slice::<MessagesFile<'_>>(&bytes) {
-            Ok(d) => d,
-            Err(e) => {
-                batch.warnings.push(Warning::whole_file(
-                    ProviderId::Cline,
-                    file,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                ));
-                return Ok(Cursor::START);
-            }
+        let Some(doc) = super::parse_document::<MessagesFile<'_>>(
+            ProviderId::Cline,
+            file,
+            &bytes,
+            &mut batch.warnings,
+        ) else {
+            return Ok(Cursor::START); // caught mid-rewrite: read again when it changes
         };
         let session_dir = session_dir_of(file);
         let session = session_dir

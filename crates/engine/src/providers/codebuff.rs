@@ -71,19 +71,16 @@ impl Provider for Codebuff {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, 256 << 20).map_err(|e| Error::io(file, e))?;
-        let messages = match serde_json::from_slice::<Vec<Obj<Message<'_>>>>(&bytes) {
-            // an array of messages; one that is not an object is passed over
-            Ok(m) => m.into_iter().filter_map(|o| o.0).collect::<Vec<_>>(),
-            Err(e) => {
-                batch.warnings.push(Warning::whole_file(
-                    ProviderId::Codebuff,
-                    file,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                ));
-                return Ok(Cursor::START);
-            }
+        let Some(messages) = super::parse_document::<Vec<Obj<Message<'_>>>>(
+            ProviderId::Codebuff,
+            file,
+            &bytes,
+            &mut batch.warnings,
+        ) else {
+            return Ok(Cursor::START);
         };
+        // an array of messages; one that is not an object is passed over
+        let messages = messages.into_iter().filter_map(|o| o.0).collect::<Vec<_>>();
         let chat_dir = file.parent().unwrap_or(Path::new(""));
         let chat = name(chat_dir);
         let project = chat_dir

@@ -141,17 +141,13 @@ impl Provider for Kiro {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, 64 << 20).map_err(|e| Error::io(file, e))?;
-        let session = match serde_json::from_slice::<Session<'_>>(&bytes) {
-            Ok(s) => s,
-            Err(e) => {
-                batch.warnings.push(Warning::whole_file(
-                    ProviderId::Kiro,
-                    file,
-                    WarningKind::MalformedLine,
-                    e.to_string(),
-                ));
-                return Ok(Cursor::START);
-            }
+        let Some(session) = super::parse_document::<Session<'_>>(
+            ProviderId::Kiro,
+            file,
+            &bytes,
+            &mut batch.warnings,
+        ) else {
+            return Ok(Cursor::START); // caught mid-rewrite: read again when it changes
         };
         let id = session.session_id.non_empty().map_or_else(
             || {

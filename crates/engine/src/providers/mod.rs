@@ -48,6 +48,27 @@ pub(crate) use fs::{
     WholeFile, begin_scan, dirs_in, discover_under, is_jsonl, open_under, owned_under, walk_files,
 };
 
+/// A JSON document a tool rewrites whole (`file`, at most `cap` bytes), parsed as `T`. One
+/// that does not parse (caught mid-rewrite: it is read again when it changes) is a counted
+/// warning and `None`.
+pub(crate) fn parse_document<'a, T: serde::Deserialize<'a>>(
+    provider: ProviderId,
+    file: &Path,
+    bytes: &'a [u8],
+    warnings: &mut Vec<Warning>,
+) -> Option<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| {
+            warnings.push(Warning::whole_file(
+                provider,
+                file,
+                crate::error::WarningKind::MalformedLine,
+                e.to_string(),
+            ));
+        })
+        .ok()
+}
+
 /// Where reading a file stopped, opaque to everything but the provider that wrote it.
 ///
 /// For JSONL sources `offset` is the byte offset just past the last complete line, and `state`

@@ -204,44 +204,27 @@ fn read_events(
                 seq,
             },
         ));
-        let bytes = match record_bytes(r.get_ref(3)?, r.get_ref(4)?) {
-            Ok(b) => b,
-            Err(why) => {
-                batch.warnings.push(warning(
-                    file,
-                    &session,
-                    seq,
-                    WarningKind::MalformedLine,
-                    &why,
-                ));
-                continue;
-            }
-        };
-        let record = match serde_json::from_slice::<Record<'_>>(&bytes) {
-            Ok(rec) => rec,
-            Err(e) => {
-                let why = format!("not a JSON record ({e})");
-                batch.warnings.push(warning(
-                    file,
-                    &session,
-                    seq,
-                    WarningKind::MalformedLine,
-                    &why,
-                ));
-                continue;
-            }
-        };
         if !sessions.contains_key(&session) {
             let st = session_state(&mut header, &session)?;
             sessions.insert(session.clone(), st);
         }
         let st = &sessions[&session];
-        if State::of_header(&record, &session).is_some() {
-            continue;
-        }
         let stored = stamp(r.get_ref(5)?);
-        if let Some(e) = event(pi, &record, st, stored) {
-            batch.events.push(e);
+        // a header or any other record that is not a call is `None`
+        let call = record_bytes(r.get_ref(3)?, r.get_ref(4)?).and_then(|bytes| {
+            serde_json::from_slice::<Record<'_>>(&bytes)
+                .map(|rec| event(pi, &rec, st, stored))
+                .map_err(|e| format!("not a JSON record ({e})"))
+        });
+        match call {
+            Ok(Some(e)) => batch.events.push(e),
+            Ok(None) => {}
+            Err(why) => batch.warnings.push(Warning::whole_file(
+                ProviderId::OpenClaw,
+                file,
+                WarningKind::MalformedLine,
+                format!("session {session}, event {seq}: {why}"),
+            )),
         }
     }
     Ok(match last {
@@ -286,13 +269,4 @@ fn record_bytes(json: ValueRef<'_>, zstd: ValueRef<'_>) -> std::result::Result<V
         return Err("event_zstd decompresses to more than 4 MiB".into());
     }
     Ok(out)
-}
-
-fn warning(file: &Path, session: &str, seq: i64, kind: WarningKind, why: &str) -> Warning {
-    Warning::whole_file(
-        ProviderId::OpenClaw,
-        file,
-        kind,
-        format!("session {session}, event {seq}: {why}"),
-    )
 }
