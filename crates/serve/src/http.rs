@@ -4,6 +4,8 @@
 //!
 //! - where it listens: loopback by default; [`Access::check`] refuses any other address unless
 //!   a bearer token is set, or the user said `--insecure-no-auth` in so many words;
+//! - at most [`MAX_CONNECTIONS`] connections at once, each closed when a request's headers take
+//!   longer than [`HEADER_READ_TIMEOUT`] to arrive (axum's own `serve` sets neither);
 //! - a rate limit (a token bucket shared by all clients: [`RATE_PER_SECOND`], bursts of
 //!   [`BURST`]) answers `429` beyond it;
 //! - only `GET` (and `HEAD`), with no body (`413` for a declared body over [`MAX_BODY`]) and a
@@ -14,7 +16,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Query, Request, State};
@@ -253,13 +255,86 @@ async fn report(State(app): State<App>, Query(q): Query<ReportQuery>) -> Respons
     }
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves.
+/// How long a client may take to send a request's headers before its connection is closed
+/// (a client that trickles them in would otherwise hold a connection forever).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most connections served at once; further clients wait in the listen queue.
+pub const MAX_CONNECTIONS: usize = 64;
+/// How long a shutdown waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Connection limits of [`serve_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// See [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// See [`MAX_CONNECTIONS`].
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, with the default [`Limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, router, shutdown, Limits::default()).await
+}
+
+/// Serves `router` on `listener` (HTTP/1.1) until `shutdown` resolves: at most
+/// `limits.max_connections` at once, each closed when a request's headers take longer than
+/// `limits.header_read_timeout`; on shutdown, accepting stops and requests in flight get a few
+/// seconds to finish.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.map_err(std::io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // a connection reset before it was accepted, or out of file descriptors for a
+                // moment: not the listener's end
+                Err(e) => {
+                    tracing::debug!("serve: accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // a client that went away or was too slow: nothing to report
+            let _ = conn.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    Ok(())
 }

@@ -296,6 +296,57 @@ async fn oversized_or_malformed_requests_are_rejected() {
     assert!(body.starts_with("HTTP/1.1 200"), "{body}");
 }
 
+/// A client that trickles its headers in is cut off, and does not hold a connection slot:
+/// others are served meanwhile and after.
+#[tokio::test]
+async fn a_slow_client_is_cut_off_and_connections_are_bounded() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (source, _) = fixture_source();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = http::router(source, Access::open());
+    let limits = http::Limits {
+        header_read_timeout: Duration::from_millis(300),
+        max_connections: 1,
+    };
+    tokio::spawn(http::serve_with(
+        listener,
+        router,
+        std::future::pending(),
+        limits,
+    ));
+    // headers that never end
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    // the one slot is the slow client's: a second client waits until it is cut off
+    let started = std::time::Instant::now();
+    let second = tokio::spawn(async move {
+        raw(
+            addr,
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await
+    });
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "the slow client is cut off, not left hanging");
+    assert!(
+        !String::from_utf8_lossy(&out).contains("200 OK"),
+        "and never answered: {out:?}"
+    );
+    let answer = second.await.expect("second client");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "the second client waited for the slot ({:?})",
+        started.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn a_flood_is_rate_limited() {
     let (source, _) = fixture_source();
