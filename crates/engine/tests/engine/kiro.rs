@@ -1,4 +1,5 @@
-//! Kiro CLI session files: credits per turn, converted and labelled.
+//! Kiro: the CLI's session files and the IDE's session store; credits per turn, converted and
+//! labelled.
 
 use burnbar_engine::{CostSource, ProviderId};
 use serde_json::json;
