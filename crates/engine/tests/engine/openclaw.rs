@@ -177,26 +177,21 @@ fn a_session_in_the_store_and_in_its_old_jsonl_counts_once() {
     );
 }
 
+/// Reply `n` of `session` at row `seq`: response `r<n>`, `100 n` tokens in and `10 n` out.
+fn put_reply(conn: &Connection, session: &str, seq: i64, n: u64, compress: bool) {
+    let at = format!("2026-09-20T10:{n:02}:05.000Z");
+    let record = reply(&format!("e{n}"), &at, &format!("r{n}"), 100 * n, 10 * n);
+    put(conn, session, seq, &record, compress);
+}
+
 #[test]
 fn the_store_is_read_from_where_it_stopped_and_again_when_row_ids_are_reused() {
     let home = Home::new();
     let conn = store(&home, DB);
     put(&conn, "s1", 0, &header("s1", "/home/dev/a"), false);
-    put(
-        &conn,
-        "s1",
-        1,
-        &reply("a1", "2026-09-20T10:00:05.000Z", "r1", 100, 10),
-        false,
-    );
+    put_reply(&conn, "s1", 1, 1, false);
     put(&conn, "s2", 0, &header("s2", "/home/dev/b"), false);
-    put(
-        &conn,
-        "s2",
-        1,
-        &reply("b1", "2026-09-20T11:00:05.000Z", "r2", 200, 20),
-        true,
-    );
+    put_reply(&conn, "s2", 1, 2, true);
     let mut engine = home.engine();
     let first = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!(first.inserted, 2);
@@ -219,13 +214,7 @@ fn the_store_is_read_from_where_it_stopped_and_again_when_row_ids_are_reused() {
     );
 
     // s1 goes on: only its new row is read, and it still knows s1's project
-    put(
-        &conn,
-        "s1",
-        2,
-        &reply("a2", "2026-09-20T10:05:05.000Z", "r3", 300, 30),
-        false,
-    );
+    put_reply(&conn, "s1", 2, 3, false);
     let grown = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!((grown.files_read, grown.inserted), (1, 1));
     let calls = crate::support::calls(&engine);
@@ -243,28 +232,10 @@ fn the_store_is_read_from_where_it_stopped_and_again_when_row_ids_are_reused() {
     conn.execute("DELETE FROM transcript_events WHERE session_id = 's1'", [])
         .unwrap();
     // (the reply first: it takes the cursor's row id)
-    put(
-        &conn,
-        "s3",
-        1,
-        &reply("c1", "2026-09-21T09:00:05.000Z", "r4", 400, 40),
-        false,
-    );
+    put_reply(&conn, "s3", 1, 4, false);
     put(&conn, "s3", 0, &header("s3", "/home/dev/c"), false);
-    put(
-        &conn,
-        "s3",
-        2,
-        &reply("c2", "2026-09-21T09:01:05.000Z", "r5", 500, 50),
-        false,
-    );
-    put(
-        &conn,
-        "s3",
-        3,
-        &reply("c3", "2026-09-21T09:02:05.000Z", "r6", 600, 60),
-        false,
-    );
+    put_reply(&conn, "s3", 2, 5, false);
+    put_reply(&conn, "s3", 3, 6, false);
     let reused = engine.sync(chrono_tz::Tz::UTC, None).unwrap();
     assert_eq!(reused.inserted, 3, "r4, r5 and r6, whatever their row ids");
     let keys: std::collections::BTreeSet<String> = crate::support::calls(&engine)
