@@ -371,3 +371,34 @@ fn the_store_is_opened_read_only_and_its_credentials_never_reach_the_index() {
         "the auth profile's key is not in the index"
     );
 }
+
+/// A frame the way OpenClaw writes it (zstd level 1 with a content size and an XXH64 checksum:
+/// `tests/fixtures/format/openclaw-event.json.zst`, made with the zstd CLI, not by the reader's
+/// own library) decodes to its record.
+#[test]
+fn a_checksummed_zstd_frame_decodes() {
+    let home = Home::new();
+    let conn = store(&home, DB);
+    put(&conn, "s1", 0, &header("s1", "/home/dev/z"), false);
+    let frame =
+        std::fs::read(burnbar_test_support::fixtures().join("format/openclaw-event.json.zst"))
+            .unwrap();
+    conn.execute(
+        "INSERT INTO transcript_events (session_id, seq, event_json, created_at, event_zstd,
+         event_utf8_bytes, navigation_json) VALUES ('s1', 1, NULL, 1789900000001, ?1, 1737, '{}')",
+        params![frame],
+    )
+    .unwrap();
+    drop(conn);
+    let data = home.load();
+    assert!(data.warnings.is_empty(), "{:?}", data.warnings);
+    let calls = data.calls_of(ProviderId::OpenClaw);
+    let got: Vec<(&str, u64, u64, u64)> = calls
+        .iter()
+        .map(|c| {
+            let t = &c.event.tokens;
+            (c.event.key.as_str(), t.input, t.output, t.cache_read)
+        })
+        .collect();
+    assert_eq!(got, [("openclaw:s1:msg_zstd_cli", 1_234, 56, 7_890)]);
+}
