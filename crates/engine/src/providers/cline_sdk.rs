@@ -71,13 +71,13 @@ impl Provider for ClineSdk {
         // only files inside a session's directory
         found
             .files
-            .retain(|f| session_dir(&paths.cline_sessions, f).is_some());
+            .retain(|f| in_session_dir(&paths.cline_sessions, f));
         found
     }
 
     fn owns(&self, paths: &Paths, path: &Path) -> bool {
         owned_under(&self.roots(paths), path, is_messages)
-            && session_dir(&paths.cline_sessions, path).is_some()
+            && in_session_dir(&paths.cline_sessions, path)
     }
 
     fn offset_cursor(&self) -> bool {
@@ -102,10 +102,7 @@ impl Provider for ClineSdk {
             .map(|n| n.to_string_lossy().into_owned())
             .or_else(|| doc.session_id.non_empty().map(str::to_string))
             .unwrap_or_default();
-        let manifest = session_dir
-            .as_deref()
-            .map(|d| Manifest::of(d, &session))
-            .unwrap_or_default();
+        let manifest = Manifest::of(session_dir.as_deref(), &session);
         let ctx = Ctx {
             file,
             file_session: doc.session_id.non_empty().unwrap_or(&session),
@@ -203,12 +200,11 @@ impl Ctx<'_> {
     }
 }
 
-/// The session directory `path` lies in: `<root>/<session>/…`, at most two levels below it.
-fn session_dir(root: &Path, path: &Path) -> Option<PathBuf> {
-    let rel = path.strip_prefix(root).ok()?;
-    let n = rel.components().count();
-    let first = rel.components().next()?;
-    (2..=3).contains(&n).then(|| root.join(first))
+/// True when `path` lies in a session's directory under `root`: `<root>/<session>/…`, at most
+/// two levels below it.
+fn in_session_dir(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root)
+        .is_ok_and(|rel| (2..=3).contains(&rel.components().count()))
 }
 
 /// The session directory of a messages file, from the file alone: its own directory when that
@@ -229,7 +225,6 @@ fn session_dir_of(file: &Path) -> Option<PathBuf> {
 }
 
 /// What the manifest says of a session.
-#[derive(Default)]
 struct Manifest {
     model: Option<String>,
     provider: Option<String>,
@@ -237,8 +232,12 @@ struct Manifest {
 }
 
 impl Manifest {
-    fn of(dir: &Path, session: &str) -> Manifest {
-        let bytes = crate::untrusted::read_capped(&dir.join(format!("{session}.json")), 4 << 20)
+    /// The manifest `<session>.json` in `dir`; an absent or unreadable one names nothing.
+    fn of(dir: Option<&Path>, session: &str) -> Manifest {
+        let bytes = dir
+            .and_then(|d| {
+                crate::untrusted::read_capped(&d.join(format!("{session}.json")), 4 << 20).ok()
+            })
             .unwrap_or_default();
         let m = serde_json::from_slice::<ManifestFile<'_>>(&bytes).unwrap_or_default();
         Manifest {
