@@ -68,6 +68,11 @@ class Others:
                         s.rng.randint(0, 60_000), s.rng.randint(0, 3_000)))
         return out
 
+    @staticmethod
+    def sums(calls):
+        """A session's totals: (input, output, cache read, cache write)."""
+        return tuple(sum(c[k] for c in calls) for k in range(1, 5))
+
     def iso(self, t):
         return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
 
@@ -141,8 +146,8 @@ class Others:
         evs.append({"type": "session.shutdown", "id": s.uuid(), "timestamp": self.iso(calls[-1][0]), "parentId": None,
                     "data": {"shutdownType": "routine", "modelMetrics": {"claude-sonnet-4.5": {
                         "requests": {"count": len(calls), "cost": len(calls)},
-                        "usage": {"inputTokens": sum(c[1] for c in calls), "outputTokens": sum(c[2] for c in calls),
-                                  "cacheReadTokens": sum(c[3] for c in calls), "cacheWriteTokens": 0}}},
+                        "usage": dict(zip(("inputTokens", "outputTokens", "cacheReadTokens"), self.sums(calls)),
+                                      cacheWriteTokens=0)}},
                              "currentModel": "claude-sonnet-4.5"}})
         s.lines(self.path(".copilot/session-state", sid, "events.jsonl"), evs)
 
@@ -185,8 +190,8 @@ class Others:
         d = self.path(".factory/sessions", cwd.replace("/", "-"))
         s.lines(os.path.join(d, sid + ".jsonl"), recs)
         s.write(os.path.join(d, sid + ".settings.json"), dumps({"model": CLAUDE, "tokenUsage": {
-            "inputTokens": sum(c[1] for c in calls), "outputTokens": sum(c[2] for c in calls),
-            "cacheReadTokens": sum(c[3] for c in calls), "cacheCreationTokens": sum(c[4] for c in calls)}}))
+            **dict(zip(("inputTokens", "outputTokens", "cacheReadTokens", "cacheCreationTokens"),
+                       self.sums(calls)))}}))
 
     def amp(self):
         s, tid = self.s, "T-" + self.s.uuid()
@@ -322,10 +327,11 @@ class Others:
                   "updated_at TEXT, accumulated_input_tokens INTEGER, accumulated_output_tokens INTEGER, "
                   "provider_name TEXT, model_config_json TEXT);")
         s, calls = self.s, self.calls()
+        fresh, out, read, _ = self.sums(calls)
         self.row(rel, schema, "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (s.uuid(), s.prompt(), s.project(), calls[0][0].strftime("%Y-%m-%d %H:%M:%S"),
-                  calls[-1][0].strftime("%Y-%m-%d %H:%M:%S"), sum(c[1] + c[3] for c in calls),
-                  sum(c[2] for c in calls), "anthropic", dumps({"model_name": CLAUDE})), 300)
+                  calls[-1][0].strftime("%Y-%m-%d %H:%M:%S"), fresh + read, out, "anthropic",
+                  dumps({"model_name": CLAUDE})), 300)
 
     def crush(self):
         s = self.s
@@ -349,10 +355,9 @@ class Others:
         thread = dumps({"title": s.prompt(), "messages": [{"role": "assistant", "segments": [{"text": s.text(20, 200)}]}
                                                           for _ in calls],
                         "model": {"provider": "anthropic", "model": CLAUDE},
-                        "cumulative_token_usage": {"input_tokens": sum(c[1] for c in calls),
-                                                   "output_tokens": sum(c[2] for c in calls),
-                                                   "cache_read_input_tokens": sum(c[3] for c in calls),
-                                                   "cache_creation_input_tokens": sum(c[4] for c in calls)}})
+                        "cumulative_token_usage": dict(zip(
+                            ("input_tokens", "output_tokens", "cache_read_input_tokens",
+                             "cache_creation_input_tokens"), self.sums(calls)))})
         self.row(rel, schema, "INSERT INTO threads VALUES (?, ?, ?, 'json', ?)",
                  (s.uuid(), s.prompt(), self.iso(calls[-1][0]), thread.encode()), len(thread))
 
@@ -364,5 +369,4 @@ class Others:
         s, calls = self.s, self.calls()
         self.row(rel, schema, "INSERT INTO sessions VALUES (?, 'cli', ?, ?, ?, ?, ?, ?, ?, ?)",
                  (s.uuid(), CLAUDE, calls[0][0].timestamp(), calls[-1][0].timestamp(),
-                  sum(c[1] for c in calls), sum(c[2] for c in calls), sum(c[3] for c in calls),
-                  sum(c[4] for c in calls), s.prompt()), 200)
+                  *self.sums(calls), s.prompt()), 200)

@@ -61,7 +61,7 @@ use serde::Deserialize;
 
 use super::{Batch, Cursor, Listing, PromptMark, Provider, dirs_in};
 use crate::error::{Error, Result, Warning, WarningKind};
-use crate::lenient::{Count, List, Num, Obj, Stamp, Str};
+use crate::lenient::{Count, List, Num, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
 
@@ -140,16 +140,11 @@ impl Provider for ClineFamily {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, MESSAGES_CAP).map_err(|e| Error::io(file, e))?;
-        let Some(messages) = super::parse_document::<Vec<Obj<Message<'_>>>>(
-            self.0,
-            file,
-            &bytes,
-            &mut batch.warnings,
-        ) else {
+        let Some(messages) =
+            super::parse_objects::<Message<'_>>(self.0, file, &bytes, &mut batch.warnings)
+        else {
             return Ok(Cursor::START);
         };
-        // an array of messages; one that is not an object is passed over
-        let messages = messages.into_iter().filter_map(|o| o.0).collect::<Vec<_>>();
         let dir = file.parent().unwrap_or(Path::new(""));
         let task = dir
             .file_name()

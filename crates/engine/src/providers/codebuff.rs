@@ -29,7 +29,7 @@ use serde::Deserialize;
 
 use super::{Batch, Cursor, Listing, PromptMark, Provider, discover_under, owned_under};
 use crate::error::{Error, Result, Warning, WarningKind};
-use crate::lenient::{Num, Obj, Stamp, Str};
+use crate::lenient::{Num, Stamp, Str};
 use crate::model::{ProviderId, Tokens, UsageEvent, Usd};
 use crate::paths::Paths;
 
@@ -71,7 +71,7 @@ impl Provider for Codebuff {
     fn read(&self, file: &Path, _cursor: &Cursor, batch: &mut Batch) -> Result<Cursor> {
         let bytes =
             crate::untrusted::read_capped(file, 256 << 20).map_err(|e| Error::io(file, e))?;
-        let Some(messages) = super::parse_document::<Vec<Obj<Message<'_>>>>(
+        let Some(messages) = super::parse_objects::<Message<'_>>(
             ProviderId::Codebuff,
             file,
             &bytes,
@@ -79,8 +79,6 @@ impl Provider for Codebuff {
         ) else {
             return Ok(Cursor::START);
         };
-        // an array of messages; one that is not an object is passed over
-        let messages = messages.into_iter().filter_map(|o| o.0).collect::<Vec<_>>();
         let chat_dir = file.parent().unwrap_or(Path::new(""));
         let chat = name(chat_dir);
         let project = chat_dir

@@ -69,6 +69,19 @@ pub(crate) fn parse_document<'a, T: serde::Deserialize<'a>>(
         .ok()
 }
 
+/// A JSON array of records a tool rewrites whole: its elements that are objects, as `T`
+/// (others are passed over). A document that is not an array does not parse: a counted
+/// warning and `None`, as for [`parse_document`].
+pub(crate) fn parse_objects<'a, T: serde::Deserialize<'a>>(
+    provider: ProviderId,
+    file: &Path,
+    bytes: &'a [u8],
+    warnings: &mut Vec<Warning>,
+) -> Option<Vec<T>> {
+    parse_document::<Vec<crate::lenient::Obj<T>>>(provider, file, bytes, warnings)
+        .map(|all| all.into_iter().filter_map(|o| o.0).collect())
+}
+
 /// Where reading a file stopped, opaque to everything but the provider that wrote it.
 ///
 /// For JSONL sources `offset` is the byte offset just past the last complete line, and `state`
